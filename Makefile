@@ -1,0 +1,42 @@
+# Two commands for a newcomer: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SCALE ?= 0.1
+
+.PHONY: demo serve test lint schema migrate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed  ## embedded PostgreSQL, demo data, serve on 127.0.0.1:8000
+	$(BIN)/gateway demo --scale $(SCALE)
+
+serve: $(VENV)/.installed
+	$(BIN)/gateway serve
+
+migrate: $(VENV)/.installed
+	$(BIN)/gateway migrate
+
+test: $(VENV)/.installed  ## the whole suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+schema: $(VENV)/.installed  ## rewrite schema.graphql from the code
+	$(BIN)/gateway export-schema schema.graphql
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/nested_query.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

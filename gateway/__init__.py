@@ -1,0 +1,1 @@
+"""The Marketing Graph Gateway: one GraphQL graph, five legacy REST surfaces."""

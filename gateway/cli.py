@@ -1,0 +1,158 @@
+"""The `gateway` command: serve, migrate, demo, import, export-schema."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gateway.settings import Settings
+
+app = typer.Typer(help="The Marketing Graph Gateway.", no_args_is_help=True, add_completion=False)
+log = logging.getLogger("gateway")
+
+
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[Settings]:
+    """Settings whose database_url is live: the configured one, or the embedded server."""
+    if settings.database_url:
+        yield settings
+        return
+    from gateway.database import embedded_postgres
+
+    with embedded_postgres(settings.pgdata_dir) as url:
+        yield settings.model_copy(update={"database_url": url})
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    typer.echo(f"GraphQL on http://{settings.host}:{settings.port}/graphql")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+async def _migrate(settings: Settings) -> None:
+    from gateway.bootstrap import prepare_database
+    from gateway.database import create_engine
+
+    engine = create_engine(settings.database_url or "", pool_size=1)
+    try:
+        await prepare_database(engine, settings)
+    finally:
+        await engine.dispose()
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default 127.0.0.1 (HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Default 8000 (PORT).")] = None,
+) -> None:
+    """Migrate, then serve GraphQL and the legacy REST APIs."""
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    with _database(Settings(**overrides)) as settings:
+        asyncio.run(_migrate(settings))
+        _serve(settings.model_copy(update={"migrate_on_start": False}))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    with _database(Settings()) as settings:
+        asyncio.run(_migrate(settings))
+    typer.echo("database is up to date")
+
+
+@app.command()
+def demo(
+    scale: Annotated[float, typer.Option(min=0.001, max=100, help="1 = spec 000's figures.")] = 0.1,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 7,
+) -> None:
+    """Load the deterministic demo dataset through the ingestion path, then serve."""
+    from gateway.demo import load_demo
+
+    with _database(Settings()) as settings:
+        asyncio.run(_migrate(settings))
+        asyncio.run(load_demo(settings, scale=scale, seed=seed))
+        if serve_after:
+            _serve(settings.model_copy(update={"migrate_on_start": False}))
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    data_type: Annotated[
+        str, typer.Option("--type", "-t", help="A data_type (docs/ingestion.md).")
+    ],
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000)] = 10_000,
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace id (default: the default one).")
+    ] = None,
+) -> None:
+    """Import a JSONL or CSV file, in batches, through the ingestion path."""
+    from gateway.importer import import_path
+
+    with _database(Settings()) as settings:
+        asyncio.run(_migrate(settings))
+        total = asyncio.run(
+            import_path(
+                settings,
+                file,
+                data_type=data_type,
+                batch_size=batch_size,
+                workspace_id=workspace or settings.default_workspace_id,
+            )
+        )
+    typer.echo(f"imported {total} {data_type} record(s) from {file}")
+
+
+@app.command("export-schema")
+def export_schema(
+    path: Annotated[Path, typer.Argument(help="Where to write; '-' for stdout.")] = Path(
+        "schema.graphql"
+    ),
+) -> None:
+    """Write the printed GraphQL schema (schema.graphql is kept equal to it by a test)."""
+    from resolvers.schema import schema
+
+    text = schema.as_str() + "\n"
+    if str(path) == "-":
+        typer.echo(text, nl=False)
+    else:
+        path.write_text(text)
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+def revision(message: Annotated[str, typer.Argument()]) -> None:
+    """(Developers) autogenerate a migration from the models against the database."""
+    from gateway import migrations
+    from gateway.database import create_engine
+
+    async def run(url: str) -> None:
+        engine = create_engine(url, pool_size=1)
+        try:
+            await migrations.upgrade(engine)
+            await migrations.autogenerate(engine, message)
+        finally:
+            await engine.dispose()
+
+    with _database(Settings()) as settings:
+        asyncio.run(run(settings.database_url or ""))
+
+
+if __name__ == "__main__":
+    app()

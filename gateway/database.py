@@ -1,0 +1,75 @@
+"""The PostgreSQL connection: the configured server, or an embedded one from pgserver."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger(__name__)
+
+
+def async_url(url: str) -> str:
+    """Normalise any postgres URL to SQLAlchemy's asyncpg dialect."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    if scheme not in {"postgres", "postgresql"}:
+        raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {parts.scheme}://")
+    return urlunsplit(parts._replace(scheme="postgresql+asyncpg"))
+
+
+def plain_url(url: str) -> str:
+    """The libpq form of a URL (for asyncpg.connect and tools)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme="postgresql"))
+
+
+@contextlib.contextmanager
+def embedded_postgres(pgdata: Path) -> Iterator[str]:
+    """Start (or reuse) the embedded PostgreSQL in `pgdata`; stop it when the block ends.
+
+    The server is shared by every process that opens the same directory and stops when the
+    last one lets go, so `gateway demo` and a second `gateway serve` can run side by side.
+    """
+    import pgserver  # imported lazily: a configured DATABASE_URL never needs it
+
+    pgdata = pgdata.resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    log.info("starting embedded PostgreSQL in %s", pgdata)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        echo=echo,
+        # Every statement is planned with parameters; asyncpg's statement cache does the rest.
+        connect_args={"server_settings": {"application_name": "marketing-graph-gateway"}},
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@contextlib.asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commits on success, rolls back on any error."""
+    async with sessions() as session, session.begin():
+        yield session

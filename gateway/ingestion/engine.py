@@ -1,0 +1,230 @@
+"""Validate a batch whole, then write it in one transaction through COPY.
+
+Steps: validate every record (any invalid record rejects the batch, with each bad row's
+index and reason) -> claim the batch_id (a re-sent batch is a no-op) -> COPY the rows into a
+temporary staging table -> check references within the workspace -> upsert into the target
+table -> update the rollups from the rows just written. Any failure rolls everything back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.ingestion import registry
+from gateway.ingestion.errors import BatchConflict, IngestionRejected, RowError, UnknownDataType
+from models.base import new_id
+from models.system import IngestionBatch
+
+MAX_REPORTED_ERRORS = 100
+_temp_names = itertools.count()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    batch_id: str
+    data_type: str
+    records_received: int
+    records_inserted: int
+    records_updated: int
+    duplicate: bool = False  # the batch_id was seen before: nothing was written this time
+
+    @property
+    def records_unchanged(self) -> int:
+        return self.records_received - self.records_inserted - self.records_updated
+
+
+async def ingest(
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    data_type: str,
+    records: Sequence[Any],
+    batch_id: str | None = None,
+) -> IngestResult:
+    """Write one batch inside the session's transaction (the caller commits)."""
+    spec = registry.get(data_type)
+    if spec is None:
+        raise UnknownDataType(data_type, registry.data_type_names())
+    validated = validate(spec, records)
+    batch_id = batch_id or f"batch_{uuid.uuid4().hex}"
+    fingerprint = _fingerprint(data_type, records)
+
+    claimed = await session.execute(
+        pg_insert(IngestionBatch)
+        .values(
+            workspace_id=workspace_id,
+            batch_id=batch_id,
+            data_type=data_type,
+            fingerprint=fingerprint,
+            records_received=len(records),
+            records_inserted=0,
+            records_updated=0,
+            created_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing()
+        .returning(IngestionBatch.batch_id)
+    )
+    if claimed.scalar_one_or_none() is None:
+        return await _previous_result(session, workspace_id, batch_id, fingerprint)
+
+    inserted, updated = await _write(session, spec, workspace_id, validated)
+    batch = await session.get(IngestionBatch, (workspace_id, batch_id))
+    assert batch is not None
+    batch.records_inserted, batch.records_updated = inserted, updated
+    await session.flush()
+    return IngestResult(batch_id, data_type, len(records), inserted, updated)
+
+
+def validate(spec: registry.DataType, records: Sequence[Any]) -> list[registry.Record]:
+    """All records or none: raises IngestionRejected listing each invalid row."""
+    try:
+        return spec.adapter.validate_python(list(records))
+    except ValidationError as exc:
+        errors = [_row_error(e) for e in exc.errors(include_url=False)]
+        bad_rows = {e.index for e in errors}
+        raise IngestionRejected(errors[:MAX_REPORTED_ERRORS], total_invalid=len(bad_rows)) from None
+
+
+def _row_error(error: Any) -> RowError:
+    loc = list(error["loc"])
+    index = loc.pop(0) if loc and isinstance(loc[0], int) else -1
+    field = ".".join(str(part) for part in loc) or None
+    return RowError(index=index, field=field, message=error["msg"])
+
+
+def _fingerprint(data_type: str, records: Sequence[Any]) -> str:
+    payload = orjson.dumps(
+        {"data_type": data_type, "data": list(records)}, option=orjson.OPT_SORT_KEYS, default=str
+    )
+    return hashlib.sha256(payload).hexdigest()
+
+
+async def _previous_result(
+    session: AsyncSession, workspace_id: str, batch_id: str, fingerprint: str
+) -> IngestResult:
+    batch = (
+        await session.execute(
+            select(IngestionBatch).where(
+                IngestionBatch.workspace_id == workspace_id, IngestionBatch.batch_id == batch_id
+            )
+        )
+    ).scalar_one()
+    if batch.fingerprint != fingerprint:
+        raise BatchConflict(batch_id)
+    return IngestResult(
+        batch_id,
+        batch.data_type,
+        batch.records_received,
+        batch.records_inserted,
+        batch.records_updated,
+        duplicate=True,
+    )
+
+
+async def _write(
+    session: AsyncSession,
+    spec: registry.DataType,
+    workspace_id: str,
+    records: list[registry.Record],
+) -> tuple[int, int]:
+    if not records:
+        return 0, 0
+    table = spec.table.__table__  # type: ignore[attr-defined]
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSONB)}
+    rows = [_prepare(spec, record, workspace_id, json_columns) for record in records]
+    columns = list(rows[0])
+    n = next(_temp_names)
+    stage, written = f"_stage_{n}", f"_written_{n}"
+
+    conn = await (await session.connection()).get_raw_connection()
+    raw = conn.driver_connection  # the asyncpg connection, inside the session's transaction
+    await raw.execute(
+        f"CREATE TEMP TABLE {stage} (LIKE {table.name} INCLUDING DEFAULTS, _row int) ON COMMIT DROP"
+    )
+    await raw.copy_records_to_table(
+        stage,
+        records=[(*row.values(), i) for i, row in enumerate(rows)],
+        columns=[*columns, "_row"],
+    )
+    await _check_references(raw, spec, stage)
+
+    key = ", ".join(("workspace_id", *spec.conflict_key))
+    column_list = ", ".join(columns)
+    if spec.on_conflict == "update":
+        changes = ", ".join(
+            f"{c} = EXCLUDED.{c}" for c in columns if c not in {"workspace_id", *spec.conflict_key}
+        )
+        source = (
+            f"SELECT {column_list} FROM (SELECT DISTINCT ON ({key}) * FROM {stage} "
+            f"ORDER BY {key}, _row DESC) AS latest"
+        )
+        conflict = f"ON CONFLICT ({key}) DO UPDATE SET {changes}" if changes else "DO NOTHING"
+    else:
+        source = f"SELECT {column_list} FROM {stage}"
+        conflict = f"ON CONFLICT ({key}) DO NOTHING"
+    await raw.execute(
+        f"CREATE TEMP TABLE {written} (LIKE {table.name}, _inserted bool) ON COMMIT DROP"
+    )
+    await raw.execute(
+        f"WITH w AS (INSERT INTO {table.name} AS t ({column_list}) {source} {conflict} "
+        f"RETURNING t.*, (xmax = 0) AS _inserted) INSERT INTO {written} SELECT * FROM w"
+    )
+    for sql in spec.rollups:
+        statement = sql.format(ins=written)
+        if ":ws" in statement:
+            await raw.execute(statement.replace(":ws", "$1"), workspace_id)
+        else:
+            await raw.execute(statement)
+    inserted, updated = await raw.fetchrow(
+        f"SELECT count(*) FILTER (WHERE _inserted), count(*) FILTER (WHERE NOT _inserted) "
+        f"FROM {written}"
+    )
+    return inserted, updated
+
+
+def _prepare(
+    spec: registry.DataType, record: registry.Record, workspace_id: str, json_columns: set[str]
+) -> dict[str, Any]:
+    row = spec.row(record)
+    if spec.id_prefix and row.get("id") is None:
+        row["id"] = new_id(spec.id_prefix)
+    for column in json_columns & row.keys():
+        row[column] = orjson.dumps(row[column], default=_json_default).decode()
+    return {"workspace_id": workspace_id, **row}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(type(value).__name__)
+
+
+async def _check_references(raw: Any, spec: registry.DataType, stage: str) -> None:
+    errors: list[RowError] = []
+    for column, target in spec.references.items():
+        missing = await raw.fetch(
+            f"SELECT s._row, s.{column} AS ref FROM {stage} s WHERE s.{column} IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {target} r WHERE r.workspace_id = s.workspace_id "
+            f"AND r.id = s.{column}) ORDER BY s._row LIMIT {MAX_REPORTED_ERRORS}"
+        )
+        errors += [
+            RowError(row["_row"], column, f"unknown {column} '{row['ref']}' (not in {target})")
+            for row in missing
+        ]
+    if errors:
+        errors.sort(key=lambda e: e.index)
+        raise IngestionRejected(errors[:MAX_REPORTED_ERRORS], total_invalid=len(errors))

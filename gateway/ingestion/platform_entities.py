@@ -1,0 +1,142 @@
+"""Spec 000 entities: users, creators, characters, subscription tiers. Upserted by id."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
+from models import platform as m
+
+Gender = Literal["male", "female", "other"]
+Device = Literal["mobile", "desktop", "tablet"]
+
+
+class UserRecord(Record):
+    id: str = Field(pattern=r"^user_[A-Za-z0-9_-]{1,58}$")
+    username: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=320)
+    is_temporary: bool = False
+    language: str | None = Field(default=None, max_length=16)
+    gender: Gender | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    region: str | None = Field(default=None, max_length=64)
+    device: Device | None = None
+    created_at: UtcDatetime
+
+
+class CreatorRecord(Record):
+    id: str = Field(pattern=r"^user_[A-Za-z0-9_-]{1,58}$", description="the creator's user id")
+    username: str = Field(min_length=1, max_length=100)
+    profile_url: str | None = None
+    is_verified: bool = False
+    created_at: UtcDatetime
+
+
+class CharacterRecord(Record):
+    id: str = Field(pattern=r"^char_[A-Za-z0-9_-]{1,58}$")
+    name: str = Field(min_length=1, max_length=200)
+    slug: str | None = Field(default=None, max_length=200)
+    image_url: str | None = None
+    creator_id: str | None = None
+    category: str | None = Field(default=None, max_length=64)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    gender: Gender | None = None
+    is_public: bool = True
+    is_nsfw: bool = False
+    review_status: Literal["approved", "pending", "rejected"] = "approved"
+    is_flagged: bool = False
+    created_at: UtcDatetime
+
+
+class TierRecord(Record):
+    id: str = Field(pattern=r"^tier_[A-Za-z0-9_-]{1,58}$")
+    name: str = Field(min_length=1, max_length=64)
+    price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    interval_months: int = Field(default=1, ge=1, le=36)
+
+
+# A creator's character count is recomputed for the whole workspace: characters are few,
+# and recounting stays right when a character moves between creators.
+_RECOUNT_CREATOR_CHARACTERS = """
+INSERT INTO creator_stats AS cs (workspace_id, creator_id, characters_count)
+SELECT c.workspace_id, c.id, count(ch.id)
+FROM creators c LEFT JOIN characters ch ON ch.workspace_id = c.workspace_id AND ch.creator_id = c.id
+WHERE c.workspace_id = :ws GROUP BY c.workspace_id, c.id
+ON CONFLICT (workspace_id, creator_id) DO UPDATE SET characters_count = EXCLUDED.characters_count
+"""
+
+register(
+    DataType(
+        name="users",
+        domain="platform",
+        description="Platform end users, registered or temporary.",
+        record=UserRecord,
+        table=m.PlatformUser,
+        example={
+            "id": "user_1001",
+            "username": "moonfern",
+            "is_temporary": False,
+            "language": "en",
+            "gender": "female",
+            "country": "US",
+            "region": "North America",
+            "device": "mobile",
+            "created_at": "2024-01-05T18:30:00Z",
+        },
+    ),
+    DataType(
+        name="creators",
+        domain="platform",
+        description="Users who publish characters (the user must exist).",
+        record=CreatorRecord,
+        table=m.Creator,
+        references={"id": "platform_users"},
+        rollups=(
+            "INSERT INTO creator_stats (workspace_id, creator_id) "
+            "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
+        ),
+        example={
+            "id": "user_1001",
+            "username": "MoonfernStudio",
+            "is_verified": True,
+            "created_at": "2024-01-06T09:00:00Z",
+        },
+    ),
+    DataType(
+        name="characters",
+        domain="platform",
+        description="AI characters; creator_id must name an existing creator.",
+        record=CharacterRecord,
+        table=m.Character,
+        references={"creator_id": "creators"},
+        rollups=(
+            "INSERT INTO character_stats (workspace_id, character_id) "
+            "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
+            _RECOUNT_CREATOR_CHARACTERS,
+        ),
+        example={
+            "id": "char_2001",
+            "name": "Luna",
+            "slug": "luna-mysterious-witch",
+            "creator_id": "user_1001",
+            "category": "fantasy",
+            "tags": ["witch", "mysterious"],
+            "gender": "female",
+            "is_public": True,
+            "is_nsfw": False,
+            "created_at": "2024-01-07T12:00:00Z",
+        },
+    ),
+    DataType(
+        name="subscription_tiers",
+        domain="platform",
+        description="Subscription plans and their monthly price.",
+        record=TierRecord,
+        table=m.SubscriptionTier,
+        example={"id": "tier_basic", "name": "Basic", "price": "3.00", "currency": "USD"},
+    ),
+)

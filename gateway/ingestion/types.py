@@ -1,0 +1,10 @@
+"""Importing this module registers every domain's data types."""
+
+from gateway.ingestion import (  # noqa: F401
+    ads,
+    coaching,
+    organic,
+    platform_entities,
+    platform_events,
+    social,
+)

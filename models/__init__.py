@@ -1,0 +1,10 @@
+"""SQLModel tables, one module per domain, and their plain data-access functions.
+
+Importing this package registers every table on `SQLModel.metadata` (Alembic and the
+tests rely on that), so each domain module is imported here.
+"""
+
+from models import ads, coaching, organic, platform, social, system, tenancy  # noqa: F401
+from models.base import metadata
+
+__all__ = ["metadata"]

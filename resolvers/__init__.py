@@ -1,0 +1,1 @@
+"""The graph: Strawberry types, queries and mutations, one module per domain."""

@@ -1,0 +1,55 @@
+"""The per-request context every resolver reads: who is asking, in which workspace, and
+fresh dataloaders (one batched query per kind of thing per request)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import strawberry
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.settings import Settings
+from resolvers.loaders import Loaders
+
+
+@dataclass
+class Scope:
+    """Tenant scoping, applied in one place: every read goes through `select`."""
+
+    workspace_id: str
+
+    def select(self, model: Any, *columns: Any) -> Select[Any]:
+        statement = select(*columns) if columns else select(model)
+        return statement.where(model.workspace_id == self.workspace_id)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    scope: Scope
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def workspace_id(self) -> str:
+        return self.scope.workspace_id
+
+
+def build_context(
+    *, settings: Settings, sessions: async_sessionmaker[AsyncSession], workspace_id: str, **kw: Any
+) -> Context:
+    return Context(
+        settings=settings,
+        sessions=sessions,
+        scope=Scope(workspace_id),
+        loaders=Loaders(sessions, workspace_id),
+        **kw,
+    )
+
+
+Info: TypeAlias = strawberry.Info[Context, None]
