@@ -40,3 +40,9 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+migration-reset: $(VENV)/.installed  ## regenerate the single pre-release migration from the models
+	$(BIN)/python -m gateway.devtools reset-migration
+
+docs: $(VENV)/.installed  ## regenerate docs/ingestion.md from the ingestion registry
+	$(BIN)/python -m gateway.devtools ingestion-docs docs/ingestion.md

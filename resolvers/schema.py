@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.tools import merge_types
 
-from resolvers import characters, ingestion, platform_users
 from resolvers.context import Info
 from resolvers.node import Node, resolve_node
 
@@ -18,13 +19,22 @@ class NodeQuery:
         return await resolve_node(info, id)
 
 
-# One line per domain module; order decides the order of fields in schema.graphql.
-QUERIES: tuple[type, ...] = (
-    NodeQuery,
-    platform_users.Query,
-    characters.Query,
+# One entry per domain module of resolvers/; each may define `Query` and/or `Mutation`.
+# The order here is the order of fields in schema.graphql.
+DOMAINS = (
+    "platform_users",
+    "characters",
+    "engagement",
+    "revenue",
+    "ads",
+    "coaching",
+    "organic",
+    "social",
+    "ingestion",
 )
-MUTATIONS: tuple[type, ...] = (ingestion.Mutation,)
+_modules = [importlib.import_module(f"resolvers.{name}") for name in DOMAINS]
+QUERIES: tuple[type, ...] = (NodeQuery, *(m.Query for m in _modules if hasattr(m, "Query")))
+MUTATIONS: tuple[type, ...] = tuple(m.Mutation for m in _modules if hasattr(m, "Mutation"))
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-23 07:45:24.562178
+Revises:
+Create Date: 2026-11-23 07:48:38.502893
 """
 
 from collections.abc import Sequence

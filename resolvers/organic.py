@@ -1,0 +1,1 @@
+"""(this domain's types and queries are added by its domain work)."""
