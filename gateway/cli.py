@@ -103,19 +103,23 @@ def import_file(
     ] = None,
 ) -> None:
     """Import a JSONL or CSV file, in batches, through the ingestion path."""
-    from gateway.importer import import_path
+    from gateway.importer import ImportFailed, import_path
 
     with _database(Settings()) as settings:
         asyncio.run(_migrate(settings))
-        total = asyncio.run(
-            import_path(
-                settings,
-                file,
-                data_type=data_type,
-                batch_size=batch_size,
-                workspace_id=workspace or settings.default_workspace_id,
+        try:
+            total = asyncio.run(
+                import_path(
+                    settings,
+                    file,
+                    data_type=data_type,
+                    batch_size=batch_size,
+                    workspace_id=workspace or settings.default_workspace_id,
+                )
             )
-        )
+        except ImportFailed as exc:
+            typer.echo(f"import failed: {exc}", err=True)
+            raise typer.Exit(1) from None
     typer.echo(f"imported {total} {data_type} record(s) from {file}")
 
 

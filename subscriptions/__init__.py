@@ -1,0 +1,1 @@
+"""Live updates: domain events, the broker, GraphQL subscriptions, webhooks."""
