@@ -11,7 +11,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from gateway.principal import workspace_for
+from gateway.principal import principal_for
 from resolvers.context import Context, build_context
 
 
@@ -22,7 +22,7 @@ class GraphQLView(GraphQL[Context, None]):
         return build_context(
             settings=state.settings,
             sessions=state.sessions,
-            workspace_id=workspace_for(request),
+            principal=principal_for(request),
             request=request,
             response=response,
         )

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.principal import Principal
 from gateway.settings import Settings
 from resolvers.loaders import Loaders
 
@@ -31,6 +32,7 @@ class Context:
     sessions: async_sessionmaker[AsyncSession]
     scope: Scope
     loaders: Loaders
+    principal: Principal
     request: Any = None
     response: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
@@ -41,13 +43,19 @@ class Context:
 
 
 def build_context(
-    *, settings: Settings, sessions: async_sessionmaker[AsyncSession], workspace_id: str, **kw: Any
+    *,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    principal: Principal,
+    **kw: Any,
 ) -> Context:
+    workspace_id = principal.workspace_id
     return Context(
         settings=settings,
         sessions=sessions,
         scope=Scope(workspace_id),
         loaders=Loaders(sessions, workspace_id),
+        principal=principal,
         **kw,
     )
 

@@ -35,13 +35,18 @@ DOMAINS = (
 _modules = [importlib.import_module(f"resolvers.{name}") for name in DOMAINS]
 QUERIES: tuple[type, ...] = (NodeQuery, *(m.Query for m in _modules if hasattr(m, "Query")))
 MUTATIONS: tuple[type, ...] = tuple(m.Mutation for m in _modules if hasattr(m, "Mutation"))
+SUBSCRIPTIONS: tuple[type, ...] = tuple(
+    m.Subscription for m in _modules if hasattr(m, "Subscription")
+)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
+Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),

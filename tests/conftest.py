@@ -21,6 +21,7 @@ from gateway.app import create_app
 from gateway.bootstrap import prepare_database
 from gateway.database import create_engine, session_factory, transaction
 from gateway.ingestion import IngestResult, ingest
+from gateway.principal import Principal
 from gateway.settings import Settings
 from models.base import new_id
 from models.tenancy import Workspace
@@ -98,9 +99,10 @@ def graphql(
     async def run(
         query: str, variables: dict[str, Any] | None = None, **kw: Any
     ) -> ExecutionResult:
-        context = build_context(
-            settings=settings, sessions=sessions, workspace_id=kw.pop("workspace_id", workspace)
+        principal = kw.pop("principal", None) or Principal(
+            workspace_id=kw.pop("workspace_id", workspace), subject="test"
         )
+        context = build_context(settings=settings, sessions=sessions, principal=principal)
         return await schema.execute(query, variable_values=variables, context_value=context)
 
     return run
