@@ -16,7 +16,17 @@ READ_SCOPES = frozenset(
     {"read:analytics", "read:users", "read:characters", "read:revenue", "read:content"}
 )
 WRITE_SCOPES = frozenset({"write:data", "write:content", "write:campaigns", "write:webhooks"})
-ALL_SCOPES = READ_SCOPES | WRITE_SCOPES
+# What an API key may be given (spec 000's read scopes plus the other specs' writes).
+KEY_SCOPES = READ_SCOPES | WRITE_SCOPES
+MANAGE_SCOPES = frozenset({"manage:keys", "manage:members", "manage:workspace", "read:audit"})
+ALL_SCOPES = KEY_SCOPES | MANAGE_SCOPES
+
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "viewer": READ_SCOPES,
+    "member": READ_SCOPES | {"write:data", "write:content", "write:campaigns"},
+    "admin": KEY_SCOPES | {"manage:keys", "manage:members", "read:audit"},
+    "owner": ALL_SCOPES,
+}
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,9 @@ class Principal:
     kind: str = "anonymous"  # "account" | "api_key" | "anonymous"
     role: str = "owner"  # owner | admin | member | viewer
     scopes: frozenset[str] = field(default_factory=lambda: ALL_SCOPES)
+    email: str | None = None
+    plan: str = "free"  # the workspace's subscription tier (rate limits by tier)
+    token_id: str | None = None  # the access token's jti (logout revokes it)
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     default_workspace_id: str = "ws_default"
     db_pool_size: int = Field(default=10, ge=1)
     sql_echo: bool = False
+    jwt_issuer: str = "marketing-graph-gateway"
+    access_token_ttl: int = Field(default=900, ge=60, description="seconds")
+    refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=3600, description="seconds")
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    graphql_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Multiplies every documented rate limit (tests use small budgets; 0 turns limits off).
+    rate_limit_scale: float = Field(default=1.0, ge=0)
     # Apply pending migrations when the app starts (safe with replicas: an advisory lock).
     migrate_on_start: bool = True
 

@@ -1,0 +1,1 @@
+"""Identity: dashboard accounts, passwords, JWTs, refresh-token families and API keys."""

@@ -1,0 +1,133 @@
+"""Authentication: a bearer JWT or API key becomes the request's Principal; protected
+routes without one answer 401 (403 for a key used outside its IP allow-list) in the
+caller's format. One gate for every route, so none can be forgotten."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.auth.keys import KeyRejected, authenticate_key, looks_like_key
+from gateway.auth.revocation import Revocations
+from gateway.auth.tokens import InvalidToken, TokenService
+from gateway.errors import error_response
+from gateway.principal import ROLE_SCOPES, Principal
+
+log = logging.getLogger(__name__)
+
+# Routes anyone may call: token issuance (they check credentials themselves) and pages.
+PUBLIC_ROUTES = frozenset(
+    {
+        ("GET", "/"),
+        ("GET", "/healthz"),
+        ("GET", "/openapi.json"),
+        ("GET", "/docs"),
+        ("POST", "/v1/auth/token"),
+        ("POST", "/v1/auth/refresh"),
+        ("POST", "/v1/auth/register"),
+        ("POST", "/v1/auth/login"),
+        ("POST", "/v1/auth/logout"),
+        ("POST", "/api/v1/auth/refresh"),
+        ("POST", "/api/auth/signin"),
+        ("POST", "/api/auth/refresh"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    status: int
+    message: str
+
+
+def bearer_token(scope: Scope) -> str | None:
+    authorization = Headers(scope=scope).get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    if scope["type"] == "websocket":  # browsers cannot set headers on WebSockets
+        return QueryParams(scope.get("query_string", b"")).get("token")
+    return None
+
+
+def client_address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+async def authenticate_token(
+    token: str,
+    *,
+    tokens: TokenService,
+    revocations: Revocations,
+    sessions: object,
+    client: str | None,
+) -> Principal | Problem:
+    """A principal for a bearer credential (API key or access JWT), or why not."""
+    if looks_like_key(token):
+        try:
+            async with sessions() as session:  # type: ignore[operator]
+                return await authenticate_key(session, token, client)
+        except KeyRejected as exc:
+            return Problem(exc.status, str(exc))
+    try:
+        claims = tokens.decode(token, expected_type="access")
+    except InvalidToken:
+        return Problem(401, "Invalid or expired token")
+    if await revocations.is_revoked(claims["jti"]):
+        return Problem(401, "This token has been revoked")
+    role = claims.get("role", "viewer")
+    return Principal(
+        workspace_id=claims["ws"],
+        subject=claims["sub"],
+        kind="account",
+        role=role,
+        scopes=ROLE_SCOPES.get(role, frozenset()),
+        email=claims.get("email"),
+        plan=claims.get("plan", "free"),
+        token_id=claims["jti"],
+    )
+
+
+def is_public(scope: Scope) -> bool:
+    method, path = scope.get("method", "GET"), scope["path"]
+    if (method, path) in PUBLIC_ROUTES:
+        return True
+    # The GraphiQL page itself (its queries carry the credentials).
+    accept = Headers(scope=scope).get("accept", "")
+    return path == "/graphql" and method == "GET" and "text/html" in accept
+
+
+class AuthenticationMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        token = bearer_token(scope)
+        outcome: Principal | Problem | None = None
+        if token:
+            outcome = await authenticate_token(
+                token,
+                tokens=state.auth.tokens,
+                revocations=state.auth.revocations,
+                sessions=state.sessions,
+                client=client_address(scope),
+            )
+        if isinstance(outcome, Principal):
+            scope["principal"] = outcome
+        # WebSockets authenticate in their own handshake (connection_init, {"type": "auth"}).
+        if scope["type"] == "http" and not isinstance(outcome, Principal) and not is_public(scope):
+            problem = outcome or Problem(
+                401, "Authentication required: send a bearer token or API key"
+            )
+            response = error_response(scope, problem.status, problem.message)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
