@@ -200,16 +200,24 @@ _AGENT_FIELDS = (
     "estimated_completion",
 )
 _AGENT_COLUMNS = ", ".join(_AGENT_FIELDS)
-_SET_FROM_REPORT = ", ".join(f"{c} = coalesce(r.{c}, a.{c})" for c in _AGENT_FIELDS)
-_LATEST_REPORTS = (
-    "SELECT DISTINCT ON (workspace_id, agent_id) * FROM {ins} WHERE _inserted "
-    "ORDER BY workspace_id, agent_id, reported_at DESC"
+_FOLDED_FIELDS = ", ".join(
+    f"(array_agg(r.{c} ORDER BY r.reported_at DESC) FILTER (WHERE r.{c} IS NOT NULL))[1] AS {c}"
+    for c in _AGENT_FIELDS
 )
+_SET_FROM_REPORT = ", ".join(f"{c} = coalesce(r.{c}, a.{c})" for c in _AGENT_FIELDS)
+# Per agent, the batch's reports newer than the agent's state folded into one: each field
+# takes its newest stated value, so partial reports in one batch add up.
+_FOLDED_REPORTS = f"""
+SELECT r.workspace_id, r.agent_id, max(r.reported_at) AS reported_at, {_FOLDED_FIELDS}
+FROM {{ins}} r LEFT JOIN ai_agents a ON a.workspace_id = r.workspace_id AND a.id = r.agent_id
+WHERE r._inserted AND (a.id IS NULL OR r.reported_at >= a.last_update)
+GROUP BY r.workspace_id, r.agent_id
+"""
 # Existing agents: a newer report overwrites what it states and keeps what it leaves out.
 _ADVANCE_AGENTS = f"""
 UPDATE ai_agents a SET {_SET_FROM_REPORT},
   last_update = r.reported_at
-FROM ({_LATEST_REPORTS}) r
+FROM ({_FOLDED_REPORTS}) r
 WHERE a.workspace_id = r.workspace_id AND a.id = r.agent_id AND r.reported_at >= a.last_update
 """
 # New agents: named after their slug until a report names them.
@@ -219,7 +227,7 @@ SELECT workspace_id, agent_id, reported_at,
   coalesce(name, initcap(agent_id) || ' Agent'), coalesce(status, 'idle'), efficiency,
   current_task, coalesce(tasks_completed, 0), coalesce(tasks_in_progress, 0), average_time,
   success_rate, next_action, priority, progress, estimated_completion
-FROM ({_LATEST_REPORTS}) r
+FROM ({_FOLDED_REPORTS}) r
 ON CONFLICT (workspace_id, id) DO NOTHING
 """
 
