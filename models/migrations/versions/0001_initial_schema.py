@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:52:16.816221
+Create Date: 2026-11-23 07:55:13.913636
 """
 
 from collections.abc import Sequence
