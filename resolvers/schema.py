@@ -30,6 +30,9 @@ DOMAINS = (
     "coaching",
     "organic",
     "social",
+    "social_posts",
+    "social_campaigns",
+    "social_agents",
     "ingestion",
 )
 _modules = [importlib.import_module(f"resolvers.{name}") for name in DOMAINS]

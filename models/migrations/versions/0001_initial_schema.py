@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:56:28.957035
+Create Date: 2026-11-23 07:57:10.308319
 """
 
 from collections.abc import Sequence
@@ -67,6 +67,61 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workspaces')),
     sa.UniqueConstraint('slug', name=op.f('uq_workspaces_slug'))
     )
+    op.create_table('ad_campaigns',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('budget_total', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('budget_daily', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('targeting', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('start_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('end_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('creative', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("platform IN ('instagram', 'facebook', 'linkedin', 'twitter', 'tiktok', 'youtube')", name=op.f('ck_ad_campaigns_platform')),
+    sa.CheckConstraint("status IN ('active', 'paused', 'completed', 'pending_review', 'draft')", name=op.f('ck_ad_campaigns_status')),
+    sa.CheckConstraint("type IN ('awareness', 'conversion', 'traffic', 'engagement')", name=op.f('ck_ad_campaigns_type')),
+    sa.CheckConstraint('budget_daily <= budget_total', name=op.f('ck_ad_campaigns_daily_within_total')),
+    sa.CheckConstraint('budget_daily >= 0', name=op.f('ck_ad_campaigns_budget_daily_non_negative')),
+    sa.CheckConstraint('budget_total >= 0', name=op.f('ck_ad_campaigns_budget_total_non_negative')),
+    sa.CheckConstraint('end_at IS NULL OR start_at IS NULL OR end_at > start_at', name=op.f('ck_ad_campaigns_period')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_ad_campaigns_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_ad_campaigns'))
+    )
+    op.create_index(op.f('ix_ad_campaigns_workspace_id_created_at'), 'ad_campaigns', ['workspace_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_ad_campaigns_workspace_id_platform'), 'ad_campaigns', ['workspace_id', 'platform'], unique=False)
+    op.create_index(op.f('ix_ad_campaigns_workspace_id_status'), 'ad_campaigns', ['workspace_id', 'status'], unique=False)
+    op.create_table('ai_agents',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('efficiency', sa.Float(), nullable=True),
+    sa.Column('current_task', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('tasks_completed', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('tasks_in_progress', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('average_time', sa.Integer(), nullable=True),
+    sa.Column('success_rate', sa.Float(), nullable=True),
+    sa.Column('next_action', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('priority', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('progress', sa.Integer(), nullable=True),
+    sa.Column('estimated_completion', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_update', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("priority IN ('high', 'medium', 'low')", name=op.f('ck_ai_agents_priority')),
+    sa.CheckConstraint("status IN ('active', 'idle', 'paused', 'error')", name=op.f('ck_ai_agents_status')),
+    sa.CheckConstraint('average_time >= 0', name=op.f('ck_ai_agents_average_time_non_negative')),
+    sa.CheckConstraint('efficiency BETWEEN 0 AND 100', name=op.f('ck_ai_agents_efficiency')),
+    sa.CheckConstraint('progress BETWEEN 0 AND 100', name=op.f('ck_ai_agents_progress')),
+    sa.CheckConstraint('success_rate BETWEEN 0 AND 100', name=op.f('ck_ai_agents_success_rate')),
+    sa.CheckConstraint('tasks_completed >= 0', name=op.f('ck_ai_agents_tasks_completed_non_negative')),
+    sa.CheckConstraint('tasks_in_progress >= 0', name=op.f('ck_ai_agents_tasks_in_progress_non_negative')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_ai_agents_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_ai_agents'))
+    )
     op.create_table('api_keys',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -85,6 +140,30 @@ def upgrade() -> None:
     sa.UniqueConstraint('prefix', name=op.f('uq_api_keys_prefix'))
     )
     op.create_index(op.f('ix_api_keys_workspace_id'), 'api_keys', ['workspace_id'], unique=False)
+    op.create_table('brand_settings',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('colors', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('assets', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('guidelines', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_brand_settings_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', name=op.f('pk_brand_settings'))
+    )
+    op.create_table('business_settings',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('company_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('industry', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('business_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('company_size', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('website', sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=True),
+    sa.Column('founded_year', sa.Integer(), nullable=True),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('contact', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('marketing', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_business_settings_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', name=op.f('pk_business_settings'))
+    )
     op.create_table('ingestion_batches',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('batch_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -149,6 +228,23 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_refresh_tokens_account_id'), 'refresh_tokens', ['account_id'], unique=False)
     op.create_index(op.f('ix_refresh_tokens_family_id'), 'refresh_tokens', ['family_id'], unique=False)
+    op.create_table('social_accounts',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('followers', sa.Integer(), nullable=False),
+    sa.Column('is_connected', sa.Boolean(), nullable=False),
+    sa.Column('permissions', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('last_sync_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('connected_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("platform IN ('instagram', 'facebook', 'linkedin', 'twitter', 'tiktok', 'youtube')", name=op.f('ck_social_accounts_platform')),
+    sa.CheckConstraint('followers >= 0', name=op.f('ck_social_accounts_followers_non_negative')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_social_accounts_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_social_accounts'))
+    )
+    op.create_index(op.f('ix_social_accounts_workspace_id_platform'), 'social_accounts', ['workspace_id', 'platform'], unique=False)
     op.create_table('subscription_tiers',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -186,6 +282,47 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'account_id', name=op.f('pk_workspace_members'))
     )
     op.create_index(op.f('ix_workspace_members_account_id'), 'workspace_members', ['account_id'], unique=False)
+    op.create_table('agent_status_reports',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('reported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('efficiency', sa.Float(), nullable=True),
+    sa.Column('current_task', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('tasks_completed', sa.Integer(), nullable=True),
+    sa.Column('tasks_in_progress', sa.Integer(), nullable=True),
+    sa.Column('average_time', sa.Integer(), nullable=True),
+    sa.Column('success_rate', sa.Float(), nullable=True),
+    sa.Column('next_action', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('priority', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('progress', sa.Integer(), nullable=True),
+    sa.Column('estimated_completion', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("priority IN ('high', 'medium', 'low')", name=op.f('ck_agent_status_reports_priority')),
+    sa.CheckConstraint("status IN ('active', 'idle', 'paused', 'error')", name=op.f('ck_agent_status_reports_status')),
+    sa.ForeignKeyConstraint(['workspace_id', 'agent_id'], ['ai_agents.workspace_id', 'ai_agents.id'], name=op.f('fk_agent_status_reports_workspace_id_agent_id_ai_agents'), ondelete='CASCADE', initially='DEFERRED', deferrable=True),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_agent_status_reports_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'agent_id', 'reported_at', name=op.f('pk_agent_status_reports'))
+    )
+    op.create_table('campaign_metrics',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('campaign_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('impressions', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('clicks', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('conversions', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('spend', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.CheckConstraint('clicks >= 0', name=op.f('ck_campaign_metrics_clicks_non_negative')),
+    sa.CheckConstraint('conversions >= 0', name=op.f('ck_campaign_metrics_conversions_non_negative')),
+    sa.CheckConstraint('impressions >= 0', name=op.f('ck_campaign_metrics_impressions_non_negative')),
+    sa.CheckConstraint('revenue >= 0', name=op.f('ck_campaign_metrics_revenue_non_negative')),
+    sa.CheckConstraint('spend >= 0', name=op.f('ck_campaign_metrics_spend_non_negative')),
+    sa.ForeignKeyConstraint(['workspace_id', 'campaign_id'], ['ad_campaigns.workspace_id', 'ad_campaigns.id'], name=op.f('fk_campaign_metrics_workspace_id_campaign_id_ad_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_campaign_metrics_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'campaign_id', 'date', name=op.f('pk_campaign_metrics'))
+    )
+    op.create_index(op.f('ix_campaign_metrics_workspace_id_date'), 'campaign_metrics', ['workspace_id', 'date'], unique=False)
     op.create_table('creators',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -229,6 +366,56 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_moderation_reports_workspace_id_created_at'), 'moderation_reports', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_moderation_reports_workspace_id_status'), 'moderation_reports', ['workspace_id', 'status'], unique=False)
+    op.create_table('platform_daily_metrics',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('social_account_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('reach', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('engagement', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('followers', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('posts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.CheckConstraint('engagement >= 0', name=op.f('ck_platform_daily_metrics_engagement_non_negative')),
+    sa.CheckConstraint('followers >= 0', name=op.f('ck_platform_daily_metrics_followers_non_negative')),
+    sa.CheckConstraint('posts >= 0', name=op.f('ck_platform_daily_metrics_posts_non_negative')),
+    sa.CheckConstraint('reach >= 0', name=op.f('ck_platform_daily_metrics_reach_non_negative')),
+    sa.CheckConstraint('revenue >= 0', name=op.f('ck_platform_daily_metrics_revenue_non_negative')),
+    sa.ForeignKeyConstraint(['workspace_id', 'social_account_id'], ['social_accounts.workspace_id', 'social_accounts.id'], name=op.f('fk_platform_daily_metrics_workspace_id_social_account_id_social_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_daily_metrics_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'social_account_id', 'date', name=op.f('pk_platform_daily_metrics'))
+    )
+    op.create_index(op.f('ix_platform_daily_metrics_workspace_id_date'), 'platform_daily_metrics', ['workspace_id', 'date'], unique=False)
+    op.create_table('posts',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('content', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('post_type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('media', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('hashtags', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('ai_generated', sa.Boolean(), nullable=False),
+    sa.Column('ai_confidence', sa.Float(), nullable=True),
+    sa.Column('campaign_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("platform IN ('instagram', 'facebook', 'linkedin', 'twitter', 'tiktok', 'youtube')", name=op.f('ck_posts_platform')),
+    sa.CheckConstraint("post_type IN ('text', 'image', 'video', 'carousel', 'article', 'story', 'reel')", name=op.f('ck_posts_post_type')),
+    sa.CheckConstraint("status IN ('draft', 'scheduled', 'published', 'failed')", name=op.f('ck_posts_status')),
+    sa.CheckConstraint('ai_confidence BETWEEN 0 AND 1', name=op.f('ck_posts_ai_confidence')),
+    sa.ForeignKeyConstraint(['created_by'], ['dashboard_accounts.id'], name=op.f('fk_posts_created_by_dashboard_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['workspace_id', 'campaign_id'], ['ad_campaigns.workspace_id', 'ad_campaigns.id'], name=op.f('fk_posts_workspace_id_campaign_id_ad_campaigns'), ondelete='SET NULL (campaign_id)'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_posts_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_posts'))
+    )
+    op.create_index(op.f('ix_posts_workspace_id_campaign_id'), 'posts', ['workspace_id', 'campaign_id'], unique=False)
+    op.create_index(op.f('ix_posts_workspace_id_created_at'), 'posts', ['workspace_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_posts_workspace_id_scheduled_at'), 'posts', ['workspace_id', 'scheduled_at'], unique=False)
+    op.create_index(op.f('ix_posts_workspace_id_status'), 'posts', ['workspace_id', 'status'], unique=False)
     op.create_table('site_visits',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -306,6 +493,26 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id', 'creator_id'], ['creators.workspace_id', 'creators.id'], name=op.f('fk_creator_stats_workspace_id_creator_id_creators'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_creator_stats_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'creator_id', name=op.f('pk_creator_stats'))
+    )
+    op.create_table('post_metrics',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('post_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('views', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('likes', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('comments', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('shares', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('clicks', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('reach', sa.Integer(), nullable=True),
+    sa.Column('measured_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('clicks >= 0', name=op.f('ck_post_metrics_clicks_non_negative')),
+    sa.CheckConstraint('comments >= 0', name=op.f('ck_post_metrics_comments_non_negative')),
+    sa.CheckConstraint('likes >= 0', name=op.f('ck_post_metrics_likes_non_negative')),
+    sa.CheckConstraint('reach >= 0', name=op.f('ck_post_metrics_reach_non_negative')),
+    sa.CheckConstraint('shares >= 0', name=op.f('ck_post_metrics_shares_non_negative')),
+    sa.CheckConstraint('views >= 0', name=op.f('ck_post_metrics_views_non_negative')),
+    sa.ForeignKeyConstraint(['workspace_id', 'post_id'], ['posts.workspace_id', 'posts.id'], name=op.f('fk_post_metrics_workspace_id_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_post_metrics_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'post_id', name=op.f('pk_post_metrics'))
     )
     op.create_table('transactions',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -458,6 +665,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_transactions_workspace_id_creator_id'), table_name='transactions')
     op.drop_index(op.f('ix_transactions_workspace_id_created_at'), table_name='transactions')
     op.drop_table('transactions')
+    op.drop_table('post_metrics')
     op.drop_table('creator_stats')
     op.drop_table('creator_followers')
     op.drop_index(op.f('ix_characters_workspace_id_creator_id'), table_name='characters')
@@ -472,6 +680,13 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_site_visits_workspace_id_visitor_id'), table_name='site_visits')
     op.drop_index(op.f('ix_site_visits_workspace_id_created_at'), table_name='site_visits')
     op.drop_table('site_visits')
+    op.drop_index(op.f('ix_posts_workspace_id_status'), table_name='posts')
+    op.drop_index(op.f('ix_posts_workspace_id_scheduled_at'), table_name='posts')
+    op.drop_index(op.f('ix_posts_workspace_id_created_at'), table_name='posts')
+    op.drop_index(op.f('ix_posts_workspace_id_campaign_id'), table_name='posts')
+    op.drop_table('posts')
+    op.drop_index(op.f('ix_platform_daily_metrics_workspace_id_date'), table_name='platform_daily_metrics')
+    op.drop_table('platform_daily_metrics')
     op.drop_index(op.f('ix_moderation_reports_workspace_id_status'), table_name='moderation_reports')
     op.drop_index(op.f('ix_moderation_reports_workspace_id_created_at'), table_name='moderation_reports')
     op.drop_table('moderation_reports')
@@ -480,10 +695,15 @@ def downgrade() -> None:
     op.drop_table('feature_usage')
     op.drop_index(op.f('ix_creators_workspace_id_created_at'), table_name='creators')
     op.drop_table('creators')
+    op.drop_index(op.f('ix_campaign_metrics_workspace_id_date'), table_name='campaign_metrics')
+    op.drop_table('campaign_metrics')
+    op.drop_table('agent_status_reports')
     op.drop_index(op.f('ix_workspace_members_account_id'), table_name='workspace_members')
     op.drop_table('workspace_members')
     op.drop_table('webhooks')
     op.drop_table('subscription_tiers')
+    op.drop_index(op.f('ix_social_accounts_workspace_id_platform'), table_name='social_accounts')
+    op.drop_table('social_accounts')
     op.drop_index(op.f('ix_refresh_tokens_family_id'), table_name='refresh_tokens')
     op.drop_index(op.f('ix_refresh_tokens_account_id'), table_name='refresh_tokens')
     op.drop_table('refresh_tokens')
@@ -496,8 +716,15 @@ def downgrade() -> None:
     op.drop_table('invitations')
     op.drop_index(op.f('ix_ingestion_batches_workspace_id_created_at'), table_name='ingestion_batches')
     op.drop_table('ingestion_batches')
+    op.drop_table('business_settings')
+    op.drop_table('brand_settings')
     op.drop_index(op.f('ix_api_keys_workspace_id'), table_name='api_keys')
     op.drop_table('api_keys')
+    op.drop_table('ai_agents')
+    op.drop_index(op.f('ix_ad_campaigns_workspace_id_status'), table_name='ad_campaigns')
+    op.drop_index(op.f('ix_ad_campaigns_workspace_id_platform'), table_name='ad_campaigns')
+    op.drop_index(op.f('ix_ad_campaigns_workspace_id_created_at'), table_name='ad_campaigns')
+    op.drop_table('ad_campaigns')
     op.drop_table('workspaces')
     op.drop_table('dashboard_accounts')
     op.drop_index(op.f('ix_access_log_workspace_id_at'), table_name='access_log')
