@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:48:38.502893
+Create Date: 2026-11-23 07:54:14.530019
 """
 
 from collections.abc import Sequence
@@ -71,6 +71,50 @@ def upgrade() -> None:
     sa.UniqueConstraint('prefix', name=op.f('uq_api_keys_prefix'))
     )
     op.create_index(op.f('ix_api_keys_workspace_id'), 'api_keys', ['workspace_id'], unique=False)
+    op.create_table('badges',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_badges_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_badges'))
+    )
+    op.create_table('channels',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('channel_type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('channel_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('configuration', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("channel_type IN ('web', 'whatsapp', 'telegram', 'mobile')", name=op.f('ck_channels_channel_type')),
+    sa.CheckConstraint("status IN ('active', 'inactive', 'pending_verification')", name=op.f('ck_channels_status')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_channels_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_channels'))
+    )
+    op.create_index(op.f('ix_channels_workspace_id_channel_type'), 'channels', ['workspace_id', 'channel_type'], unique=False)
+    op.create_table('end_users',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('external_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('profile_data', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('engagement_score', sa.Float(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_active_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("channel IN ('web', 'whatsapp', 'telegram', 'mobile')", name=op.f('ck_end_users_channel')),
+    sa.CheckConstraint('engagement_score BETWEEN 0 AND 1', name=op.f('ck_end_users_engagement_score')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_end_users_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_end_users'))
+    )
+    op.create_index(op.f('ix_end_users_workspace_id_channel_external_id'), 'end_users', ['workspace_id', 'channel', 'external_id'], unique=False)
+    op.create_index(op.f('ix_end_users_workspace_id_created_at'), 'end_users', ['workspace_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_end_users_workspace_id_engagement_score'), 'end_users', ['workspace_id', 'engagement_score'], unique=False)
+    op.create_index(op.f('ix_end_users_workspace_id_last_active_at'), 'end_users', ['workspace_id', 'last_active_at'], unique=False)
     op.create_table('ingestion_batches',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('batch_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -100,6 +144,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations'))
     )
     op.create_index(op.f('ix_invitations_workspace_id'), 'invitations', ['workspace_id'], unique=False)
+    op.create_table('knowledge_bases',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('settings', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_knowledge_bases_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_knowledge_bases'))
+    )
+    op.create_index(op.f('ix_knowledge_bases_workspace_id_created_at'), 'knowledge_bases', ['workspace_id', 'created_at'], unique=False)
     op.create_table('platform_users',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -120,6 +175,38 @@ def upgrade() -> None:
     op.create_index(op.f('ix_platform_users_workspace_id_is_temporary'), 'platform_users', ['workspace_id', 'is_temporary'], unique=False)
     op.create_index(op.f('ix_platform_users_workspace_id_language'), 'platform_users', ['workspace_id', 'language'], unique=False)
     op.create_index(op.f('ix_platform_users_workspace_id_last_active_at'), 'platform_users', ['workspace_id', 'last_active_at'], unique=False)
+    op.create_table('proactive_rules',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('trigger_conditions', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('actions', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_proactive_rules_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_proactive_rules'))
+    )
+    op.create_index(op.f('ix_proactive_rules_workspace_id_created_at'), 'proactive_rules', ['workspace_id', 'created_at'], unique=False)
+    op.create_table('programs',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('flow_definition', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('settings', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('draft', 'published', 'archived')", name=op.f('ck_programs_status')),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_programs_version')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_programs_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_programs'))
+    )
+    op.create_index(op.f('ix_programs_workspace_id_created_at'), 'programs', ['workspace_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_programs_workspace_id_status_created_at'), 'programs', ['workspace_id', 'status', 'created_at'], unique=False)
     op.create_table('subscription_tiers',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -157,6 +244,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'account_id', name=op.f('pk_workspace_members'))
     )
     op.create_index(op.f('ix_workspace_members_account_id'), 'workspace_members', ['account_id'], unique=False)
+    op.create_table('badge_awards',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('badge_id', sa.Uuid(), nullable=False),
+    sa.Column('earned_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id', 'badge_id'], ['badges.workspace_id', 'badges.id'], name=op.f('fk_badge_awards_workspace_id_badge_id_badges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['end_users.workspace_id', 'end_users.id'], name=op.f('fk_badge_awards_workspace_id_user_id_end_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_badge_awards_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_badge_awards')),
+    sa.UniqueConstraint('workspace_id', 'user_id', 'badge_id', name=op.f('uq_badge_awards_workspace_id_user_id_badge_id'))
+    )
+    op.create_index(op.f('ix_badge_awards_workspace_id_badge_id'), 'badge_awards', ['workspace_id', 'badge_id'], unique=False)
     op.create_table('creators',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -169,6 +269,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_creators'))
     )
     op.create_index(op.f('ix_creators_workspace_id_created_at'), 'creators', ['workspace_id', 'created_at'], unique=False)
+    op.create_table('enrollments',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('program_id', sa.Uuid(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('progress', sa.Float(), nullable=False),
+    sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('active', 'completed', 'dropped')", name=op.f('ck_enrollments_status')),
+    sa.CheckConstraint('progress BETWEEN 0 AND 1', name=op.f('ck_enrollments_progress')),
+    sa.ForeignKeyConstraint(['workspace_id', 'program_id'], ['programs.workspace_id', 'programs.id'], name=op.f('fk_enrollments_workspace_id_program_id_programs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['end_users.workspace_id', 'end_users.id'], name=op.f('fk_enrollments_workspace_id_user_id_end_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_enrollments_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_enrollments'))
+    )
+    op.create_index(op.f('ix_enrollments_workspace_id_program_id_status'), 'enrollments', ['workspace_id', 'program_id', 'status'], unique=False)
+    op.create_index(op.f('ix_enrollments_workspace_id_user_id_enrolled_at'), 'enrollments', ['workspace_id', 'user_id', 'enrolled_at'], unique=False)
+    op.create_index('uq_enrollments_active', 'enrollments', ['workspace_id', 'user_id', 'program_id'], unique=True, postgresql_where=sa.text("status = 'active'"))
     op.create_table('feature_usage',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -182,6 +301,52 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_feature_usage_workspace_id_feature_user_id'), 'feature_usage', ['workspace_id', 'feature', 'user_id'], unique=False)
     op.create_index(op.f('ix_feature_usage_workspace_id_used_at'), 'feature_usage', ['workspace_id', 'used_at'], unique=False)
+    op.create_table('interactions',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('channel_id', sa.Uuid(), nullable=True),
+    sa.Column('interaction_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('is_ai', sa.Boolean(), nullable=False),
+    sa.Column('program_id', sa.Uuid(), nullable=True),
+    sa.Column('response_time_seconds', sa.Float(), nullable=True),
+    sa.Column('satisfaction_score', sa.Float(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("channel IN ('web', 'whatsapp', 'telegram', 'mobile')", name=op.f('ck_interactions_channel')),
+    sa.CheckConstraint("interaction_type IN ('message_sent', 'message_received', 'ai_response', 'human_escalation')", name=op.f('ck_interactions_interaction_type')),
+    sa.CheckConstraint('response_time_seconds >= 0', name=op.f('ck_interactions_response_time_seconds')),
+    sa.CheckConstraint('satisfaction_score BETWEEN 0 AND 5', name=op.f('ck_interactions_satisfaction_score')),
+    sa.ForeignKeyConstraint(['workspace_id', 'channel_id'], ['channels.workspace_id', 'channels.id'], name=op.f('fk_interactions_workspace_id_channel_id_channels'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id', 'program_id'], ['programs.workspace_id', 'programs.id'], name=op.f('fk_interactions_workspace_id_program_id_programs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['end_users.workspace_id', 'end_users.id'], name=op.f('fk_interactions_workspace_id_user_id_end_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_interactions_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_interactions'))
+    )
+    op.create_index(op.f('ix_interactions_workspace_id_channel_id_created_at'), 'interactions', ['workspace_id', 'channel_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_interactions_workspace_id_created_at_channel'), 'interactions', ['workspace_id', 'created_at', 'channel'], unique=False)
+    op.create_index(op.f('ix_interactions_workspace_id_program_id'), 'interactions', ['workspace_id', 'program_id'], unique=False)
+    op.create_index(op.f('ix_interactions_workspace_id_user_id_created_at'), 'interactions', ['workspace_id', 'user_id', 'created_at'], unique=False)
+    op.create_table('kb_documents',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('knowledge_base_id', sa.Uuid(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('content', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('file_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('file_size_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('processing_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('metadata', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("processing_status IN ('pending', 'processing', 'completed', 'failed')", name=op.f('ck_kb_documents_processing_status')),
+    sa.CheckConstraint('file_size_bytes >= 0', name=op.f('ck_kb_documents_file_size_bytes')),
+    sa.ForeignKeyConstraint(['workspace_id', 'knowledge_base_id'], ['knowledge_bases.workspace_id', 'knowledge_bases.id'], name=op.f('fk_kb_documents_workspace_id_knowledge_base_id_knowledge_bases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_kb_documents_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_kb_documents'))
+    )
+    op.create_index(op.f('ix_kb_documents_workspace_id_knowledge_base_id_created_at'), 'kb_documents', ['workspace_id', 'knowledge_base_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_kb_documents_workspace_id_knowledge_base_id_processing_status'), 'kb_documents', ['workspace_id', 'knowledge_base_id', 'processing_status'], unique=False)
     op.create_table('moderation_reports',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -200,6 +365,34 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_moderation_reports_workspace_id_created_at'), 'moderation_reports', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_moderation_reports_workspace_id_status'), 'moderation_reports', ['workspace_id', 'status'], unique=False)
+    op.create_table('program_versions',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('program_id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('flow_definition', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_program_versions_version')),
+    sa.ForeignKeyConstraint(['workspace_id', 'program_id'], ['programs.workspace_id', 'programs.id'], name=op.f('fk_program_versions_workspace_id_program_id_programs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_program_versions_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_program_versions')),
+    sa.UniqueConstraint('workspace_id', 'program_id', 'version', name=op.f('uq_program_versions_workspace_id_program_id_version'))
+    )
+    op.create_table('rule_triggers',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('rule_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('triggered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('succeeded', sa.Boolean(), nullable=False),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['workspace_id', 'rule_id'], ['proactive_rules.workspace_id', 'proactive_rules.id'], name=op.f('fk_rule_triggers_workspace_id_rule_id_proactive_rules'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['end_users.workspace_id', 'end_users.id'], name=op.f('fk_rule_triggers_workspace_id_user_id_end_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_rule_triggers_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_rule_triggers'))
+    )
+    op.create_index(op.f('ix_rule_triggers_workspace_id_rule_id_triggered_at'), 'rule_triggers', ['workspace_id', 'rule_id', 'triggered_at'], unique=False)
+    op.create_index(op.f('ix_rule_triggers_workspace_id_triggered_at'), 'rule_triggers', ['workspace_id', 'triggered_at'], unique=False)
     op.create_table('site_visits',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -277,6 +470,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id', 'creator_id'], ['creators.workspace_id', 'creators.id'], name=op.f('fk_creator_stats_workspace_id_creator_id_creators'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_creator_stats_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'creator_id', name=op.f('pk_creator_stats'))
+    )
+    op.create_table('kb_document_chunks',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('document_id', sa.Uuid(), nullable=False),
+    sa.Column('chunk_index', sa.Integer(), nullable=False),
+    sa.Column('content', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('metadata', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
+    sa.CheckConstraint('chunk_index >= 0', name=op.f('ck_kb_document_chunks_chunk_index')),
+    sa.ForeignKeyConstraint(['workspace_id', 'document_id'], ['kb_documents.workspace_id', 'kb_documents.id'], name=op.f('fk_kb_document_chunks_workspace_id_document_id_kb_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_kb_document_chunks_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_kb_document_chunks')),
+    sa.UniqueConstraint('workspace_id', 'document_id', 'chunk_index', name=op.f('uq_kb_document_chunks_workspace_id_document_id_chunk_index'))
     )
     op.create_table('transactions',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -429,6 +635,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_transactions_workspace_id_creator_id'), table_name='transactions')
     op.drop_index(op.f('ix_transactions_workspace_id_created_at'), table_name='transactions')
     op.drop_table('transactions')
+    op.drop_table('kb_document_chunks')
     op.drop_table('creator_stats')
     op.drop_table('creator_followers')
     op.drop_index(op.f('ix_characters_workspace_id_creator_id'), table_name='characters')
@@ -443,27 +650,60 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_site_visits_workspace_id_visitor_id'), table_name='site_visits')
     op.drop_index(op.f('ix_site_visits_workspace_id_created_at'), table_name='site_visits')
     op.drop_table('site_visits')
+    op.drop_index(op.f('ix_rule_triggers_workspace_id_triggered_at'), table_name='rule_triggers')
+    op.drop_index(op.f('ix_rule_triggers_workspace_id_rule_id_triggered_at'), table_name='rule_triggers')
+    op.drop_table('rule_triggers')
+    op.drop_table('program_versions')
     op.drop_index(op.f('ix_moderation_reports_workspace_id_status'), table_name='moderation_reports')
     op.drop_index(op.f('ix_moderation_reports_workspace_id_created_at'), table_name='moderation_reports')
     op.drop_table('moderation_reports')
+    op.drop_index(op.f('ix_kb_documents_workspace_id_knowledge_base_id_processing_status'), table_name='kb_documents')
+    op.drop_index(op.f('ix_kb_documents_workspace_id_knowledge_base_id_created_at'), table_name='kb_documents')
+    op.drop_table('kb_documents')
+    op.drop_index(op.f('ix_interactions_workspace_id_user_id_created_at'), table_name='interactions')
+    op.drop_index(op.f('ix_interactions_workspace_id_program_id'), table_name='interactions')
+    op.drop_index(op.f('ix_interactions_workspace_id_created_at_channel'), table_name='interactions')
+    op.drop_index(op.f('ix_interactions_workspace_id_channel_id_created_at'), table_name='interactions')
+    op.drop_table('interactions')
     op.drop_index(op.f('ix_feature_usage_workspace_id_used_at'), table_name='feature_usage')
     op.drop_index(op.f('ix_feature_usage_workspace_id_feature_user_id'), table_name='feature_usage')
     op.drop_table('feature_usage')
+    op.drop_index('uq_enrollments_active', table_name='enrollments', postgresql_where=sa.text("status = 'active'"))
+    op.drop_index(op.f('ix_enrollments_workspace_id_user_id_enrolled_at'), table_name='enrollments')
+    op.drop_index(op.f('ix_enrollments_workspace_id_program_id_status'), table_name='enrollments')
+    op.drop_table('enrollments')
     op.drop_index(op.f('ix_creators_workspace_id_created_at'), table_name='creators')
     op.drop_table('creators')
+    op.drop_index(op.f('ix_badge_awards_workspace_id_badge_id'), table_name='badge_awards')
+    op.drop_table('badge_awards')
     op.drop_index(op.f('ix_workspace_members_account_id'), table_name='workspace_members')
     op.drop_table('workspace_members')
     op.drop_table('webhooks')
     op.drop_table('subscription_tiers')
+    op.drop_index(op.f('ix_programs_workspace_id_status_created_at'), table_name='programs')
+    op.drop_index(op.f('ix_programs_workspace_id_created_at'), table_name='programs')
+    op.drop_table('programs')
+    op.drop_index(op.f('ix_proactive_rules_workspace_id_created_at'), table_name='proactive_rules')
+    op.drop_table('proactive_rules')
     op.drop_index(op.f('ix_platform_users_workspace_id_last_active_at'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_language'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_is_temporary'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_created_at'), table_name='platform_users')
     op.drop_table('platform_users')
+    op.drop_index(op.f('ix_knowledge_bases_workspace_id_created_at'), table_name='knowledge_bases')
+    op.drop_table('knowledge_bases')
     op.drop_index(op.f('ix_invitations_workspace_id'), table_name='invitations')
     op.drop_table('invitations')
     op.drop_index(op.f('ix_ingestion_batches_workspace_id_created_at'), table_name='ingestion_batches')
     op.drop_table('ingestion_batches')
+    op.drop_index(op.f('ix_end_users_workspace_id_last_active_at'), table_name='end_users')
+    op.drop_index(op.f('ix_end_users_workspace_id_engagement_score'), table_name='end_users')
+    op.drop_index(op.f('ix_end_users_workspace_id_created_at'), table_name='end_users')
+    op.drop_index(op.f('ix_end_users_workspace_id_channel_external_id'), table_name='end_users')
+    op.drop_table('end_users')
+    op.drop_index(op.f('ix_channels_workspace_id_channel_type'), table_name='channels')
+    op.drop_table('channels')
+    op.drop_table('badges')
     op.drop_index(op.f('ix_api_keys_workspace_id'), table_name='api_keys')
     op.drop_table('api_keys')
     op.drop_table('workspaces')
