@@ -1,1 +1,297 @@
-"""(filled in by its domain work)."""
+"""The coaching creator hub (spec 002): knowledge bases and their documents, programs (flow
+graphs) with their published versions and enrollments, end users, badges, channels,
+interactions and proactive rules with their triggers.
+
+Ids are UUIDs, as spec 002 shows them. Entity tables are upserted by id; interactions and
+badge awards are append-only. Every reference carries workspace_id (tenant_fk).
+
+`metadata` is a column name in spec 002 but a reserved attribute on SQLModel classes, so
+those columns are mapped to the attribute `meta`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field
+
+from models.base import JsonField, TenantScoped, TimestampField, tenant_fk
+
+PROCESSING_STATUSES = ("pending", "processing", "completed", "failed")
+PROGRAM_STATUSES = ("draft", "published", "archived")
+CHANNEL_TYPES = ("web", "whatsapp", "telegram", "mobile")
+CHANNEL_STATUSES = ("active", "inactive", "pending_verification")
+ENROLLMENT_STATUSES = ("active", "completed", "dropped")
+INTERACTION_TYPES = ("message_sent", "message_received", "ai_response", "human_escalation")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    return CheckConstraint(f"{column} IN {values!r}", name=column)
+
+
+def _fraction(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} BETWEEN 0 AND 1", name=column)
+
+
+def _metadata_column() -> Any:
+    return Field(
+        default_factory=dict,
+        sa_column=Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    )
+
+
+class KnowledgeBase(TenantScoped, table=True):
+    __tablename__ = "knowledge_bases"
+    __table_args__ = (Index(None, "workspace_id", "created_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    name: str = Field(max_length=200)
+    description: str | None = None
+    # chunk_size, chunk_overlap, embedding_model ...
+    settings: dict[str, Any] = JsonField()
+    created_at: datetime = TimestampField()
+
+
+class KbDocument(TenantScoped, table=True):
+    __tablename__ = "kb_documents"
+    __table_args__ = (
+        tenant_fk("knowledge_base_id", "knowledge_bases"),
+        _one_of("processing_status", PROCESSING_STATUSES),
+        CheckConstraint("file_size_bytes >= 0", name="file_size_bytes"),
+        # Listing a base's documents newest first, optionally by status.
+        Index(None, "workspace_id", "knowledge_base_id", "created_at"),
+        Index(None, "workspace_id", "knowledge_base_id", "processing_status"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    knowledge_base_id: uuid.UUID
+    title: str = Field(max_length=500)
+    content: str | None = None
+    file_type: str = Field(max_length=64)
+    file_size_bytes: int = Field(default=0, sa_type=BigInteger)
+    processing_status: str = Field(default="pending", max_length=16)
+    meta: dict[str, Any] = _metadata_column()
+    created_at: datetime = TimestampField()
+    processed_at: datetime | None = TimestampField(default=None)
+
+
+class KbDocumentChunk(TenantScoped, table=True):
+    __tablename__ = "kb_document_chunks"
+    __table_args__ = (
+        tenant_fk("document_id", "kb_documents"),
+        UniqueConstraint("workspace_id", "document_id", "chunk_index"),
+        CheckConstraint("chunk_index >= 0", name="chunk_index"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    document_id: uuid.UUID
+    chunk_index: int
+    content: str
+    meta: dict[str, Any] = _metadata_column()
+
+
+class Program(TenantScoped, table=True):
+    """A coaching program: a flow graph (`nodes`, `edges`) that is drafted, then published."""
+
+    __tablename__ = "programs"
+    __table_args__ = (
+        _one_of("status", PROGRAM_STATUSES),
+        CheckConstraint("version >= 1", name="version"),
+        Index(None, "workspace_id", "status", "created_at"),
+        Index(None, "workspace_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    name: str = Field(max_length=200)
+    description: str | None = None
+    flow_definition: dict[str, Any] = JsonField()
+    status: str = Field(default="draft", max_length=16)
+    version: int = 1
+    settings: dict[str, Any] = JsonField()
+    created_at: datetime = TimestampField()
+    updated_at: datetime = TimestampField()
+    published_at: datetime | None = TimestampField(default=None)
+
+
+class ProgramVersion(TenantScoped, table=True):
+    """The flow definition as it was when a version was published (never changed after)."""
+
+    __tablename__ = "program_versions"
+    __table_args__ = (
+        tenant_fk("program_id", "programs"),
+        UniqueConstraint("workspace_id", "program_id", "version"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    program_id: uuid.UUID
+    version: int
+    flow_definition: dict[str, Any] = JsonField()
+    published_at: datetime = TimestampField()
+
+
+class Badge(TenantScoped, table=True):
+    __tablename__ = "badges"
+
+    id: uuid.UUID = Field(primary_key=True)
+    name: str = Field(max_length=200)
+    description: str | None = None
+    created_at: datetime = TimestampField()
+
+
+class EndUser(TenantScoped, table=True):
+    """A person coached through one channel (`users` in spec 002; not a platform user)."""
+
+    __tablename__ = "end_users"
+    __table_args__ = (
+        _one_of("channel", CHANNEL_TYPES),
+        _fraction("engagement_score"),
+        Index(None, "workspace_id", "channel", "external_id"),
+        Index(None, "workspace_id", "created_at"),
+        Index(None, "workspace_id", "last_active_at"),
+        Index(None, "workspace_id", "engagement_score"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    external_id: str = Field(max_length=200)
+    channel: str = Field(max_length=16)
+    profile_data: dict[str, Any] = JsonField()  # personal data (name, goals, preferences)
+    timezone: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=16)
+    is_active: bool = True
+    engagement_score: float = 0.0
+    created_at: datetime = TimestampField()
+    last_active_at: datetime | None = TimestampField(default=None)
+
+
+class Enrollment(TenantScoped, table=True):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        tenant_fk("user_id", "end_users"),
+        tenant_fk("program_id", "programs"),
+        _one_of("status", ENROLLMENT_STATUSES),
+        _fraction("progress"),
+        # A user is enrolled in a program at most once at a time (re-enrolling after
+        # completing or dropping is allowed).
+        Index(
+            "uq_enrollments_active",
+            "workspace_id",
+            "user_id",
+            "program_id",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+        ),
+        # Completion rates and counts per program.
+        Index(None, "workspace_id", "program_id", "status"),
+        Index(None, "workspace_id", "user_id", "enrolled_at"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID
+    program_id: uuid.UUID
+    status: str = Field(default="active", max_length=16)
+    progress: float = 0.0
+    enrolled_at: datetime = TimestampField()
+    completed_at: datetime | None = TimestampField(default=None)
+
+
+class BadgeAward(TenantScoped, table=True):
+    __tablename__ = "badge_awards"
+    __table_args__ = (
+        tenant_fk("user_id", "end_users"),
+        tenant_fk("badge_id", "badges"),
+        UniqueConstraint("workspace_id", "user_id", "badge_id"),
+        Index(None, "workspace_id", "badge_id"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID
+    badge_id: uuid.UUID
+    earned_at: datetime = TimestampField()
+
+
+class Channel(TenantScoped, table=True):
+    """A configured channel (a web widget, a WhatsApp business number ...)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (
+        _one_of("channel_type", CHANNEL_TYPES),
+        _one_of("status", CHANNEL_STATUSES),
+        Index(None, "workspace_id", "channel_type"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    channel_type: str = Field(max_length=16)
+    channel_name: str = Field(max_length=200)
+    status: str = Field(default="pending_verification", max_length=32)
+    configuration: dict[str, Any] = JsonField()  # may hold secrets: never exposed whole
+    created_at: datetime = TimestampField()
+
+
+class Interaction(TenantScoped, table=True):
+    """One exchange with an end user. `channel` is the channel type the spec reports
+    (web, whatsapp ...); `channel_id` the configured channel it came through, when known."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        tenant_fk("user_id", "end_users"),
+        tenant_fk("channel_id", "channels"),
+        tenant_fk("program_id", "programs"),
+        _one_of("channel", CHANNEL_TYPES),
+        _one_of("interaction_type", INTERACTION_TYPES),
+        CheckConstraint("response_time_seconds >= 0", name="response_time_seconds"),
+        CheckConstraint("satisfaction_score BETWEEN 0 AND 5", name="satisfaction_score"),
+        # Per-day interactions segmented by channel type; per channel over time.
+        Index(None, "workspace_id", "created_at", "channel"),
+        Index(None, "workspace_id", "channel_id", "created_at"),
+        Index(None, "workspace_id", "user_id", "created_at"),
+        Index(None, "workspace_id", "program_id"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID
+    channel: str = Field(max_length=16)
+    channel_id: uuid.UUID | None = None
+    interaction_type: str = Field(max_length=32)
+    is_ai: bool = False
+    program_id: uuid.UUID | None = None
+    response_time_seconds: float | None = None
+    satisfaction_score: float | None = None
+    created_at: datetime = TimestampField()
+
+
+class ProactiveRule(TenantScoped, table=True):
+    __tablename__ = "proactive_rules"
+    __table_args__ = (Index(None, "workspace_id", "created_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    name: str = Field(max_length=200)
+    description: str | None = None
+    trigger_conditions: dict[str, Any] = JsonField()
+    actions: list[dict[str, Any]] = JsonField(default_factory=list)
+    is_active: bool = True
+    created_at: datetime = TimestampField()
+
+
+class RuleTrigger(TenantScoped, table=True):
+    """A rule firing for one user; `succeeded` once the user engaged (known later)."""
+
+    __tablename__ = "rule_triggers"
+    __table_args__ = (
+        tenant_fk("rule_id", "proactive_rules"),
+        tenant_fk("user_id", "end_users"),
+        # Rule performance over a date range.
+        Index(None, "workspace_id", "rule_id", "triggered_at"),
+        Index(None, "workspace_id", "triggered_at"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    rule_id: uuid.UUID
+    user_id: uuid.UUID
+    triggered_at: datetime = TimestampField()
+    succeeded: bool = False
+    responded_at: datetime | None = TimestampField(default=None)

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, literal, select, tuple_
 
 from resolvers.errors import BadUserInput
 
@@ -126,7 +126,9 @@ async def paginate(
     page = statement
     if after is not None:
         value, row_id = decode_cursor(after, sort.kind)
-        key, bound = tuple_(sort.expression, sort.id_column), tuple_(value, row_id)
+        # The cursor's id is text; bind it as the id column's type (UUID ids compare as uuid).
+        bound_id = literal(row_id, type_=sort.id_column.type)
+        key, bound = tuple_(sort.expression, sort.id_column), tuple_(value, bound_id)
         page = page.where(key < bound if descending else key > bound)
     order = (
         (sort.expression.desc(), sort.id_column.desc())

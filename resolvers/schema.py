@@ -28,6 +28,8 @@ DOMAINS = (
     "revenue",
     "ads",
     "coaching",
+    "coaching_people",
+    "coaching_channels",
     "organic",
     "social",
     "social_posts",
