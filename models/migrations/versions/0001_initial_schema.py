@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:48:38.502893
+Create Date: 2026-11-23 07:52:47.092038
 """
 
 from collections.abc import Sequence
@@ -53,6 +53,39 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workspaces')),
     sa.UniqueConstraint('slug', name=op.f('uq_workspaces_slug'))
     )
+    op.create_table('activities',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('actor_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('metadata', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['dashboard_accounts.id'], name=op.f('fk_activities_actor_id_dashboard_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_activities_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_activities'))
+    )
+    op.create_index(op.f('ix_activities_workspace_id_occurred_at'), 'activities', ['workspace_id', 'occurred_at'], unique=False)
+    op.create_index(op.f('ix_activities_workspace_id_type_occurred_at'), 'activities', ['workspace_id', 'type', 'occurred_at'], unique=False)
+    op.create_table('analytics_exports',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('format', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('data', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('download_url', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("format IN ('csv', 'json', 'xlsx')", name=op.f('ck_analytics_exports_format')),
+    sa.CheckConstraint("status IN ('processing', 'complete', 'failed')", name=op.f('ck_analytics_exports_status')),
+    sa.CheckConstraint('end_date >= start_date', name=op.f('ck_analytics_exports_date_range')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_analytics_exports_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_analytics_exports'))
+    )
+    op.create_index(op.f('ix_analytics_exports_workspace_id_created_at'), 'analytics_exports', ['workspace_id', 'created_at'], unique=False)
     op.create_table('api_keys',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -71,6 +104,118 @@ def upgrade() -> None:
     sa.UniqueConstraint('prefix', name=op.f('uq_api_keys_prefix'))
     )
     op.create_index(op.f('ix_api_keys_workspace_id'), 'api_keys', ['workspace_id'], unique=False)
+    op.create_table('channel_daily_metrics',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('traffic', sa.Integer(), nullable=False),
+    sa.Column('conversions', sa.Integer(), nullable=False),
+    sa.Column('orders', sa.Integer(), nullable=False),
+    sa.CheckConstraint("channel ~ '^[a-z][a-z0-9_]{0,31}$'", name=op.f('ck_channel_daily_metrics_channel')),
+    sa.CheckConstraint('conversions >= 0', name=op.f('ck_channel_daily_metrics_conversions')),
+    sa.CheckConstraint('orders >= 0', name=op.f('ck_channel_daily_metrics_orders')),
+    sa.CheckConstraint('revenue >= 0', name=op.f('ck_channel_daily_metrics_revenue')),
+    sa.CheckConstraint('traffic >= 0', name=op.f('ck_channel_daily_metrics_traffic')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_channel_daily_metrics_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'channel', 'date', name=op.f('pk_channel_daily_metrics'))
+    )
+    op.create_index(op.f('ix_channel_daily_metrics_workspace_id_date'), 'channel_daily_metrics', ['workspace_id', 'date'], unique=False)
+    op.create_table('content_items',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('media_urls', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('metadata', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('draft', 'scheduled', 'published', 'failed')", name=op.f('ck_content_items_status')),
+    sa.CheckConstraint("type IN ('tiktok', 'blog', 'email')", name=op.f('ck_content_items_type')),
+    sa.ForeignKeyConstraint(['created_by'], ['dashboard_accounts.id'], name=op.f('fk_content_items_created_by_dashboard_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_content_items_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_content_items'))
+    )
+    op.create_index(op.f('ix_content_items_workspace_id_created_at'), 'content_items', ['workspace_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_content_items_workspace_id_published_at'), 'content_items', ['workspace_id', 'published_at'], unique=False)
+    op.create_index(op.f('ix_content_items_workspace_id_scheduled_at'), 'content_items', ['workspace_id', 'scheduled_at'], unique=False)
+    op.create_table('custom_reports',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('config', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('schedule', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_custom_reports_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_custom_reports'))
+    )
+    op.create_index(op.f('ix_custom_reports_workspace_id_created_at'), 'custom_reports', ['workspace_id', 'created_at'], unique=False)
+    op.create_table('email_campaigns',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('segment', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('content', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('send_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('recipient_count', sa.Integer(), nullable=False),
+    sa.Column('sent', sa.Integer(), nullable=False),
+    sa.Column('opened', sa.Integer(), nullable=False),
+    sa.Column('clicked', sa.Integer(), nullable=False),
+    sa.Column('converted', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('draft', 'scheduled', 'active', 'paused', 'completed')", name=op.f('ck_email_campaigns_status')),
+    sa.CheckConstraint("type IN ('one-time', 'sequence', 'triggered')", name=op.f('ck_email_campaigns_type')),
+    sa.CheckConstraint('clicked >= 0', name=op.f('ck_email_campaigns_clicked')),
+    sa.CheckConstraint('converted >= 0', name=op.f('ck_email_campaigns_converted')),
+    sa.CheckConstraint('opened >= 0', name=op.f('ck_email_campaigns_opened')),
+    sa.CheckConstraint('recipient_count >= 0', name=op.f('ck_email_campaigns_recipient_count')),
+    sa.CheckConstraint('sent >= 0', name=op.f('ck_email_campaigns_sent')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_email_campaigns_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_email_campaigns'))
+    )
+    op.create_index(op.f('ix_email_campaigns_workspace_id_created_at'), 'email_campaigns', ['workspace_id', 'created_at'], unique=False)
+    op.create_table('email_sequences',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('trigger', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('draft', 'active', 'paused', 'archived')", name=op.f('ck_email_sequences_status')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_email_sequences_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_email_sequences'))
+    )
+    op.create_index(op.f('ix_email_sequences_workspace_id_created_at'), 'email_sequences', ['workspace_id', 'created_at'], unique=False)
+    op.create_table('generation_jobs',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('product', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('tone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('length', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('context', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('result', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('processing', 'complete', 'failed')", name=op.f('ck_generation_jobs_status')),
+    sa.CheckConstraint('progress BETWEEN 0 AND 100', name=op.f('ck_generation_jobs_progress')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_generation_jobs_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_generation_jobs'))
+    )
+    op.create_index(op.f('ix_generation_jobs_workspace_id_created_at'), 'generation_jobs', ['workspace_id', 'created_at'], unique=False)
     op.create_table('ingestion_batches',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('batch_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -84,6 +229,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'batch_id', name=op.f('pk_ingestion_batches'))
     )
     op.create_index(op.f('ix_ingestion_batches_workspace_id_created_at'), 'ingestion_batches', ['workspace_id', 'created_at'], unique=False)
+    op.create_table('integrations',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('provider', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('config', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('last_sync_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('connected', 'disconnected', 'error')", name=op.f('ck_integrations_status')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_integrations_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_integrations'))
+    )
     op.create_table('invitations',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -100,6 +257,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations'))
     )
     op.create_index(op.f('ix_invitations_workspace_id'), 'invitations', ['workspace_id'], unique=False)
+    op.create_table('leads',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('tags', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('custom_fields', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('emails_sent', sa.Integer(), nullable=False),
+    sa.Column('emails_opened', sa.Integer(), nullable=False),
+    sa.Column('links_clicked', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('active', 'unsubscribed', 'bounced')", name=op.f('ck_leads_status')),
+    sa.CheckConstraint('emails_opened >= 0', name=op.f('ck_leads_emails_opened')),
+    sa.CheckConstraint('emails_sent >= 0', name=op.f('ck_leads_emails_sent')),
+    sa.CheckConstraint('links_clicked >= 0', name=op.f('ck_leads_links_clicked')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_leads_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_leads')),
+    sa.UniqueConstraint('workspace_id', 'email', name=op.f('uq_leads_workspace_id_email'))
+    )
+    op.create_index('ix_leads_tags', 'leads', ['tags'], unique=False, postgresql_using='gin')
+    op.create_index(op.f('ix_leads_workspace_id_created_at'), 'leads', ['workspace_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_leads_workspace_id_status'), 'leads', ['workspace_id', 'status'], unique=False)
     op.create_table('platform_users',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -131,6 +312,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_subscription_tiers_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_subscription_tiers'))
     )
+    op.create_table('touchpoints',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('visitor_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("channel ~ '^[a-z][a-z0-9_]{0,31}$'", name=op.f('ck_touchpoints_channel')),
+    sa.CheckConstraint("stage IN ('visit', 'view_product', 'add_to_cart', 'checkout', 'purchase')", name=op.f('ck_touchpoints_stage')),
+    sa.CheckConstraint('revenue >= 0', name=op.f('ck_touchpoints_revenue')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_touchpoints_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_touchpoints'))
+    )
+    op.create_index(op.f('ix_touchpoints_workspace_id_occurred_at'), 'touchpoints', ['workspace_id', 'occurred_at'], unique=False)
+    op.create_index(op.f('ix_touchpoints_workspace_id_stage_occurred_at'), 'touchpoints', ['workspace_id', 'stage', 'occurred_at'], unique=False)
+    op.create_index(op.f('ix_touchpoints_workspace_id_visitor_id_occurred_at'), 'touchpoints', ['workspace_id', 'visitor_id', 'occurred_at'], unique=False)
     op.create_table('webhooks',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -157,6 +355,28 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'account_id', name=op.f('pk_workspace_members'))
     )
     op.create_index(op.f('ix_workspace_members_account_id'), 'workspace_members', ['account_id'], unique=False)
+    op.create_table('content_metrics',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('views', sa.Integer(), nullable=False),
+    sa.Column('likes', sa.Integer(), nullable=False),
+    sa.Column('shares', sa.Integer(), nullable=False),
+    sa.Column('saves', sa.Integer(), nullable=False),
+    sa.Column('clicks', sa.Integer(), nullable=False),
+    sa.Column('conversions', sa.Integer(), nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.CheckConstraint('clicks >= 0', name=op.f('ck_content_metrics_clicks')),
+    sa.CheckConstraint('conversions >= 0', name=op.f('ck_content_metrics_conversions')),
+    sa.CheckConstraint('likes >= 0', name=op.f('ck_content_metrics_likes')),
+    sa.CheckConstraint('revenue >= 0', name=op.f('ck_content_metrics_revenue')),
+    sa.CheckConstraint('saves >= 0', name=op.f('ck_content_metrics_saves')),
+    sa.CheckConstraint('shares >= 0', name=op.f('ck_content_metrics_shares')),
+    sa.CheckConstraint('views >= 0', name=op.f('ck_content_metrics_views')),
+    sa.ForeignKeyConstraint(['workspace_id', 'content_id'], ['content_items.workspace_id', 'content_items.id'], name=op.f('fk_content_metrics_workspace_id_content_id_content_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_content_metrics_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'content_id', 'date', name=op.f('pk_content_metrics'))
+    )
     op.create_table('creators',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -200,6 +420,36 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_moderation_reports_workspace_id_created_at'), 'moderation_reports', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_moderation_reports_workspace_id_status'), 'moderation_reports', ['workspace_id', 'status'], unique=False)
+    op.create_table('sequence_enrollments',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('sequence_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('lead_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('enrolled', 'completed', 'converted')", name=op.f('ck_sequence_enrollments_status')),
+    sa.ForeignKeyConstraint(['workspace_id', 'lead_id'], ['leads.workspace_id', 'leads.id'], name=op.f('fk_sequence_enrollments_workspace_id_lead_id_leads'), onupdate='CASCADE', ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id', 'sequence_id'], ['email_sequences.workspace_id', 'email_sequences.id'], name=op.f('fk_sequence_enrollments_workspace_id_sequence_id_email_sequences'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_sequence_enrollments_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'sequence_id', 'lead_id', name=op.f('pk_sequence_enrollments'))
+    )
+    op.create_index(op.f('ix_sequence_enrollments_workspace_id_lead_id'), 'sequence_enrollments', ['workspace_id', 'lead_id'], unique=False)
+    op.create_table('sequence_steps',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('sequence_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('delay_seconds', sa.Integer(), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('content', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('condition', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.CheckConstraint('delay_seconds >= 0', name=op.f('ck_sequence_steps_delay_seconds')),
+    sa.CheckConstraint('position >= 0', name=op.f('ck_sequence_steps_position')),
+    sa.ForeignKeyConstraint(['workspace_id', 'sequence_id'], ['email_sequences.workspace_id', 'email_sequences.id'], name=op.f('fk_sequence_steps_workspace_id_sequence_id_email_sequences'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_sequence_steps_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_sequence_steps'))
+    )
+    op.create_index(op.f('ix_sequence_steps_workspace_id_sequence_id_position'), 'sequence_steps', ['workspace_id', 'sequence_id', 'position'], unique=False)
     op.create_table('site_visits',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -443,6 +693,10 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_site_visits_workspace_id_visitor_id'), table_name='site_visits')
     op.drop_index(op.f('ix_site_visits_workspace_id_created_at'), table_name='site_visits')
     op.drop_table('site_visits')
+    op.drop_index(op.f('ix_sequence_steps_workspace_id_sequence_id_position'), table_name='sequence_steps')
+    op.drop_table('sequence_steps')
+    op.drop_index(op.f('ix_sequence_enrollments_workspace_id_lead_id'), table_name='sequence_enrollments')
+    op.drop_table('sequence_enrollments')
     op.drop_index(op.f('ix_moderation_reports_workspace_id_status'), table_name='moderation_reports')
     op.drop_index(op.f('ix_moderation_reports_workspace_id_created_at'), table_name='moderation_reports')
     op.drop_table('moderation_reports')
@@ -451,21 +705,50 @@ def downgrade() -> None:
     op.drop_table('feature_usage')
     op.drop_index(op.f('ix_creators_workspace_id_created_at'), table_name='creators')
     op.drop_table('creators')
+    op.drop_table('content_metrics')
     op.drop_index(op.f('ix_workspace_members_account_id'), table_name='workspace_members')
     op.drop_table('workspace_members')
     op.drop_table('webhooks')
+    op.drop_index(op.f('ix_touchpoints_workspace_id_visitor_id_occurred_at'), table_name='touchpoints')
+    op.drop_index(op.f('ix_touchpoints_workspace_id_stage_occurred_at'), table_name='touchpoints')
+    op.drop_index(op.f('ix_touchpoints_workspace_id_occurred_at'), table_name='touchpoints')
+    op.drop_table('touchpoints')
     op.drop_table('subscription_tiers')
     op.drop_index(op.f('ix_platform_users_workspace_id_last_active_at'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_language'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_is_temporary'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_created_at'), table_name='platform_users')
     op.drop_table('platform_users')
+    op.drop_index(op.f('ix_leads_workspace_id_status'), table_name='leads')
+    op.drop_index(op.f('ix_leads_workspace_id_created_at'), table_name='leads')
+    op.drop_index('ix_leads_tags', table_name='leads', postgresql_using='gin')
+    op.drop_table('leads')
     op.drop_index(op.f('ix_invitations_workspace_id'), table_name='invitations')
     op.drop_table('invitations')
+    op.drop_table('integrations')
     op.drop_index(op.f('ix_ingestion_batches_workspace_id_created_at'), table_name='ingestion_batches')
     op.drop_table('ingestion_batches')
+    op.drop_index(op.f('ix_generation_jobs_workspace_id_created_at'), table_name='generation_jobs')
+    op.drop_table('generation_jobs')
+    op.drop_index(op.f('ix_email_sequences_workspace_id_created_at'), table_name='email_sequences')
+    op.drop_table('email_sequences')
+    op.drop_index(op.f('ix_email_campaigns_workspace_id_created_at'), table_name='email_campaigns')
+    op.drop_table('email_campaigns')
+    op.drop_index(op.f('ix_custom_reports_workspace_id_created_at'), table_name='custom_reports')
+    op.drop_table('custom_reports')
+    op.drop_index(op.f('ix_content_items_workspace_id_scheduled_at'), table_name='content_items')
+    op.drop_index(op.f('ix_content_items_workspace_id_published_at'), table_name='content_items')
+    op.drop_index(op.f('ix_content_items_workspace_id_created_at'), table_name='content_items')
+    op.drop_table('content_items')
+    op.drop_index(op.f('ix_channel_daily_metrics_workspace_id_date'), table_name='channel_daily_metrics')
+    op.drop_table('channel_daily_metrics')
     op.drop_index(op.f('ix_api_keys_workspace_id'), table_name='api_keys')
     op.drop_table('api_keys')
+    op.drop_index(op.f('ix_analytics_exports_workspace_id_created_at'), table_name='analytics_exports')
+    op.drop_table('analytics_exports')
+    op.drop_index(op.f('ix_activities_workspace_id_type_occurred_at'), table_name='activities')
+    op.drop_index(op.f('ix_activities_workspace_id_occurred_at'), table_name='activities')
+    op.drop_table('activities')
     op.drop_table('workspaces')
     op.drop_table('dashboard_accounts')
     # ### end Alembic commands ###
