@@ -29,6 +29,8 @@ DOMAINS = (
     "ads",
     "coaching",
     "organic",
+    "organic_email",
+    "organic_dashboard",
     "social",
     "ingestion",
 )

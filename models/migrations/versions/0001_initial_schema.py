@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:52:47.092038
+Create Date: 2026-11-23 07:56:19.632674
 """
 
 from collections.abc import Sequence
