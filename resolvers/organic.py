@@ -197,6 +197,7 @@ def _content_filters(f: ContentFilter) -> list[Any]:
 
 
 async def _timezone(info: Info) -> ZoneInfo:
+    # The workspace row itself (not a tenant-owned row): read by the request's own id.
     async with info.context.sessions() as session:
         settings = await session.scalar(
             select(Workspace.settings).where(Workspace.id == info.context.workspace_id)

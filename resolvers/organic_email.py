@@ -1,5 +1,5 @@
 """Spec 003 email marketing: campaigns with their totals, sequences with their steps and
-enrollment counts, and leads."""
+enrollment counts. Leads are in organic_leads.py."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
 from models import organic as m
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
-from resolvers.organic import contains
 from resolvers.pagination import Connection, SortDirection, SortKey, paginate
 
 
@@ -40,13 +39,6 @@ class SequenceStatus(Enum):
     ACTIVE = "active"
     PAUSED = "paused"
     ARCHIVED = "archived"
-
-
-@strawberry.enum
-class LeadStatus(Enum):
-    ACTIVE = "active"
-    UNSUBSCRIBED = "unsubscribed"
-    BOUNCED = "bounced"
 
 
 def _rate(part: int, whole: int) -> float:
@@ -169,53 +161,6 @@ def email_sequence(row: m.EmailSequence) -> EmailSequence:
     return from_row(EmailSequence, row, status=SequenceStatus(row.status))
 
 
-@strawberry.type
-class LeadStats:
-    emails_sent: int
-    emails_opened: int
-    links_clicked: int
-
-
-@strawberry.type
-class Lead(Node):
-    id: strawberry.ID
-    email: str
-    name: str | None
-    tags: list[str]
-    source: str | None
-    status: LeadStatus
-    custom_fields: JSON
-    stats: LeadStats
-    created_at: dt.datetime
-
-
-def lead(row: m.Lead) -> Lead:
-    stats = LeadStats(
-        emails_sent=row.emails_sent,
-        emails_opened=row.emails_opened,
-        links_clicked=row.links_clicked,
-    )
-    return from_row(Lead, row, status=LeadStatus(row.status), stats=stats)
-
-
-@strawberry.input
-class LeadFilter:
-    status: LeadStatus | None = None
-    tags: list[str] | None = strawberry.field(default=None, description="Has all these tags.")
-    search: str | None = strawberry.field(default=None, description="In email or name.")
-
-
-def _lead_filters(f: LeadFilter) -> list[Any]:
-    conditions = []
-    if f.status is not None:
-        conditions.append(m.Lead.status == f.status.value)
-    if f.tags:
-        conditions.append(m.Lead.tags.contains(f.tags))
-    if f.search:
-        conditions.append(or_(contains(m.Lead.email, f.search), contains(m.Lead.name, f.search)))
-    return conditions
-
-
 def _newest_first(model: Any, first: int | None, after: str | None) -> dict[str, Any]:
     return {
         "sort": SortKey(model.created_at, model.id, dt.datetime),
@@ -276,26 +221,6 @@ class Query:
             **_newest_first(s, first, after),
         )
 
-    @strawberry.field
-    async def lead(self, info: Info, id: strawberry.ID) -> Lead | None:
-        return await _lead(info, id)
-
-    @strawberry.field(description="Leads, newest first.")
-    async def leads(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        filter: LeadFilter | None = None,
-    ) -> Connection[Lead]:
-        statement = info.context.scope.select(m.Lead).where(*_lead_filters(filter or LeadFilter()))
-        return await paginate(
-            info.context.sessions,
-            statement,
-            to_node=lambda row: lead(row[0]),
-            **_newest_first(m.Lead, first, after),
-        )
-
 
 async def _email_campaign(info: Info, node_id: str) -> EmailCampaign | None:
     row = await info.context.loaders.by_id(m.EmailCampaign).load(node_id)
@@ -312,13 +237,7 @@ async def _sequence_step(info: Info, node_id: str) -> SequenceStep | None:
     return from_row(SequenceStep, row) if row else None
 
 
-async def _lead(info: Info, node_id: str) -> Lead | None:
-    row = await info.context.loaders.by_id(m.Lead).load(node_id)
-    return lead(row) if row else None
-
-
 # Spec 004's ad campaigns also use `camp_`: node() tries each resolver of the prefix.
 register_node("camp", _email_campaign)
 register_node("seq", _email_sequence)
 register_node("step", _sequence_step)
-register_node("lead", _lead)

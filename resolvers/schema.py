@@ -30,6 +30,7 @@ DOMAINS = (
     "coaching",
     "organic",
     "organic_email",
+    "organic_leads",
     "organic_dashboard",
     "social",
     "ingestion",
