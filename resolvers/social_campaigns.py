@@ -173,7 +173,7 @@ def campaign_from_row(row: Any) -> AdCampaign:
 
 
 @strawberry.enum
-class CampaignStatus(Enum):
+class AdCampaignStatus(Enum):
     ACTIVE = "active"
     PAUSED = "paused"
     COMPLETED = "completed"
@@ -209,7 +209,7 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        status: CampaignStatus | None = None,
+        status: AdCampaignStatus | None = None,
         platform: SocialPlatform | None = None,
         order_by: CampaignSortField = CampaignSortField.CREATED_AT,
         direction: SortDirection = SortDirection.DESC,

@@ -4,6 +4,7 @@ from gateway.ingestion import (  # noqa: F401
     ads,
     coaching,
     organic,
+    organic_email,
     platform_entities,
     platform_events,
     social,

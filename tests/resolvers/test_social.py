@@ -12,7 +12,7 @@ from tests.utils.social_builders import (
 )
 
 CAMPAIGNS = """
-query($first: Int, $status: CampaignStatus) {
+query($first: Int, $status: AdCampaignStatus) {
   adCampaigns(first: $first, status: $status, orderBy: CREATED_AT, direction: ASC) {
     totalCount
     nodes {
