@@ -27,6 +27,7 @@ DOMAINS = (
     "engagement",
     "revenue",
     "ads",
+    "ads_metrics",
     "coaching",
     "organic",
     "social",
