@@ -25,6 +25,7 @@ DOMAINS = (
     "platform_users",
     "characters",
     "engagement",
+    "engagement_activity",
     "revenue",
     "ads",
     "ads_metrics",
