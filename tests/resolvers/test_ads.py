@@ -195,3 +195,10 @@ async def test_unknown_source_is_bad_user_input(graphql):
     result = await graphql(query)
     assert result.errors[0].extensions == {"code": "BAD_USER_INPUT", "argument": "source"}
     assert "meta_ads" in result.errors[0].message
+
+
+async def test_filters_must_map_names_to_scalars(graphql):
+    query = """{ adMetrics(source: "meta_ads", metric: TOTAL_SPEND, filters: {country: ["US"]},
+                 from: "2024-09-29T00:00:00Z", to: "2024-09-30T00:00:00Z") { count } }"""
+    result = await graphql(query)
+    assert result.errors[0].extensions == {"code": "BAD_USER_INPUT", "argument": "filters"}

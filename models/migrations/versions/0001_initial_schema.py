@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:53:29.461995
+Create Date: 2026-11-23 07:57:31.558566
 """
 
 from collections.abc import Sequence
