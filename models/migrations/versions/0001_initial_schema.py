@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:58:04.698869
+Create Date: 2026-11-23 07:59:06.031792
 """
 
 from collections.abc import Sequence
@@ -110,6 +110,32 @@ def upgrade() -> None:
     op.create_index(op.f('ix_ad_campaigns_workspace_id_created_at'), 'ad_campaigns', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_ad_campaigns_workspace_id_platform'), 'ad_campaigns', ['workspace_id', 'platform'], unique=False)
     op.create_index(op.f('ix_ad_campaigns_workspace_id_status'), 'ad_campaigns', ['workspace_id', 'status'], unique=False)
+    op.create_table('ad_performance',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('record_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('campaign_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('campaign_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('ad_set', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('ad_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('impressions', sa.Integer(), nullable=False),
+    sa.Column('clicks', sa.Integer(), nullable=False),
+    sa.Column('conversions', sa.Integer(), nullable=False),
+    sa.Column('spend', sa.Numeric(precision=16, scale=4), nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=16, scale=4), nullable=True),
+    sa.Column('dimensions', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.CheckConstraint("source IN ('meta_ads', 'google_ads', 'tiktok_ads', 'linkedin_ads', 'twitter_ads', 'snapchat_ads', 'ad_performance')", name=op.f('ck_ad_performance_source')),
+    sa.CheckConstraint('impressions >= 0 AND clicks >= 0 AND conversions >= 0', name=op.f('ck_ad_performance_counts_non_negative')),
+    sa.CheckConstraint('spend >= 0 AND (revenue IS NULL OR revenue >= 0)', name=op.f('ck_ad_performance_money')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_ad_performance_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_ad_performance')),
+    sa.UniqueConstraint('workspace_id', 'source', 'record_key', name=op.f('uq_ad_performance_workspace_id_source_record_key'))
+    )
+    op.create_index('ix_ad_performance_dimensions', 'ad_performance', ['dimensions'], unique=False, postgresql_using='gin', postgresql_ops={'dimensions': 'jsonb_path_ops'})
+    op.create_index(op.f('ix_ad_performance_workspace_id_source_campaign_name_occurred_at'), 'ad_performance', ['workspace_id', 'source', 'campaign_name', 'occurred_at'], unique=False)
+    op.create_index(op.f('ix_ad_performance_workspace_id_source_occurred_at'), 'ad_performance', ['workspace_id', 'source', 'occurred_at'], unique=False)
     op.create_table('ai_agents',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1241,6 +1267,10 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_analytics_exports_workspace_id_created_at'), table_name='analytics_exports')
     op.drop_table('analytics_exports')
     op.drop_table('ai_agents')
+    op.drop_index(op.f('ix_ad_performance_workspace_id_source_occurred_at'), table_name='ad_performance')
+    op.drop_index(op.f('ix_ad_performance_workspace_id_source_campaign_name_occurred_at'), table_name='ad_performance')
+    op.drop_index('ix_ad_performance_dimensions', table_name='ad_performance', postgresql_using='gin', postgresql_ops={'dimensions': 'jsonb_path_ops'})
+    op.drop_table('ad_performance')
     op.drop_index(op.f('ix_ad_campaigns_workspace_id_status'), table_name='ad_campaigns')
     op.drop_index(op.f('ix_ad_campaigns_workspace_id_platform'), table_name='ad_campaigns')
     op.drop_index(op.f('ix_ad_campaigns_workspace_id_created_at'), table_name='ad_campaigns')
