@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from gateway import rest
+from gateway.auth.middleware import AuthenticationMiddleware
+from gateway.auth.revocation import MemoryRevocations, RedisRevocations
+from gateway.auth.service import AuthServices
+from gateway.auth.tokens import TokenService
 from gateway.bootstrap import prepare_database
 from gateway.database import create_engine, embedded_postgres, session_factory
+from gateway.errors import error_response
 from gateway.graphql_view import GraphQLView
+from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
 from gateway.settings import Settings
 from resolvers.schema import schema
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    redis = _redis_client(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -36,6 +48,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 yield
             finally:
                 await engine.dispose()
+                if redis is not None:
+                    await redis.aclose()
 
     graphql = GraphQLView(
         schema,
@@ -44,16 +58,69 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     routes = [
         Route("/", _index),
+        Route("/healthz", _healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *rest.routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(
+            BodySizeLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            graphql_max_bytes=settings.graphql_max_body_bytes,
+        ),
+        Middleware(AuthenticationMiddleware),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
     app.state.settings = settings
+    app.state.redis = redis
+    app.state.auth = AuthServices(
+        tokens=TokenService(
+            secret=settings.secret_key.get_secret_value(),
+            issuer=settings.jwt_issuer,
+            access_ttl=settings.access_token_ttl,
+            refresh_ttl=settings.refresh_token_ttl,
+        ),
+        revocations=RedisRevocations(redis) if redis is not None else MemoryRevocations(),
+    )
     return app
 
 
-async def _index(request: Request) -> JSONResponse | RedirectResponse:
+def _redis_client(settings: Settings):  # type: ignore[no-untyped-def]
+    if not settings.redis_url:
+        return None
+    from redis.asyncio import Redis
+
+    return Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+
+
+async def _index(request: Request) -> Response:
     if "text/html" in request.headers.get("accept", ""):
         return RedirectResponse("/graphql")
     return JSONResponse({"service": "marketing-graph-gateway", "graphql": "/graphql"})
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: "Resource not found", 405: "Method not allowed"}
+    return error_response(
+        request.scope,
+        exc.status_code,
+        messages.get(exc.status_code, str(exc.detail)),
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request.scope, 500, "Internal server error")

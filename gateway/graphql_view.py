@@ -8,10 +8,13 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
-from gateway.principal import principal_for
+from gateway.auth.middleware import authenticate_token, client_address
+from gateway.principal import Principal, principal_for
 from resolvers.context import Context, build_context
 
 
@@ -27,6 +30,28 @@ class GraphQLView(GraphQL[Context, None]):
             response=response,
         )
 
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """Authenticate a subscription connection from its connection_init payload:
+        {"Authorization": "Bearer <token or key>"} or {"token": ...} or {"apiKey": ...}."""
+        token = _token_from(context.connection_params or {})
+        websocket: WebSocket = context.request
+        if token is None:
+            if isinstance(websocket.scope.get("principal"), Principal):
+                return UNSET  # authenticated by ?token= on the URL
+            raise ConnectionRejectionError({"message": "Authentication required"})
+        state = websocket.app.state
+        outcome = await authenticate_token(
+            token,
+            tokens=state.auth.tokens,
+            revocations=state.auth.revocations,
+            sessions=state.sessions,
+            client=client_address(websocket.scope),
+        )
+        if not isinstance(outcome, Principal):
+            raise ConnectionRejectionError({"message": outcome.message})
+        context.act_as(outcome)
+        return UNSET
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -39,6 +64,18 @@ class GraphQLView(GraphQL[Context, None]):
             if not executed:
                 request.state.sub_response.status_code = 400
         return await super().process_result(request, result)
+
+
+def _token_from(params: dict[str, Any]) -> str | None:
+    for key in ("Authorization", "authorization"):
+        value = params.get(key)
+        if isinstance(value, str) and value.lower().startswith("bearer "):
+            return value[7:].strip() or None
+    for key in ("token", "apiKey", "accessToken"):
+        value = params.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _ensure_code(error: GraphQLError, executed: bool) -> None:

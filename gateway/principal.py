@@ -39,6 +39,7 @@ class Principal:
     email: str | None = None
     plan: str = "free"  # the workspace's subscription tier (rate limits by tier)
     token_id: str | None = None  # the access token's jti (logout revokes it)
+    token_family: str | None = None  # its login's refresh family (sign-out revokes it)
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes

@@ -9,7 +9,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Secrets that ship in examples and must never reach production.
-_PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-secret-change-me"})
+_DEV_SECRET = "development-only-secret-change-me-before-production"
+_PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", _DEV_SECRET})
 
 
 class Environment(StrEnum):
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    secret_key: SecretStr = SecretStr("dev-secret-change-me")
+    secret_key: SecretStr = SecretStr(_DEV_SECRET)
     # The workspace anonymous local callers act in until authentication is configured.
     default_workspace_id: str = "ws_default"
     db_pool_size: int = Field(default=10, ge=1)

@@ -35,11 +35,18 @@ class Context:
     principal: Principal
     request: Any = None
     response: Any = None
+    connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def workspace_id(self) -> str:
         return self.scope.workspace_id
+
+    def act_as(self, principal: Principal) -> None:
+        """Switch to another principal (a WebSocket authenticates after connecting)."""
+        self.principal = principal
+        self.scope = Scope(principal.workspace_id)
+        self.loaders = Loaders(self.sessions, principal.workspace_id)
 
 
 def build_context(

@@ -27,6 +27,7 @@ from models.base import new_id
 from models.tenancy import Workspace
 from resolvers.context import build_context
 from resolvers.schema import schema
+from tests.utils import accounts as accounts_util
 from tests.utils import services
 
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
@@ -125,10 +126,33 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
 
 
 @pytest.fixture(scope="session")
-async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The whole ASGI app over HTTP (default workspace)."""
-    app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-            yield client
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    """The whole ASGI app, started (lifespan) once for the run."""
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def owner_token(app: Any, settings: Settings) -> str:
+    """An access token of an owner of the default workspace."""
+    return await accounts_util.owner_token(app, settings.default_workspace_id)
+
+
+@pytest.fixture(scope="session")
+async def app_client(app: Any, owner_token: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over HTTP as an owner of the default workspace."""
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {owner_token}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://gateway.test", headers=headers
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def anonymous_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over HTTP with no credentials."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        yield client

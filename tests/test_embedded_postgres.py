@@ -6,6 +6,9 @@ same data there on the next start.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -16,25 +19,38 @@ from gateway.settings import Settings
 pytestmark = pytest.mark.slow
 
 
-async def _run_once(settings: Settings, request: tuple[str, dict]) -> httpx.Response:
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://local") as client:
-            return await client.post(request[0], json=request[1])
+            yield client
 
 
 async def test_embedded_server_serves_and_keeps_data_across_restarts(tmp_path):
     settings = Settings(database_url=None, pgdata_dir=tmp_path / "pgdata", _env_file=None)
-    upload = {
-        "data_type": "users",
-        "data": [{"id": "user_embedded", "created_at": "2024-02-02T00:00:00Z"}],
-        "batch_id": "embedded-1",
-    }
-    first = await _run_once(settings, ("/v1/data/upload", upload))
-    assert first.status_code == 200, first.text
+    account = {"email": "ada@example.test", "password": "a-long-password", "name": "Ada"}
+    async with running(settings) as client:
+        registered = await client.post("/v1/auth/register", json=account)
+        assert registered.status_code == 201, registered.text
+        token = registered.json()["data"]["tokens"]["accessToken"]
+        upload = {
+            "data_type": "users",
+            "data": [{"id": "user_embedded", "created_at": "2024-02-02T00:00:00Z"}],
+            "batch_id": "embedded-1",
+        }
+        stored = await client.post(
+            "/v1/data/upload", json=upload, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert stored.status_code == 200, stored.text
     assert (tmp_path / "pgdata" / "PG_VERSION").exists()
 
-    query = {"query": '{ platformUser(id: "user_embedded") { id createdAt } }'}
-    second = await _run_once(settings, ("/graphql", query))
-    assert second.json()["data"]["platformUser"]["id"] == "user_embedded"
+    async with running(settings) as client:
+        login = await client.post("/v1/auth/login", json=account)
+        token = login.json()["data"]["tokens"]["accessToken"]
+        query = {"query": '{ platformUser(id: "user_embedded") { id } }'}
+        found = await client.post(
+            "/graphql", json=query, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert found.json()["data"]["platformUser"] == {"id": "user_embedded"}

@@ -10,7 +10,9 @@ def test_development_accepts_the_default_secret():
     assert Settings(_env_file=None).is_development
 
 
-@pytest.mark.parametrize("secret", ["dev-secret-change-me", "changeme", "short-but-real"])
+@pytest.mark.parametrize(
+    "secret", ["development-only-secret-change-me-before-production", "changeme", "short-but-real"]
+)
 def test_production_refuses_placeholder_or_short_secrets(secret):
     with pytest.raises(ValidationError):
         Settings(environment="production", secret_key=secret, _env_file=None)

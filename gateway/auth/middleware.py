@@ -89,6 +89,7 @@ async def authenticate_token(
         email=claims.get("email"),
         plan=claims.get("plan", "free"),
         token_id=claims["jti"],
+        token_family=claims.get("fam"),
     )
 
 

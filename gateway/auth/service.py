@@ -86,11 +86,15 @@ class AuthServices:
         sessions: async_sessionmaker[AsyncSession],
         *,
         refresh_token: str | None = None,
-        access_token_id: str | None = None,
+        principal: Principal | None = None,
     ) -> None:
-        if refresh_token:
-            async with transaction(sessions) as session:
+        """Revoke the login: its refresh family (from either token) and the access token."""
+        async with transaction(sessions) as session:
+            if refresh_token:
                 await token_sessions.revoke_refresh(session, self.tokens, refresh_token)
+            if principal is not None and principal.token_family:
+                await token_sessions.revoke_family(session, principal.token_family)
+        access_token_id = principal.token_id if principal is not None else None
         if access_token_id:
             await self.revocations.revoke(
                 access_token_id, int(self.tokens.access_ttl.total_seconds())

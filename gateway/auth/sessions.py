@@ -45,6 +45,7 @@ async def issue_pair(
         subscription=account.subscription,
         workspace_id=workspace.id,
         plan=workspace.subscription,
+        family_id=family_id,
     )
     refresh = tokens.refresh(account_id=account.id, workspace_id=workspace.id, family_id=family_id)
     session.add(

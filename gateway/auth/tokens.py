@@ -59,6 +59,7 @@ class TokenService:
         subscription: str,
         workspace_id: str,
         plan: str = "free",
+        family_id: str | None = None,
     ) -> IssuedToken:
         """Spec 004's access claims (sub, email, role, subscription, iat, exp, iss) plus the
         workspace the token acts in."""
@@ -69,6 +70,7 @@ class TokenService:
             "subscription": subscription,
             "ws": workspace_id,
             "plan": plan,
+            "fam": family_id,
             "type": "access",
         }
         return self._encode(claims, self.access_ttl)

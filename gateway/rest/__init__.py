@@ -6,6 +6,23 @@ from starlette.routing import BaseRoute
 
 
 def routes() -> list[BaseRoute]:
-    from gateway.rest import pipeline
+    from gateway.rest import (
+        auth_coaching,
+        auth_dashboard,
+        auth_pipeline,
+        auth_social,
+        marketing_keys,
+        pipeline,
+        workspaces,
+    )
 
-    return [*pipeline.routes]
+    modules = (
+        pipeline,
+        auth_pipeline,
+        auth_coaching,
+        auth_dashboard,
+        workspaces,
+        auth_social,
+        marketing_keys,
+    )
+    return [route for module in modules for route in module.routes]

@@ -64,3 +64,26 @@ class Pipeline:
             },
             status_code=status_code,
         )
+
+
+class Dashboard:
+    """Spec 003 (organic marketing dashboard, base /api)."""
+
+    VERSION = "1.0.0"
+
+    @staticmethod
+    def ok(data: Any, request_id: str, *, status_code: int = 200) -> JSONResponse:
+        meta = {"timestamp": iso_seconds(), "version": Dashboard.VERSION, "requestId": request_id}
+        return JSONResponse({"success": True, "data": data, "meta": meta}, status_code=status_code)
+
+
+class Social:
+    """Spec 004 (AI social media platform, base /v1)."""
+
+    @staticmethod
+    def ok(data: Any, *, status_code: int = 200) -> JSONResponse:
+        return JSONResponse({"success": True, "data": data}, status_code=status_code)
+
+    @staticmethod
+    def message(message: str) -> JSONResponse:
+        return JSONResponse({"success": True, "message": message})

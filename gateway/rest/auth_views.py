@@ -1,0 +1,26 @@
+"""What the token endpoints of every family share: request bodies and the refresh header."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from gateway.auth.sessions import TokenPair
+
+# The rotated refresh token travels in this header: no documented response body has a
+# place for it, and the bodies must stay exactly as documented.
+REFRESH_HEADER = "X-Refresh-Token"
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class Credentials(Body):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+def with_refresh(response: Response, pair: TokenPair) -> Response:
+    response.headers[REFRESH_HEADER] = pair.refresh.token
+    return response
