@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection
 
 READ_SCOPES = frozenset(
-    {"read:analytics", "read:users", "read:characters", "read:revenue", "read:content"}
+    {
+        "read:analytics",
+        "read:users",
+        "read:characters",
+        "read:revenue",
+        "read:content",
+        "read:campaigns",
+    }
 )
 WRITE_SCOPES = frozenset({"write:data", "write:content", "write:campaigns", "write:webhooks"})
 # What an API key may be given (spec 000's read scopes plus the other specs' writes).

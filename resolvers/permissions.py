@@ -1,14 +1,26 @@
-"""Permissions: small classes that read only `info.context.principal`."""
+"""Permissions: they read only `info.context.principal`.
+
+Every root field of a domain is guarded by the domain's scope (resolvers/schema.py applies
+`require_scope` once per domain), so no resolver can forget its check.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
+
+from resolvers.errors import GatewayError
+
+
+class Forbidden(GatewayError):
+    code = "FORBIDDEN"
 
 
 class HasScope(BasePermission):
-    """`@strawberry.field(permission_classes=[HasScope.of("read:revenue")])`"""
+    """For single fields: `@strawberry.field(permission_classes=[HasScope.of("read:revenue")])`."""
 
     scope = ""
     error_extensions = {"code": "FORBIDDEN"}
@@ -22,4 +34,40 @@ class HasScope(BasePermission):
 
     @classmethod
     def of(cls, scope: str) -> type[HasScope]:
-        return type(f"HasScope_{scope.replace(':', '_')}", (cls,), {"scope": scope})
+        if scope not in _BY_SCOPE:
+            _BY_SCOPE[scope] = type(f"HasScope_{scope.replace(':', '_')}", (cls,), {"scope": scope})
+        return _BY_SCOPE[scope]
+
+
+_BY_SCOPE: dict[str, type[HasScope]] = {}
+
+
+class ScopeGuard(FieldExtension):
+    """Refuses the field (FORBIDDEN) unless the principal holds `scope`. Its parameters are
+    positional-only, so a GraphQL argument may be called `source` or `info`."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def _check(self, info: Any) -> None:
+        if not info.context.principal.can(self.scope):
+            raise Forbidden(f"This needs the '{self.scope}' scope")
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Any, /, **kwargs: Any) -> Any:
+        self._check(info)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, /, **kwargs: Any
+    ) -> Any:
+        self._check(info)
+        result = next_(source, info, **kwargs)
+        if isinstance(result, AsyncIterator):  # a subscription's event stream
+            return result
+        return await result
+
+
+def require_scope(root: type, scope: str) -> None:
+    """Guard every field of a root type (one domain's Query, Mutation or Subscription)."""
+    for field in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        field.extensions.append(ScopeGuard(scope))

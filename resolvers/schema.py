@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 
 from resolvers.context import Info
 from resolvers.node import Node, resolve_node
+from resolvers.permissions import require_scope
 
 
 @strawberry.type
@@ -19,35 +20,46 @@ class NodeQuery:
         return await resolve_node(info, id)
 
 
-# One entry per domain module of resolvers/; each may define `Query` and/or `Mutation`.
-# The order here is the order of fields in schema.graphql.
-DOMAINS = (
-    "platform_users",
-    "characters",
-    "engagement",
-    "engagement_activity",
-    "revenue",
-    "ads",
-    "ads_metrics",
-    "coaching",
-    "coaching_people",
-    "coaching_channels",
-    "organic",
-    "organic_email",
-    "organic_leads",
-    "organic_dashboard",
-    "social",
-    "social_posts",
-    "social_campaigns",
-    "social_agents",
-    "ingestion",
-)
-_modules = [importlib.import_module(f"resolvers.{name}") for name in DOMAINS]
-QUERIES: tuple[type, ...] = (NodeQuery, *(m.Query for m in _modules if hasattr(m, "Query")))
-MUTATIONS: tuple[type, ...] = tuple(m.Mutation for m in _modules if hasattr(m, "Mutation"))
-SUBSCRIPTIONS: tuple[type, ...] = tuple(
-    m.Subscription for m in _modules if hasattr(m, "Subscription")
-)
+# Every domain module of resolvers/ with the scope its root fields need; each module may
+# define `Query`, `Mutation` and `Subscription`. Order here is the order in schema.graphql.
+DOMAINS: dict[str, str] = {
+    "platform_users": "read:users",
+    "characters": "read:characters",
+    "engagement": "read:analytics",
+    "engagement_activity": "read:analytics",
+    "revenue": "read:revenue",
+    "ads": "read:analytics",
+    "ads_metrics": "read:analytics",
+    "coaching": "read:content",
+    "coaching_people": "read:content",
+    "coaching_channels": "read:content",
+    "organic": "read:content",
+    "organic_email": "read:content",
+    "organic_leads": "read:users",
+    "organic_dashboard": "read:content",
+    "social": "read:content",
+    "social_posts": "read:content",
+    "social_campaigns": "read:campaigns",
+    "social_agents": "read:content",
+    "ingestion": "write:data",
+}
+_modules = {name: importlib.import_module(f"resolvers.{name}") for name in DOMAINS}
+
+
+def _roots(kind: str) -> tuple[type, ...]:
+    """Each module's root type of `kind`, every field guarded by the module's scope."""
+    roots = []
+    for name, module in _modules.items():
+        root = getattr(module, kind, None)
+        if root is not None:
+            require_scope(root, DOMAINS[name])
+            roots.append(root)
+    return tuple(roots)
+
+
+QUERIES: tuple[type, ...] = (NodeQuery, *_roots("Query"))
+MUTATIONS: tuple[type, ...] = _roots("Mutation")
+SUBSCRIPTIONS: tuple[type, ...] = _roots("Subscription")
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

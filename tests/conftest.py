@@ -129,7 +129,7 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
 async def app(settings: Settings) -> AsyncIterator[Any]:
     """The whole ASGI app, started (lifespan) once for the run."""
     application = create_app(settings)
-    async with LifespanManager(application):
+    async with LifespanManager(application, startup_timeout=120, shutdown_timeout=60):
         yield application
 
 

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.slow
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with LifespanManager(app):
+    # initdb and the first start take a while on a busy machine.
+    async with LifespanManager(app, startup_timeout=180, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://local") as client:
             yield client

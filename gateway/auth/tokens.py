@@ -23,10 +23,7 @@ class IssuedToken:
     token: str
     jti: str
     expires_at: datetime
-
-    @property
-    def expires_in(self) -> int:
-        return max(0, int((self.expires_at - datetime.now(UTC)).total_seconds()))
+    expires_in: int  # the token's lifetime in seconds, as the legacy responses report it
 
 
 class TokenService:
@@ -48,7 +45,8 @@ class TokenService:
             "aud": AUDIENCE,
             "jti": jti,
         }
-        return IssuedToken(jwt.encode(payload, self._secret, algorithm=ALGORITHM), jti, expires)
+        token = jwt.encode(payload, self._secret, algorithm=ALGORITHM)
+        return IssuedToken(token, jti, expires, int(ttl.total_seconds()))
 
     def access(
         self,
