@@ -199,7 +199,7 @@ async def test_spec_003_signin_me_refresh_signout(anonymous_client, registered):
 
 
 async def test_spec_003_workspaces(anonymous_client, registered):
-    account, body = registered
+    _, body = registered
     token = body["data"]["tokens"]["accessToken"]
     slug = f"north-{uuid.uuid4().hex[:6]}"
     created = await anonymous_client.post(
