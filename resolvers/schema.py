@@ -31,6 +31,12 @@ DOMAINS = (
     "organic",
     "social",
     "ingestion",
+    "analytics_overview",
+    "analytics_users",
+    "analytics_characters",
+    "analytics_engagement",
+    "analytics_revenue",
+    "analytics_platform",
 )
 _modules = [importlib.import_module(f"resolvers.{name}") for name in DOMAINS]
 QUERIES: tuple[type, ...] = (NodeQuery, *(m.Query for m in _modules if hasattr(m, "Query")))
