@@ -72,6 +72,10 @@ async def _load_frame(ctx: Context) -> tuple[Frame, dict[str, int], bool]:
     return Frame(ctx.workspace_id, tz, now), generations, pinned
 
 
+async def frame_for(ctx: Context) -> Frame:
+    return (await _load_frame(ctx))[0]
+
+
 async def frame_of(info: Info) -> tuple[Frame, dict[str, int], bool]:
     """Read once per request (one small query), shared by all its analytics fields."""
     extras = info.context.extras

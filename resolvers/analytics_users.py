@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 import strawberry
@@ -30,6 +31,7 @@ class UserStats:
     creator_accounts: int
     by_language: list[Share]
     by_gender: list[Share]
+    generated_at: datetime
 
 
 @strawberry.type

@@ -37,6 +37,7 @@ DOMAINS = (
     "analytics_engagement",
     "analytics_revenue",
     "analytics_platform",
+    "webhooks",
 )
 _modules = [importlib.import_module(f"resolvers.{name}") for name in DOMAINS]
 QUERIES: tuple[type, ...] = (NodeQuery, *(m.Query for m in _modules if hasattr(m, "Query")))

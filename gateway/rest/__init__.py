@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 
 def routes() -> list[BaseRoute]:
-    from gateway.rest import pipeline
+    from gateway.rest import docs, marketing, pipeline
+    from gateway.rest.routing import routes_of
 
-    return [*pipeline.routes]
+    return [*pipeline.routes, *routes_of(marketing.ROUTES), *docs.routes(marketing.ROUTES)]

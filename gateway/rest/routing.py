@@ -27,7 +27,6 @@ from gateway.principal import Principal, principal_for
 from resolvers.context import Context, build_context
 from resolvers.schema import schema
 
-
 log = logging.getLogger(__name__)
 
 
@@ -80,7 +79,7 @@ class RestRoute:
     params: type[BaseModel] = NoParams
     body: type[BaseModel] | None = None
     operation: str | None = None
-    variables: Callable[[Any], dict[str, Any]] = lambda params: {}
+    variables: Callable[[Call], dict[str, Any]] = lambda call: {}
     respond: Callable[[dict[str, Any], Call], Any] | None = None
     handler: Callable[[Call], Awaitable[Response]] | None = None
     status_code: int = 200
@@ -103,7 +102,7 @@ class RestRoute:
             schema._schema,
             self._document,
             context_value=call.context,
-            variable_values=self.variables(call.params),
+            variable_values=self.variables(call),
             executor_class=schema.execution_context_class,
             is_awaitable=optimized_is_awaitable,
         )

@@ -11,8 +11,8 @@ from models.analytics.sql import (
     hourly_ranges,
     hourly_series,
     one,
-    rows,
     revenue_of,
+    rows,
 )
 from models.analytics.window import Frame, Window, buckets, growth, money, pct, ratio
 

@@ -16,7 +16,7 @@ COHORT_CELLS = {"daily": 7, "weekly": 4, "monthly": 3}
 
 
 async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
-    frame, params = window.frame, {"ws": window.frame.workspace_id}
+    params = {"ws": window.frame.workspace_id}
     registered_in = "u.created_at >= :start AND u.created_at < :end"
     params |= {"start": window.start, "end": window.end}
     head = await one(
@@ -39,7 +39,6 @@ async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
         )
         return [{"key": r.k, "count": r.n, "percentage": pct(r.n, head.total)} for r in found]
 
-    del frame
     return {
         "total_users": head.total,
         "registered_users": head.registered,
@@ -48,6 +47,7 @@ async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
         "creator_accounts": head.creators,
         "by_language": await split("language"),
         "by_gender": await split("gender"),
+        "generated_at": window.frame.now,
     }
 
 
