@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.sql import hourly_ranges, hourly_series, one, rows
-from models.analytics.window import Window, buckets, growth, pct, ratio
+from models.analytics.window import Window, buckets, growth, pct, ratio, round_half
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 DEVICES = ("mobile", "desktop", "tablet")
@@ -118,14 +118,16 @@ async def sessions(session: AsyncSession, window: Window) -> dict[str, Any]:
     series = await hourly_series(session, window, "day", ["sessions", "session_seconds"])
     return {
         "total_sessions": now["sessions"],
-        "average_duration_seconds": round(ratio(now["session_seconds"], now["sessions"])),
+        "average_duration_seconds": int(
+            round_half(ratio(now["session_seconds"], now["sessions"]), 0)
+        ),
         "average_messages_per_session": ratio(now["session_messages"], now["sessions"]),
         "bounce_rate": pct(now["bounced_sessions"], now["sessions"]),
         "by_device": {d: pct(now[f"sessions_{d}"], now["sessions"]) for d in DEVICES},
         "buckets": buckets(window, "day"),
         "sessions": series["sessions"],
         "average_durations": [
-            round(ratio(s, n))
+            int(round_half(ratio(s, n), 0))
             for s, n in zip(series["session_seconds"], series["sessions"], strict=True)
         ],
     }

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.sql import REVENUE_COLUMNS, active_users, hourly_ranges, one, revenue_of
-from models.analytics.window import Frame, growth, money, pct, ratio
+from models.analytics.window import Frame, growth, money, pct, ratio, round_half
 
 PROCESS_STARTED = time.monotonic()
 
@@ -85,7 +85,9 @@ async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, An
             "messages_today": today["messages"],
             "messages_this_week": this_week["messages"],
             "average_messages_per_user": ratio(total["messages"], users),
-            "average_session_seconds": round(ratio(total["session_seconds"], total["sessions"])),
+            "average_session_seconds": int(
+                round_half(ratio(total["session_seconds"], total["sessions"]), 0)
+            ),
             "total_images_generated": total["images"],
             "images_generated_today": today["images"],
         },
