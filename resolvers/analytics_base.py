@@ -102,10 +102,8 @@ async def cached(
     frame, generations, pinned = await frame_of(info)
     versions = ",".join(f"{d}={generations.get(d, 0)}" for d in depends)
     moment = frame.now.isoformat() if pinned else ""
-    key = (
-        f"analytics:{frame.workspace_id}:{name}:{orjson.dumps(args, option=orjson.OPT_SORT_KEYS).decode()}"
-        f":{frame.tz_name}:{versions}:{moment}"
-    )
+    arguments = orjson.dumps(args, option=orjson.OPT_SORT_KEYS).decode()
+    key = f"analytics:{frame.workspace_id}:{name}:{arguments}:{frame.tz_name}:{versions}:{moment}"
     cache = cache_for(info.context.settings.redis_url)
     hit = await cache.get(key)
     if hit is not None:

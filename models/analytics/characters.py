@@ -100,7 +100,8 @@ SELECT c.id,
   (SELECT count(*) FROM character_user_stats p WHERE p.workspace_id = c.workspace_id
      AND p.character_id = c.id AND p.first_message_at >= :s AND p.first_message_at < :e) AS new_now,
   (SELECT count(*) FROM character_user_stats p WHERE p.workspace_id = c.workspace_id
-     AND p.character_id = c.id AND p.first_message_at >= :ps AND p.first_message_at < :s) AS new_before
+     AND p.character_id = c.id AND p.first_message_at >= :ps
+     AND p.first_message_at < :s) AS new_before
 FROM characters c WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
 """,
             ws=frame.workspace_id,

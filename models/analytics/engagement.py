@@ -149,7 +149,8 @@ async def favorites(session: AsyncSession, window: Window) -> dict[str, Any]:
     )
     top = await rows(
         session,
-        "SELECT c.id, c.name, c.image_url, s.favorites AS n FROM character_stats s JOIN characters c "
+        "SELECT c.id, c.name, c.image_url, s.favorites AS n FROM character_stats s "
+        "JOIN characters c "
         "ON c.workspace_id = s.workspace_id AND c.id = s.character_id WHERE s.workspace_id = :ws "
         f"AND s.favorites > 0 ORDER BY s.favorites DESC, c.id LIMIT {TOP}",
         ws=frame.workspace_id,

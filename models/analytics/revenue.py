@@ -87,7 +87,8 @@ async def subscriptions(session: AsyncSession, window: Window) -> dict[str, Any]
 SELECT count(*) FILTER (WHERE s.status = 'active') AS active,
   count(*) FILTER (WHERE s.created_at >= :ws_start) AS new_week,
   count(*) FILTER (WHERE s.cancelled_at >= :ws_start) AS cancelled_week,
-  count(*) FILTER (WHERE s.cancelled_at >= :p_start AND s.cancelled_at < :p_end) AS cancelled_period,
+  count(*) FILTER (WHERE s.cancelled_at >= :p_start AND s.cancelled_at < :p_end)
+    AS cancelled_period,
   count(*) FILTER (WHERE s.created_at < :p_start
     AND (s.cancelled_at IS NULL OR s.cancelled_at >= :p_start)
     AND (s.ends_at IS NULL OR s.ends_at >= :p_start)) AS active_at_start
@@ -115,9 +116,10 @@ WHERE t.workspace_id = :ws GROUP BY t.id, t.name, t.price, t.interval_months ORD
             session,
             """
 SELECT count(*) AS eligible, count(*) FILTER (WHERE
-  coalesce(cancelled_at, ends_at, 'infinity') >= created_at + make_interval(months => CAST(:m AS int))
-  AND coalesce(ends_at, 'infinity') >= created_at + make_interval(months => CAST(:m AS int))) AS kept
-FROM subscriptions WHERE workspace_id = :ws AND created_at + make_interval(months => CAST(:m AS int)) <= :now
+  coalesce(cancelled_at, 'infinity') >= due AND coalesce(ends_at, 'infinity') >= due) AS kept
+FROM (SELECT cancelled_at, ends_at, created_at + make_interval(months => CAST(:m AS int)) AS due
+      FROM subscriptions WHERE workspace_id = :ws) s
+WHERE due <= :now
 """,
             ws=frame.workspace_id,
             m=months,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:59:31.145529
+Create Date: 2026-11-23 08:09:40.409740
 """
 
 from collections.abc import Sequence
