@@ -10,6 +10,7 @@ from models import (  # noqa: F401
     identity,
     organic,
     platform,
+    platform_rollups,
     social,
     system,
     tenancy,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import TenantScoped, TextArrayField, TimestampField, new_id
@@ -24,6 +24,17 @@ class IngestionBatch(TenantScoped, table=True):
     records_inserted: int
     records_updated: int
     created_at: datetime = TimestampField(default_now=True)
+
+
+class DataGeneration(TenantScoped, table=True):
+    """How many times ingestion has written a data type in a workspace. Bumped in the same
+    transaction as the rows, and part of every analytics cache key: a cached answer built
+    before a write can never be served after it, on any replica."""
+
+    __tablename__ = "data_generations"
+
+    data_type: str = Field(primary_key=True, max_length=64)
+    generation: int = Field(default=0, sa_type=BigInteger)
 
 
 class Webhook(TenantScoped, table=True):

@@ -42,6 +42,14 @@ DOMAINS: dict[str, str] = {
     "social_campaigns": "read:campaigns",
     "social_agents": "read:content",
     "ingestion": "write:data",
+    # spec 000 analytics: fields needing more (revenue, users) also declare it themselves
+    "analytics_overview": "read:analytics",
+    "analytics_users": "read:analytics",
+    "analytics_characters": "read:analytics",
+    "analytics_engagement": "read:analytics",
+    "analytics_revenue": "read:analytics",
+    "analytics_platform": "read:analytics",
+    "webhooks": "write:webhooks",
 }
 _modules = {name: importlib.import_module(f"resolvers.{name}") for name in DOMAINS}
 

@@ -103,7 +103,7 @@ def graphql(
         principal = kw.pop("principal", None) or Principal(
             workspace_id=kw.pop("workspace_id", workspace), subject="test"
         )
-        context = build_context(settings=settings, sessions=sessions, principal=principal)
+        context = build_context(settings=settings, sessions=sessions, principal=principal, **kw)
         return await schema.execute(query, variable_values=variables, context_value=context)
 
     return run

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.ingestion import registry
 from gateway.ingestion.errors import BatchConflict, IngestionRejected, RowError, UnknownDataType
 from models.base import new_id
-from models.system import IngestionBatch
+from models.system import DataGeneration, IngestionBatch
 
 MAX_REPORTED_ERRORS = 100
 _temp_names = itertools.count()
@@ -82,11 +82,24 @@ async def ingest(
         return await _previous_result(session, workspace_id, batch_id, fingerprint)
 
     inserted, updated = await _write(session, spec, workspace_id, validated)
+    await _bump_generation(session, workspace_id, data_type)
     batch = await session.get(IngestionBatch, (workspace_id, batch_id))
     assert batch is not None
     batch.records_inserted, batch.records_updated = inserted, updated
     await session.flush()
     return IngestResult(batch_id, data_type, len(records), inserted, updated)
+
+
+async def _bump_generation(session: AsyncSession, workspace_id: str, data_type: str) -> None:
+    """Invalidate cached analytics over this data type (see gateway/cache.py)."""
+    await session.execute(
+        pg_insert(DataGeneration)
+        .values(workspace_id=workspace_id, data_type=data_type, generation=1)
+        .on_conflict_do_update(
+            index_elements=["workspace_id", "data_type"],
+            set_={"generation": DataGeneration.generation + 1},
+        )
+    )
 
 
 def validate(spec: registry.DataType, records: Sequence[Any]) -> list[registry.Record]:

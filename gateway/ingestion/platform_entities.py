@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from gateway.ingestion import platform_rollups as rollup
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import platform as m
 
@@ -76,6 +77,7 @@ register(
         description="Platform end users, registered or temporary.",
         record=UserRecord,
         table=m.PlatformUser,
+        rollups=rollup.USERS,
         example={
             "id": "user_1001",
             "username": "moonfern",
@@ -117,6 +119,7 @@ register(
             "INSERT INTO character_stats (workspace_id, character_id) "
             "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
             _RECOUNT_CREATOR_CHARACTERS,
+            *rollup.CHARACTERS,
         ),
         example={
             "id": "char_2001",

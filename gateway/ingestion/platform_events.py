@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from gateway.ingestion import platform_rollups as rollup
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import platform as m
 
@@ -209,6 +210,7 @@ register(
             _MESSAGE_PAIRS,
             _bump_creator_via_character("total_messages"),
             _last_active("created_at"),
+            *rollup.MESSAGES,
         ),
         example={
             "id": "msg_9001",
@@ -228,7 +230,7 @@ register(
         on_conflict="ignore",
         id_prefix="sess",
         references=_USER_CHAR,
-        rollups=(_bump_character("sessions"), _last_active("started_at")),
+        rollups=(_bump_character("sessions"), _last_active("started_at"), *rollup.SESSIONS),
         example={
             "id": "sess_3001",
             "user_id": "user_1001",
@@ -252,6 +254,7 @@ register(
             _bump_character("images_generated"),
             _bump_creator_via_character("total_images"),
             _last_active("created_at"),
+            *rollup.IMAGES,
         ),
         example={
             "id": "img_4001",
@@ -270,6 +273,7 @@ register(
         conflict_key=("image_id", "user_id"),
         on_conflict="ignore",
         references={"image_id": "images", "user_id": "platform_users"},
+        rollups=rollup.IMAGE_LIKES,
         example={
             "image_id": "img_4001",
             "user_id": "user_1002",
@@ -285,7 +289,11 @@ register(
         conflict_key=("user_id", "character_id"),
         on_conflict="ignore",
         references=_USER_CHAR,
-        rollups=(_bump_character("favorites"), _last_active("created_at")),
+        rollups=(
+            _bump_character("favorites"),
+            _last_active("created_at"),
+            *rollup.FAVORITES,
+        ),
         example={
             "user_id": "user_1001",
             "character_id": "char_2001",
@@ -340,7 +348,7 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET followers = s.followers + E
             "creator_id": "creators",
             "subscription_id": "subscriptions",
         },
-        rollups=(_CREATOR_EARNINGS,),
+        rollups=(_CREATOR_EARNINGS, *rollup.TRANSACTIONS),
         example={
             "id": "txn_6001",
             "user_id": "user_1001",
@@ -378,6 +386,7 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET followers = s.followers + E
         on_conflict="ignore",
         id_prefix="fu",
         references=_USER,
+        rollups=rollup.FEATURE_USAGE,
         example={
             "user_id": "user_1001",
             "feature": "image_generation",

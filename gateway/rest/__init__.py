@@ -11,10 +11,13 @@ def routes() -> list[BaseRoute]:
         auth_dashboard,
         auth_pipeline,
         auth_social,
+        docs,
+        marketing,
         marketing_keys,
         pipeline,
         workspaces,
     )
+    from gateway.rest.routing import routes_of
 
     modules = (
         pipeline,
@@ -25,4 +28,8 @@ def routes() -> list[BaseRoute]:
         auth_social,
         marketing_keys,
     )
-    return [route for module in modules for route in module.routes]
+    return [
+        *(route for module in modules for route in module.routes),
+        *routes_of(marketing.ROUTES),
+        *docs.routes(marketing.ROUTES),
+    ]

@@ -87,3 +87,18 @@ class Social:
     @staticmethod
     def message(message: str) -> JSONResponse:
         return JSONResponse({"success": True, "message": message})
+
+
+class Marketing:
+    """Spec 000 (AI character platform, base /api/marketing)."""
+
+    @staticmethod
+    def ok(data: Any, *, status_code: int = 200) -> JSONResponse:
+        return JSONResponse({"success": True, "data": data}, status_code=status_code)
+
+    @staticmethod
+    def error(status_code: int, code: str, message: str, details: Any = None) -> JSONResponse:
+        return JSONResponse(
+            {"success": False, "error": {"code": code, "message": message, "details": details}},
+            status_code=status_code,
+        )

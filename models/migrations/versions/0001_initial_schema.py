@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:59:06.031792
+Create Date: 2026-11-23 08:12:05.912845
 """
 
 from collections.abc import Sequence
@@ -298,6 +298,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_custom_reports'))
     )
     op.create_index(op.f('ix_custom_reports_workspace_id_created_at'), 'custom_reports', ['workspace_id', 'created_at'], unique=False)
+    op.create_table('data_generations',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('data_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('generation', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_data_generations_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'data_type', name=op.f('pk_data_generations'))
+    )
     op.create_table('email_campaigns',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -455,6 +462,33 @@ def upgrade() -> None:
     op.create_index('ix_leads_tags', 'leads', ['tags'], unique=False, postgresql_using='gin')
     op.create_index(op.f('ix_leads_workspace_id_created_at'), 'leads', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_leads_workspace_id_status'), 'leads', ['workspace_id', 'status'], unique=False)
+    op.create_table('platform_hourly',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('new_users', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('new_temporary_users', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('new_characters', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('messages', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('images', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('nsfw_images', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('image_likes', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('favorites', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('sessions', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('session_seconds', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('session_messages', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('bounced_sessions', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('sessions_mobile', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('sessions_desktop', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('sessions_tablet', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('revenue_subscription', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.Column('revenue_point_purchase', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.Column('revenue_tip', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.Column('count_subscription', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('count_point_purchase', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('count_tip', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_hourly_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'hour', name=op.f('pk_platform_hourly'))
+    )
     op.create_table('platform_users',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -713,6 +747,15 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_feature_usage_workspace_id_feature_user_id'), 'feature_usage', ['workspace_id', 'feature', 'user_id'], unique=False)
     op.create_index(op.f('ix_feature_usage_workspace_id_used_at'), 'feature_usage', ['workspace_id', 'used_at'], unique=False)
+    op.create_table('feature_user_stats',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('feature', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('uses', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['platform_users.workspace_id', 'platform_users.id'], name=op.f('fk_feature_user_stats_workspace_id_user_id_platform_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_feature_user_stats_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'feature', 'user_id', name=op.f('pk_feature_user_stats'))
+    )
     op.create_table('interactions',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -796,6 +839,34 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'social_account_id', 'date', name=op.f('pk_platform_daily_metrics'))
     )
     op.create_index(op.f('ix_platform_daily_metrics_workspace_id_date'), 'platform_daily_metrics', ['workspace_id', 'date'], unique=False)
+    op.create_table('platform_user_days',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('messages', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('images', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('sessions', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('favorites', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['platform_users.workspace_id', 'platform_users.id'], name=op.f('fk_platform_user_days_workspace_id_user_id_platform_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_user_days_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'day', 'user_id', name=op.f('pk_platform_user_days'))
+    )
+    op.create_index(op.f('ix_platform_user_days_workspace_id_user_id_day'), 'platform_user_days', ['workspace_id', 'user_id', 'day'], unique=False)
+    op.create_table('platform_user_stats',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('messages', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('images', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('sessions', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('favorites', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('first_message_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.Column('first_purchase_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['platform_users.workspace_id', 'platform_users.id'], name=op.f('fk_platform_user_stats_workspace_id_user_id_platform_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_user_stats_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'user_id', name=op.f('pk_platform_user_stats'))
+    )
+    op.create_index(op.f('ix_platform_user_stats_workspace_id_messages'), 'platform_user_stats', ['workspace_id', 'messages'], unique=False)
     op.create_table('posts',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1019,6 +1090,20 @@ def upgrade() -> None:
     op.create_index(op.f('ix_transactions_workspace_id_created_at'), 'transactions', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_transactions_workspace_id_creator_id'), 'transactions', ['workspace_id', 'creator_id'], unique=False)
     op.create_index(op.f('ix_transactions_workspace_id_user_id'), 'transactions', ['workspace_id', 'user_id'], unique=False)
+    op.create_table('character_days',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('character_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('messages', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('unique_users', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('images', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('favorites', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('sessions', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id', 'character_id'], ['characters.workspace_id', 'characters.id'], name=op.f('fk_character_days_workspace_id_character_id_characters'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_days_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'day', 'character_id', name=op.f('pk_character_days'))
+    )
+    op.create_index(op.f('ix_character_days_workspace_id_character_id_day'), 'character_days', ['workspace_id', 'character_id', 'day'], unique=False)
     op.create_table('character_stats',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('character_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1032,6 +1117,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'character_id', name=op.f('pk_character_stats'))
     )
     op.create_index(op.f('ix_character_stats_workspace_id_total_messages'), 'character_stats', ['workspace_id', 'total_messages'], unique=False)
+    op.create_table('character_user_days',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('character_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id', 'character_id'], ['characters.workspace_id', 'characters.id'], name=op.f('fk_character_user_days_workspace_id_character_id_characters'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['platform_users.workspace_id', 'platform_users.id'], name=op.f('fk_character_user_days_workspace_id_user_id_platform_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_user_days_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'day', 'character_id', 'user_id', name=op.f('pk_character_user_days'))
+    )
     op.create_table('character_user_stats',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('character_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1141,8 +1236,11 @@ def downgrade() -> None:
     op.drop_table('chat_sessions')
     op.drop_index(op.f('ix_character_user_stats_workspace_id_user_id'), table_name='character_user_stats')
     op.drop_table('character_user_stats')
+    op.drop_table('character_user_days')
     op.drop_index(op.f('ix_character_stats_workspace_id_total_messages'), table_name='character_stats')
     op.drop_table('character_stats')
+    op.drop_index(op.f('ix_character_days_workspace_id_character_id_day'), table_name='character_days')
+    op.drop_table('character_days')
     op.drop_index(op.f('ix_transactions_workspace_id_user_id'), table_name='transactions')
     op.drop_index(op.f('ix_transactions_workspace_id_creator_id'), table_name='transactions')
     op.drop_index(op.f('ix_transactions_workspace_id_created_at'), table_name='transactions')
@@ -1176,6 +1274,10 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_posts_workspace_id_created_at'), table_name='posts')
     op.drop_index(op.f('ix_posts_workspace_id_campaign_id'), table_name='posts')
     op.drop_table('posts')
+    op.drop_index(op.f('ix_platform_user_stats_workspace_id_messages'), table_name='platform_user_stats')
+    op.drop_table('platform_user_stats')
+    op.drop_index(op.f('ix_platform_user_days_workspace_id_user_id_day'), table_name='platform_user_days')
+    op.drop_table('platform_user_days')
     op.drop_index(op.f('ix_platform_daily_metrics_workspace_id_date'), table_name='platform_daily_metrics')
     op.drop_table('platform_daily_metrics')
     op.drop_index(op.f('ix_moderation_reports_workspace_id_status'), table_name='moderation_reports')
@@ -1189,6 +1291,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_interactions_workspace_id_created_at_channel'), table_name='interactions')
     op.drop_index(op.f('ix_interactions_workspace_id_channel_id_created_at'), table_name='interactions')
     op.drop_table('interactions')
+    op.drop_table('feature_user_stats')
     op.drop_index(op.f('ix_feature_usage_workspace_id_used_at'), table_name='feature_usage')
     op.drop_index(op.f('ix_feature_usage_workspace_id_feature_user_id'), table_name='feature_usage')
     op.drop_table('feature_usage')
@@ -1227,6 +1330,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_platform_users_workspace_id_is_temporary'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_created_at'), table_name='platform_users')
     op.drop_table('platform_users')
+    op.drop_table('platform_hourly')
     op.drop_index(op.f('ix_leads_workspace_id_status'), table_name='leads')
     op.drop_index(op.f('ix_leads_workspace_id_created_at'), table_name='leads')
     op.drop_index('ix_leads_tags', table_name='leads', postgresql_using='gin')
@@ -1249,6 +1353,7 @@ def downgrade() -> None:
     op.drop_table('email_sequences')
     op.drop_index(op.f('ix_email_campaigns_workspace_id_created_at'), table_name='email_campaigns')
     op.drop_table('email_campaigns')
+    op.drop_table('data_generations')
     op.drop_index(op.f('ix_custom_reports_workspace_id_created_at'), table_name='custom_reports')
     op.drop_table('custom_reports')
     op.drop_index(op.f('ix_content_items_workspace_id_scheduled_at'), table_name='content_items')

@@ -1,0 +1,171 @@
+"""Rollup SQL for models/platform_rollups.py, run by ingestion in the write transaction.
+
+Append-only events (messages, sessions, images, likes, favorites, feature usage) add the
+rows just inserted (`_inserted`) to counters. Upserted entities (users, characters,
+transactions) can change, so the hours and users they touch are recomputed from the raw
+table instead. Local days use the workspace's timezone at ingestion time.
+"""
+
+from __future__ import annotations
+
+# The workspace's timezone, joined as `z.tz`.
+_ZONE = "(SELECT coalesce(settings->>'timezone', 'UTC') AS tz FROM workspaces WHERE id = :ws) z"
+
+
+def _set_add(alias: str, columns: list[str]) -> str:
+    return ", ".join(f"{c} = {alias}.{c} + EXCLUDED.{c}" for c in columns)
+
+
+def hourly(time_column: str, counters: dict[str, str]) -> str:
+    """Add inserted rows to platform_hourly; `counters` maps column -> aggregate."""
+    columns = list(counters)
+    return f"""
+INSERT INTO platform_hourly AS h (workspace_id, hour, {", ".join(columns)})
+SELECT workspace_id, date_trunc('hour', {time_column}, 'UTC'), {", ".join(counters.values())}
+FROM {{ins}} WHERE _inserted GROUP BY 1, 2
+ON CONFLICT (workspace_id, hour) DO UPDATE SET {_set_add("h", columns)}
+"""
+
+
+def per_day(table: str, key: str, time_column: str, column: str) -> str:
+    """Count inserted rows per (local day, key) into `table.column`."""
+    return f"""
+INSERT INTO {table} AS d (workspace_id, day, {key}, {column})
+SELECT i.workspace_id, (i.{time_column} AT TIME ZONE z.tz)::date, i.{key}, count(*)
+FROM {{ins}} i CROSS JOIN {_ZONE}
+WHERE i._inserted AND i.{key} IS NOT NULL GROUP BY 1, 2, 3
+ON CONFLICT (workspace_id, day, {key}) DO UPDATE SET {_set_add("d", [column])}
+"""
+
+
+def user_total(column: str) -> str:
+    """Add inserted rows to the user's all-time counter."""
+    return f"""
+INSERT INTO platform_user_stats AS s (workspace_id, user_id, {column})
+SELECT workspace_id, user_id, count(*) FROM {{ins}} WHERE _inserted GROUP BY 1, 2
+ON CONFLICT (workspace_id, user_id) DO UPDATE SET {_set_add("s", [column])}
+"""
+
+
+_USER_MESSAGES = """
+INSERT INTO platform_user_stats AS s (workspace_id, user_id, messages, first_message_at)
+SELECT workspace_id, user_id, count(*), min(created_at) FROM {ins} WHERE _inserted GROUP BY 1, 2
+ON CONFLICT (workspace_id, user_id) DO UPDATE SET messages = s.messages + EXCLUDED.messages,
+  first_message_at = LEAST(s.first_message_at, EXCLUDED.first_message_at)
+"""
+
+
+CHARACTER_USER_DAYS = f"""
+WITH pairs AS (
+  INSERT INTO character_user_days (workspace_id, day, character_id, user_id)
+  SELECT DISTINCT i.workspace_id, (i.created_at AT TIME ZONE z.tz)::date, i.character_id, i.user_id
+  FROM {{ins}} i CROSS JOIN {_ZONE} WHERE i._inserted
+  ON CONFLICT DO NOTHING RETURNING workspace_id, day, character_id
+)
+INSERT INTO character_days AS d (workspace_id, day, character_id, unique_users)
+SELECT workspace_id, day, character_id, count(*) FROM pairs GROUP BY 1, 2, 3
+ON CONFLICT (workspace_id, day, character_id) DO UPDATE SET {_set_add("d", ["unique_users"])}
+"""
+
+
+def recount_hours(table: str, time_column: str, counters: dict[str, str]) -> str:
+    """Recompute the hours touched by the written rows from the raw table."""
+    columns = list(counters)
+    aggregates = ", ".join(counters.values())
+    return f"""
+INSERT INTO platform_hourly AS h (workspace_id, hour, {", ".join(columns)})
+SELECT CAST(:ws AS varchar), t.h, {aggregates}
+FROM (SELECT DISTINCT date_trunc('hour', {time_column}, 'UTC') AS h FROM {{ins}}) t
+LEFT JOIN {table} r ON r.workspace_id = :ws
+  AND r.{time_column} >= t.h AND r.{time_column} < t.h + interval '1 hour'
+GROUP BY t.h
+ON CONFLICT (workspace_id, hour) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in columns)}
+"""
+
+
+def _completed(kind: str, what: str) -> str:
+    return f"coalesce({what} FILTER (WHERE r.status = 'completed' AND r.type = '{kind}'), 0)"
+
+
+USERS = (
+    recount_hours(
+        "platform_users",
+        "created_at",
+        {
+            "new_users": "count(r.id)",
+            "new_temporary_users": "count(r.id) FILTER (WHERE r.is_temporary)",
+        },
+    ),
+)
+
+CHARACTERS = (recount_hours("characters", "created_at", {"new_characters": "count(r.id)"}),)
+
+_KINDS = ("subscription", "point_purchase", "tip")
+_REVENUE = {f"revenue_{k}": _completed(k, "sum(r.amount)") for k in _KINDS}
+_PAYMENTS = {f"count_{k}": _completed(k, "count(r.id)") for k in _KINDS}
+
+TRANSACTIONS = (
+    recount_hours("transactions", "created_at", _REVENUE | _PAYMENTS),
+    """
+INSERT INTO platform_user_stats AS s (workspace_id, user_id, revenue, first_purchase_at)
+SELECT CAST(:ws AS varchar), t.user_id,
+       coalesce(sum(t.amount) FILTER (WHERE t.status = 'completed'), 0),
+       min(t.created_at) FILTER (WHERE t.status = 'completed')
+FROM transactions t
+WHERE t.workspace_id = :ws AND t.user_id IN (SELECT user_id FROM {ins})
+GROUP BY t.user_id
+ON CONFLICT (workspace_id, user_id)
+  DO UPDATE SET revenue = EXCLUDED.revenue, first_purchase_at = EXCLUDED.first_purchase_at
+""",
+)
+
+MESSAGES = (
+    hourly("created_at", {"messages": "count(*)"}),
+    per_day("platform_user_days", "user_id", "created_at", "messages"),
+    per_day("character_days", "character_id", "created_at", "messages"),
+    CHARACTER_USER_DAYS,
+    _USER_MESSAGES,
+)
+
+SESSIONS = (
+    hourly(
+        "started_at",
+        {
+            "sessions": "count(*)",
+            "session_seconds": "sum(duration_seconds)",
+            "session_messages": "sum(message_count)",
+            "bounced_sessions": "count(*) FILTER (WHERE message_count <= 1)",
+            **{
+                f"sessions_{d}": f"count(*) FILTER (WHERE device = '{d}')"
+                for d in ("mobile", "desktop", "tablet")
+            },
+        },
+    ),
+    per_day("platform_user_days", "user_id", "started_at", "sessions"),
+    per_day("character_days", "character_id", "started_at", "sessions"),
+    user_total("sessions"),
+)
+
+IMAGES = (
+    hourly("created_at", {"images": "count(*)", "nsfw_images": "count(*) FILTER (WHERE is_nsfw)"}),
+    per_day("platform_user_days", "user_id", "created_at", "images"),
+    per_day("character_days", "character_id", "created_at", "images"),
+    user_total("images"),
+)
+
+IMAGE_LIKES = (hourly("created_at", {"image_likes": "count(*)"}),)
+
+FAVORITES = (
+    hourly("created_at", {"favorites": "count(*)"}),
+    per_day("platform_user_days", "user_id", "created_at", "favorites"),
+    per_day("character_days", "character_id", "created_at", "favorites"),
+    user_total("favorites"),
+)
+
+FEATURE_USAGE = (
+    """
+INSERT INTO feature_user_stats AS s (workspace_id, feature, user_id, uses)
+SELECT workspace_id, feature, user_id, count(*) FROM {ins} WHERE _inserted GROUP BY 1, 2, 3
+ON CONFLICT (workspace_id, feature, user_id) DO UPDATE SET uses = s.uses + EXCLUDED.uses
+""",
+)

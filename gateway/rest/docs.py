@@ -1,0 +1,134 @@
+"""OpenAPI 3.1 generated from the REST declarations, served at /openapi.json, with a docs
+page at /docs (Redoc-style static page; it loads the bundle from /docs/redoc.js when one
+is vendored, and always lists the routes itself, so it works offline)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from gateway.rest.routing import NoParams, RestRoute
+
+_ERROR = {
+    "type": "object",
+    "required": ["success", "error"],
+    "properties": {
+        "success": {"const": False},
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        },
+    },
+}
+_OK = {
+    "type": "object",
+    "required": ["success", "data"],
+    "properties": {"success": {"const": True}, "data": {"type": "object"}},
+}
+_ERRORS = {
+    "400": "Invalid parameters",
+    "401": "Invalid or missing API key",
+    "403": "Insufficient permissions",
+    "429": "Too many requests",
+    "500": "Server error",
+}
+
+
+def _parameters(route: RestRoute) -> list[dict[str, Any]]:
+    if route.params is NoParams:
+        return []
+    schema = route.params.model_json_schema()
+    return [
+        {"name": name, "in": "query", "required": False, "schema": _clean(prop)}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _clean(prop: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in prop.items() if k != "title"}
+
+
+def _operation(route: RestRoute) -> dict[str, Any]:
+    error = {"$ref": "#/components/schemas/Error"}
+    responses: dict[str, Any] = {
+        str(route.status_code): {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}},
+        },
+        **{
+            code: {"description": text, "content": {"application/json": {"schema": error}}}
+            for code, text in _ERRORS.items()
+        },
+    }
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "tags": [route.tag],
+        "operationId": f"{route.method.lower()}{route.path.replace('/', '_').replace('-', '_')}",
+        "parameters": _parameters(route),
+        "responses": responses,
+        "security": [{"apiKey": list(route.scopes)}],
+        "x-required-scopes": list(route.scopes),
+    }
+    if route.operation:
+        operation["description"] = (
+            f"Runs the GraphQL operation:\n\n```graphql\n{route.operation}\n```"
+        )
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _clean(route.body.model_json_schema())}},
+        }
+    return operation
+
+
+def openapi(routes: list[RestRoute]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Marketing Graph Gateway: legacy REST", "version": "0.1.0"},
+        "paths": paths,
+        "components": {
+            "schemas": {"Success": _OK, "Error": _ERROR},
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _page(document: dict[str, Any]) -> str:
+    items = "".join(
+        f"<li><code>{method.upper()} {html.escape(path)}</code> {html.escape(op['summary'])}"
+        f" <small>({', '.join(op['x-required-scopes'])})</small></li>"
+        for path, methods in document["paths"].items()
+        for method, op in methods.items()
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>API docs</title></head><body>"
+        "<h1>Marketing Graph Gateway: legacy REST</h1>"
+        "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a> (OpenAPI 3.1).</p>"
+        "<redoc spec-url='/openapi.json'></redoc><script src='/docs/redoc.js'></script>"
+        f"<ul>{items}</ul></body></html>"
+    )
+
+
+def routes(declared: list[RestRoute]) -> list[BaseRoute]:
+    document = openapi(declared)
+    page = _page(document)
+
+    async def spec(request: Request) -> JSONResponse:
+        return JSONResponse(document)
+
+    async def docs(request: Request) -> HTMLResponse:
+        return HTMLResponse(page)
+
+    return [Route("/openapi.json", spec), Route("/docs", docs)]

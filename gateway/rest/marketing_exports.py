@@ -1,0 +1,193 @@
+"""Spec 000 exports (section 10): JSON or CSV, streamed in keyset batches so a large export
+never sits in memory. Protocol-specific (streaming), so these read models/analytics/exports
+directly, under the same route declarations, scopes and parameter validation."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import orjson
+from starlette.responses import Response, StreamingResponse
+
+from gateway.rest.envelopes import Marketing, iso_millis
+from gateway.rest.marketing_params import ALL, YEAR, params
+from gateway.rest.routing import Call, RestError, RestRoute
+from models.analytics import exports
+from models.analytics.window import PERIOD_DAYS, money
+from resolvers.analytics_base import frame_for
+
+_FORMAT = (("json", "csv"), "json")
+_FIELDS = {"fields": (str | None, None)}
+
+
+def _ms(value: Any) -> str | None:
+    return iso_millis(value) if value is not None else None
+
+
+USER_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "userId": lambda r: r.id,
+    "registeredAt": lambda r: _ms(r.created_at),
+    "language": lambda r: r.language,
+    "isPremium": lambda r: r.is_premium,
+    "totalMessages": lambda r: r.messages,
+    "totalImages": lambda r: r.images,
+    "favoriteCharacters": lambda r: r.favorites,
+    "lastActiveAt": lambda r: _ms(r.last_active_at),
+}
+PERSONAL_FIELDS: dict[str, Callable[[Any], Any]] = {"email": lambda r: r.email}
+
+CHARACTER_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "characterId": lambda r: r.id,
+    "name": lambda r: r.name,
+    "creatorId": lambda r: r.creator_id,
+    "category": lambda r: r.category,
+    "tags": lambda r: r.tags,
+    "isNsfw": lambda r: r.is_nsfw,
+    "isPublic": lambda r: r.is_public,
+    "totalMessages": lambda r: r.messages,
+    "uniqueUsers": lambda r: r.users,
+    "favorites": lambda r: r.favorites,
+    "createdAt": lambda r: _ms(r.created_at),
+}
+
+TRANSACTION_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "transactionId": lambda r: r.id,
+    "userId": lambda r: r.user_id,
+    "type": lambda r: r.type,
+    "amount": lambda r: money(r.amount),
+    "currency": lambda r: r.currency,
+    "status": lambda r: r.status,
+    "createdAt": lambda r: _ms(r.created_at),
+}
+_BY_TYPE = {"subscription": "subscriptions", "point_purchase": "pointPurchases", "tip": "tips"}
+
+
+def _choose(call: Call, available: dict[str, Any], personal: dict[str, Any]) -> dict[str, Any]:
+    """The requested `fields` (default: all but personal data), validated."""
+    if not call.params.fields:
+        return available
+    names = [n.strip() for n in call.params.fields.split(",") if n.strip()]
+    unknown = [n for n in names if n not in available and n not in personal]
+    if unknown or not names:
+        allowed = ", ".join([*available, *personal])
+        raise RestError(
+            400,
+            "BAD_REQUEST",
+            f"Unknown field(s) {', '.join(unknown)}; allowed: {allowed}",
+            {"field": "fields", "unknown": unknown},
+        )
+    if any(n in personal for n in names) and not call.principal.can("read:users"):
+        raise RestError(403, "FORBIDDEN", "Personal data (email) needs the 'read:users' scope")
+    both = available | personal
+    return {n: both[n] for n in names}
+
+
+def _csv_line(values: list[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(
+        ["|".join(v) if isinstance(v, list) else "" if v is None else v for v in values]
+    )
+    return out.getvalue()
+
+
+def export(
+    key: str, sql: str, available: dict[str, Any], personal: dict[str, Any], summary: bool = False
+) -> Callable[[Call], Any]:
+    async def handler(call: Call) -> Response:
+        fields = _choose(call, available, personal)
+        frame = await frame_for(call.context)
+        window = frame.last_days(PERIOD_DAYS[call.params.period])
+        exported_at = iso_millis(frame.now)
+
+        async def rows() -> AsyncIterator[Any]:
+            async with call.context.sessions() as session:
+                async for row in exports.stream(session, sql, window):
+                    yield row
+
+        if call.params.format == "csv":
+
+            async def lines() -> AsyncIterator[str]:
+                yield _csv_line(list(fields))
+                async for row in rows():
+                    yield _csv_line([get(row) for get in fields.values()])
+
+            filename = f"{key}-{frame.today.isoformat()}.csv"
+            return StreamingResponse(
+                lines(),
+                media_type="text/csv",
+                headers={"content-disposition": f'attachment; filename="{filename}"'},
+            )
+
+        async def body() -> AsyncIterator[bytes]:
+            yield b'{"success":true,"data":{"' + key.encode() + b'":['
+            count, revenue, by_type = 0, 0.0, dict.fromkeys(_BY_TYPE.values(), 0.0)
+            async for row in rows():
+                item = {name: get(row) for name, get in fields.items()}
+                yield (b"," if count else b"") + orjson.dumps(item)
+                count += 1
+                if summary and row.status == "completed":
+                    revenue += float(row.amount)
+                    by_type[_BY_TYPE[row.type]] += float(row.amount)
+            tail: dict[str, Any] = {"totalRecords": count}
+            if summary:
+                tail = {
+                    "summary": {
+                        "totalTransactions": count,
+                        "totalRevenue": money(revenue),
+                        "byType": {k: money(v) for k, v in by_type.items()},
+                    }
+                }
+            yield b"]," + orjson.dumps({**tail, "exportedAt": exported_at})[1:] + b"}"
+
+        return StreamingResponse(body(), media_type="application/json")
+
+    return handler
+
+
+def _route(
+    path: str, summary: str, scope: str, handler: Any, periods: tuple[str, ...]
+) -> RestRoute:
+    query = params(
+        f"Export{path.title().replace('/', '')}Query",
+        period=(periods, "30d"),
+        format=_FORMAT,
+        **_FIELDS,
+    )
+    return RestRoute(
+        method="GET",
+        path=f"/api/marketing/export/{path}",
+        summary=summary,
+        tag="Export",
+        envelope=Marketing,
+        scopes=(scope,),
+        params=query,
+        handler=handler,
+    )
+
+
+ROUTES = [
+    _route(
+        "users",
+        "Export user data",
+        "read:analytics",
+        export("users", exports.USERS, USER_FIELDS, PERSONAL_FIELDS),
+        ALL,
+    ),
+    _route(
+        "characters",
+        "Export character data",
+        "read:characters",
+        export("characters", exports.CHARACTERS, CHARACTER_FIELDS, {}),
+        ALL,
+    ),
+    _route(
+        "revenue",
+        "Export revenue data",
+        "read:revenue",
+        export("transactions", exports.TRANSACTIONS, TRANSACTION_FIELDS, {}, summary=True),
+        YEAR,
+    ),
+]

@@ -1,0 +1,176 @@
+"""Declarative REST shims: a legacy route is declared once, and the same declaration
+serves it, validates it and documents it (gateway/rest/openapi.py).
+
+A route names its scopes, its query (and body) schema, the GraphQL operation it runs
+against the one schema, and a function mapping the operation's data to the legacy shape.
+The operation is parsed and validated once, when the route table is built, and executed
+with the request's principal, so permissions, tenancy, loaders and caching are exactly
+the graph's. Protocol-specific routes (streamed exports) give a `handler` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+from graphql import DocumentNode, ExecutionResult, execute, parse, validate
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from strawberry.execution import optimized_is_awaitable
+
+from gateway.principal import Principal, principal_for
+from resolvers.context import Context, build_context
+from resolvers.schema import schema
+
+log = logging.getLogger(__name__)
+
+
+class Envelope(Protocol):
+    @staticmethod
+    def ok(data: Any, *, status_code: int = 200) -> Response: ...
+
+    @staticmethod
+    def error(status_code: int, code: str, message: str, details: Any = None) -> Response: ...
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# GraphQL error codes -> HTTP status and the legacy error code.
+_ERRORS = {
+    "BAD_USER_INPUT": (400, "BAD_REQUEST"),
+    "FORBIDDEN": (403, "FORBIDDEN"),
+    "UNAUTHENTICATED": (401, "UNAUTHORIZED"),
+    "NOT_FOUND": (404, "NOT_FOUND"),
+}
+
+
+class RestError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a mapper or handler may need besides the data."""
+
+    request: Request
+    params: Any
+    body: Any
+    principal: Principal
+    context: Context
+
+
+@dataclass(kw_only=True)
+class RestRoute:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    envelope: type[Envelope]
+    scopes: tuple[str, ...]
+    params: type[BaseModel] = NoParams
+    body: type[BaseModel] | None = None
+    operation: str | None = None
+    variables: Callable[[Call], dict[str, Any]] = lambda call: {}
+    respond: Callable[[dict[str, Any], Call], Any] | None = None
+    handler: Callable[[Call], Awaitable[Response]] | None = None
+    status_code: int = 200
+    example: Any = None  # the documented response body
+    _document: DocumentNode | None = field(default=None, repr=False)
+
+    def compile(self) -> RestRoute:
+        """Parse and validate the operation once, at startup (a broken one fails loudly)."""
+        if self.operation is not None:
+            document = parse(self.operation)
+            errors = validate(schema._schema, document)
+            if errors:
+                raise ValueError(f"{self.method} {self.path}: {errors[0].message}")
+            self._document = document
+        return self
+
+    async def run(self, call: Call) -> ExecutionResult:
+        assert self._document is not None
+        result = execute(
+            schema._schema,
+            self._document,
+            context_value=call.context,
+            variable_values=self.variables(call),
+            executor_class=schema.execution_context_class,
+            is_awaitable=optimized_is_awaitable,
+        )
+        return await result if optimized_is_awaitable(result) else result  # type: ignore[misc]
+
+    async def endpoint(self, request: Request) -> Response:
+        try:
+            return await self._serve(request)
+        except RestError as exc:
+            return self.envelope.error(exc.status, exc.code, exc.message, exc.details)
+        except Exception:
+            log.exception("%s %s failed", self.method, self.path)
+            return self.envelope.error(500, "INTERNAL_ERROR", "Internal server error")
+
+    async def _serve(self, request: Request) -> Response:
+        principal = principal_for(request)
+        missing = [s for s in self.scopes if not principal.can(s)]
+        if missing:
+            raise RestError(403, "FORBIDDEN", f"This needs the '{missing[0]}' scope")
+        params = _validated(self.params, dict(request.query_params), "query parameter")
+        body = None
+        if self.body is not None:
+            try:
+                raw = orjson.loads(await request.body())
+            except orjson.JSONDecodeError as exc:
+                raise RestError(
+                    400, "BAD_REQUEST", f"Request body is not valid JSON: {exc}"
+                ) from None
+            body = _validated(self.body, raw, "field")
+        context = build_context(
+            settings=request.app.state.settings,
+            sessions=request.app.state.sessions,
+            principal=principal,
+            request=request,
+        )
+        call = Call(request, params, body, principal, context)
+        if self.handler is not None:
+            return await self.handler(call)
+        result = await self.run(call)
+        if result.errors:
+            raise _from_graphql(result)
+        assert self.respond is not None and result.data is not None
+        return self.envelope.ok(self.respond(result.data, call), status_code=self.status_code)
+
+    def starlette_route(self) -> Route:
+        return Route(self.path, self.endpoint, methods=[self.method])
+
+
+def _validated(model: type[BaseModel], raw: Any, what: str) -> Any:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+            for e in exc.errors(include_url=False)
+        ]
+        first = details[0]
+        message = f"Invalid {what} '{first['field']}': {first['message']}"
+        raise RestError(400, "BAD_REQUEST", message, details) from None
+
+
+def _from_graphql(result: ExecutionResult) -> RestError:
+    error = result.errors[0]  # type: ignore[index]
+    code = (error.extensions or {}).get("code")
+    status, legacy = _ERRORS.get(code or "", (500, "INTERNAL_ERROR"))
+    message = error.message if status < 500 else "Internal server error"
+    return RestError(status, legacy, message)
+
+
+def routes_of(declared: list[RestRoute]) -> list[Route]:
+    return [route.compile().starlette_route() for route in declared]

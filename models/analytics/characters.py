@@ -1,0 +1,222 @@
+"""Character statistics, top lists, categories and engagement (spec 000 section 3)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.analytics.sql import distinct_series, hourly_ranges, hourly_series, one, rows
+from models.analytics.window import Frame, Window, buckets, growth, pct, ratio
+
+SORTS = {
+    "messages": "sum(d.messages)",
+    "favorites": "sum(d.favorites)",
+    "images": "sum(d.images)",
+    # Users active with the character in the window: their last message falls in it.
+    "users": "(SELECT count(*) FROM character_user_stats p WHERE p.workspace_id = c.workspace_id"
+    " AND p.character_id = c.id AND p.last_message_at >= :start)",
+}
+NSFW = {"all": "TRUE", "true": "c.is_nsfw", "false": "NOT c.is_nsfw"}
+
+
+async def character_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
+    frame = window.frame
+    row = await one(
+        session,
+        "SELECT count(*) AS total, count(*) FILTER (WHERE is_public) AS public, "
+        "count(*) FILTER (WHERE is_nsfw) AS nsfw, "
+        "count(*) FILTER (WHERE gender = 'female') AS female, "
+        "count(*) FILTER (WHERE gender = 'male') AS male FROM characters WHERE workspace_id = :ws",
+        ws=frame.workspace_id,
+    )
+    week, month = frame.last_days(7), frame.last_days(30)
+    ranges = {"week": (week.start, week.end), "month": (month.start, month.end)}
+    if not window.is_all_time:
+        ranges |= {"now": (window.start, window.end)}
+        ranges |= {"before": (window.previous().start, window.previous().end)}
+    sums = await hourly_ranges(session, frame, ["new_characters"], ranges)
+    rate = 0.0
+    if not window.is_all_time:
+        rate = growth(sums["now"]["new_characters"], sums["before"]["new_characters"])
+    return {
+        "total": row.total,
+        "public": row.public,
+        "private": row.total - row.public,
+        "nsfw": row.nsfw,
+        "sfw": row.total - row.nsfw,
+        "female": row.female,
+        "male": row.male,
+        "other": row.total - row.female - row.male,
+        "new_this_week": sums["week"]["new_characters"],
+        "new_this_month": sums["month"]["new_characters"],
+        "growth_rate": rate,
+    }
+
+
+async def top_characters(
+    session: AsyncSession, window: Window, *, sort_by: str, limit: int, page: int, nsfw: str
+) -> dict[str, Any]:
+    frame = window.frame
+    previous, week = window.previous(), frame.last_days(7)
+    params = {
+        "ws": frame.workspace_id,
+        "first": window.first,
+        "last": window.last,
+        "start": window.start,
+        "limit": limit,
+        "offset": (page - 1) * limit,
+    }
+    found = await rows(
+        session,
+        f"""
+SELECT c.id, c.name, c.slug, c.image_url, c.creator_id, cr.username AS creator_name, c.category,
+       c.tags, c.is_nsfw, c.created_at, {SORTS[sort_by]} AS score,
+       coalesce(s.total_messages, 0) AS total_messages, coalesce(s.unique_users, 0) AS unique_users,
+       coalesce(s.favorites, 0) AS favorites, coalesce(s.images_generated, 0) AS images_generated
+FROM characters c
+LEFT JOIN character_days d ON d.workspace_id = c.workspace_id AND d.character_id = c.id
+  AND d.day BETWEEN :first AND :last
+LEFT JOIN character_stats s ON s.workspace_id = c.workspace_id AND s.character_id = c.id
+LEFT JOIN creators cr ON cr.workspace_id = c.workspace_id AND cr.id = c.creator_id
+WHERE c.workspace_id = :ws AND {NSFW[nsfw]}
+GROUP BY c.workspace_id, c.id, cr.username, s.workspace_id, s.character_id
+ORDER BY coalesce({SORTS[sort_by]}, 0) DESC, c.id LIMIT :limit OFFSET :offset
+""",
+        **params,
+    )
+    ids = [r.id for r in found]
+    extra = {
+        r.id: r
+        for r in await rows(
+            session,
+            """
+SELECT c.id,
+  (SELECT coalesce(sum(messages), 0) FROM character_days d WHERE d.workspace_id = c.workspace_id
+     AND d.character_id = c.id AND d.day BETWEEN :wf AND :wl) AS week_messages,
+  (SELECT avg(duration_seconds) FROM chat_sessions x WHERE x.workspace_id = c.workspace_id
+     AND x.character_id = c.id) AS avg_seconds,
+  (SELECT count(*) FROM character_user_stats p WHERE p.workspace_id = c.workspace_id
+     AND p.character_id = c.id AND p.first_message_at >= :s AND p.first_message_at < :e) AS new_now,
+  (SELECT count(*) FROM character_user_stats p WHERE p.workspace_id = c.workspace_id
+     AND p.character_id = c.id AND p.first_message_at >= :ps
+     AND p.first_message_at < :s) AS new_before
+FROM characters c WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
+""",
+            ws=frame.workspace_id,
+            ids=ids,
+            wf=week.first,
+            wl=week.last,
+            s=window.start,
+            e=window.end,
+            ps=previous.start,
+        )
+    }
+    total = (
+        await one(
+            session,
+            f"SELECT count(*) AS n FROM characters c WHERE c.workspace_id = :ws AND {NSFW[nsfw]}",
+            ws=frame.workspace_id,
+        )
+    ).n
+    return {
+        "characters": [
+            {
+                **{
+                    k: getattr(r, k)
+                    for k in (
+                        "id",
+                        "name",
+                        "slug",
+                        "image_url",
+                        "creator_id",
+                        "creator_name",
+                        "category",
+                        "tags",
+                        "is_nsfw",
+                        "created_at",
+                        "total_messages",
+                        "unique_users",
+                        "favorites",
+                        "images_generated",
+                    )
+                },
+                "average_session_minutes": ratio(float(extra[r.id].avg_seconds or 0), 60),
+                "messages_this_week": extra[r.id].week_messages,
+                "user_growth_rate": growth(extra[r.id].new_now, extra[r.id].new_before),
+            }
+            for r in found
+        ],
+        "total_characters": total,
+        "page": page,
+        "total_pages": math.ceil(total / limit),
+    }
+
+
+CATEGORY_NAMES = {"scifi": "Sci-Fi", "sci-fi": "Sci-Fi", "sci_fi": "Sci-Fi"}
+TOP_CATEGORIES, TOP_TAGS = 5, 10
+
+
+async def categories(session: AsyncSession, frame: Frame) -> dict[str, Any]:
+    found = await rows(
+        session,
+        "SELECT lower(category) AS k, count(*) AS n FROM characters WHERE workspace_id = :ws "
+        "GROUP BY 1 ORDER BY (lower(category) IS NULL), 2 DESC, 1",
+        ws=frame.workspace_id,
+    )
+    total = sum(r.n for r in found)
+    named = [r for r in found if r.k is not None][:TOP_CATEGORIES]
+    other = total - sum(r.n for r in named)
+    listed = [(CATEGORY_NAMES.get(r.k, r.k.title()), r.n) for r in named]
+    if other:
+        listed.append(("Other", other))
+    tags = await rows(
+        session,
+        "SELECT tag, count(*) AS n FROM characters, unnest(tags) AS tag WHERE workspace_id = :ws "
+        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT :limit",
+        ws=frame.workspace_id,
+        limit=TOP_TAGS,
+    )
+    return {
+        "categories": [{"name": n, "count": c, "percentage": pct(c, total)} for n, c in listed],
+        "top_tags": [{"tag": r.tag, "count": r.n} for r in tags],
+    }
+
+
+async def character_engagement(
+    session: AsyncSession, window: Window, granularity: str
+) -> dict[str, Any]:
+    frame = window.frame
+    series = await hourly_series(session, window, granularity, ["new_characters", "messages"])
+    active = await distinct_series(session, window, granularity, "character_days", "character_id")
+    pairs = await distinct_series(
+        session, window, granularity, "character_user_days", "(character_id, user_id)"
+    )
+    totals = await one(
+        session,
+        """
+SELECT (SELECT count(*) FROM characters WHERE workspace_id = :ws) AS characters,
+  (SELECT coalesce(sum(messages), 0) FROM character_days WHERE workspace_id = :ws
+     AND day BETWEEN :f AND :l) AS messages,
+  (SELECT coalesce(sum(sessions), 0) FROM character_days WHERE workspace_id = :ws
+     AND day BETWEEN :f AND :l) AS sessions,
+  (SELECT count(*) FROM character_user_stats WHERE workspace_id = :ws
+     AND last_message_at >= :s) AS pairs
+""",
+        ws=frame.workspace_id,
+        f=window.first,
+        l=window.last,
+        s=window.start,
+    )
+    return {
+        "buckets": buckets(window, granularity),
+        "new_characters": series["new_characters"],
+        "messages_per_character": [
+            ratio(m, a) for m, a in zip(series["messages"], active, strict=True)
+        ],
+        "unique_users_per_character": [ratio(p, a) for p, a in zip(pairs, active, strict=True)],
+        "average_messages_per_character": ratio(totals.messages, totals.characters),
+        "average_users_per_character": ratio(totals.pairs, totals.characters),
+        "average_sessions_per_character": ratio(totals.sessions, totals.characters),
+    }

@@ -1,0 +1,171 @@
+"""Messages, images, sessions and favorites (spec 000 section 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.analytics.sql import hourly_ranges, hourly_series, one, rows
+from models.analytics.window import Window, buckets, growth, pct, ratio, round_half
+
+DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+DEVICES = ("mobile", "desktop", "tablet")
+TOP = 5
+
+
+def _everything(window: Window) -> tuple[Any, Any]:
+    return window.frame.midnight(window.frame.last_days(None).first), window.end
+
+
+async def _user_day_sums(session: AsyncSession, window: Window, column: str) -> Any:
+    return await one(
+        session,
+        f"SELECT count(DISTINCT user_id) FILTER (WHERE {column} > 0) AS users, "
+        f"coalesce(sum({column}), 0) AS total FROM platform_user_days "
+        "WHERE workspace_id = :ws AND day BETWEEN :f AND :l",
+        ws=window.frame.workspace_id,
+        f=window.first,
+        l=window.last,
+    )
+
+
+async def messages(session: AsyncSession, window: Window, granularity: str) -> dict[str, Any]:
+    frame = window.frame
+    sums = await hourly_ranges(
+        session,
+        frame,
+        ["messages", "sessions", "session_messages"],
+        {"all": _everything(window), "now": (window.start, window.end)},
+    )
+    users = await _user_day_sums(session, window, "messages")
+    series = await hourly_series(session, window, granularity, ["messages"])
+    by_hour = await rows(
+        session,
+        "SELECT extract(hour FROM hour AT TIME ZONE :tz)::int AS h, "
+        "extract(dow FROM hour AT TIME ZONE :tz)::int AS d, sum(messages) AS n "
+        "FROM platform_hourly WHERE workspace_id = :ws AND hour >= :s AND hour < :e GROUP BY 1, 2",
+        ws=frame.workspace_id,
+        tz=frame.tz_name,
+        s=window.start,
+        e=window.end,
+    )
+    hours, weekdays = [0] * 24, [0] * 7
+    for r in by_hour:
+        hours[r.h] += r.n
+        weekdays[r.d] += r.n
+    peak = sorted(range(24), key=lambda h: (-hours[h], h))[:3]
+    now = sums["now"]
+    return {
+        "total_messages": sums["all"]["messages"],
+        "period_messages": now["messages"],
+        "average_messages_per_day": ratio(now["messages"], window.days),
+        "average_messages_per_user": ratio(now["messages"], users.users),
+        "average_messages_per_session": ratio(now["session_messages"], now["sessions"]),
+        "buckets": buckets(window, granularity),
+        "values": series["messages"],
+        "peak_hours": [{"hour": h, "messages": hours[h]} for h in peak if hours[h]],
+        "by_day_of_week": [{"day": DAYS[d], "messages": weekdays[d]} for d in range(7)],
+    }
+
+
+async def _top_characters(session: AsyncSession, window: Window, column: str) -> list[Any]:
+    return await rows(
+        session,
+        f"SELECT c.id, c.name, c.image_url, sum(d.{column}) AS n FROM character_days d "
+        "JOIN characters c ON c.workspace_id = d.workspace_id AND c.id = d.character_id "
+        "WHERE d.workspace_id = :ws AND d.day BETWEEN :f AND :l GROUP BY c.id, c.name, c.image_url "
+        f"HAVING sum(d.{column}) > 0 ORDER BY 4 DESC, 1 LIMIT {TOP}",
+        ws=window.frame.workspace_id,
+        f=window.first,
+        l=window.last,
+    )
+
+
+async def images(session: AsyncSession, window: Window) -> dict[str, Any]:
+    sums = await hourly_ranges(
+        session,
+        window.frame,
+        ["images", "image_likes"],
+        {"all": _everything(window), "now": (window.start, window.end)},
+    )
+    users = await _user_day_sums(session, window, "images")
+    series = await hourly_series(session, window, "day", ["images"])
+    top = await _top_characters(session, window, "images")
+    everything = sums["all"]
+    return {
+        "total_images_generated": everything["images"],
+        "period_images": sums["now"]["images"],
+        "average_images_per_day": ratio(sums["now"]["images"], window.days),
+        "average_images_per_user": ratio(sums["now"]["images"], users.users),
+        "buckets": buckets(window, "day"),
+        "values": series["images"],
+        "top_characters": [{"id": r.id, "name": r.name, "count": r.n} for r in top],
+        "users_with_images": users.users,
+        "total_image_likes": everything["image_likes"],
+        "average_likes_per_image": ratio(everything["image_likes"], everything["images"]),
+    }
+
+
+_SESSION_COLUMNS = ["sessions", "session_seconds", "session_messages", "bounced_sessions"]
+
+
+async def sessions(session: AsyncSession, window: Window) -> dict[str, Any]:
+    columns = _SESSION_COLUMNS + [f"sessions_{d}" for d in DEVICES]
+    now = (
+        await hourly_ranges(session, window.frame, columns, {"now": (window.start, window.end)})
+    )["now"]
+    series = await hourly_series(session, window, "day", ["sessions", "session_seconds"])
+    return {
+        "total_sessions": now["sessions"],
+        "average_duration_seconds": int(
+            round_half(ratio(now["session_seconds"], now["sessions"]), 0)
+        ),
+        "average_messages_per_session": ratio(now["session_messages"], now["sessions"]),
+        "bounce_rate": pct(now["bounced_sessions"], now["sessions"]),
+        "by_device": {d: pct(now[f"sessions_{d}"], now["sessions"]) for d in DEVICES},
+        "buckets": buckets(window, "day"),
+        "sessions": series["sessions"],
+        "average_durations": [
+            int(round_half(ratio(s, n), 0))
+            for s, n in zip(series["session_seconds"], series["sessions"], strict=True)
+        ],
+    }
+
+
+async def favorites(session: AsyncSession, window: Window) -> dict[str, Any]:
+    frame, week = window.frame, window.frame.last_days(7)
+    ranges = {"all": _everything(window), "week": (week.start, week.end)}
+    if not window.is_all_time:
+        ranges |= {"now": (window.start, window.end)}
+        ranges |= {"before": (window.previous().start, window.previous().end)}
+    sums = await hourly_ranges(session, frame, ["favorites"], ranges)
+    counts = await one(
+        session,
+        "SELECT (SELECT count(*) FROM platform_user_stats WHERE workspace_id = :ws "
+        "AND favorites > 0) AS users, (SELECT count(*) FROM characters WHERE workspace_id = :ws) "
+        "AS characters",
+        ws=frame.workspace_id,
+    )
+    top = await rows(
+        session,
+        "SELECT c.id, c.name, c.image_url, s.favorites AS n FROM character_stats s "
+        "JOIN characters c "
+        "ON c.workspace_id = s.workspace_id AND c.id = s.character_id WHERE s.workspace_id = :ws "
+        f"AND s.favorites > 0 ORDER BY s.favorites DESC, c.id LIMIT {TOP}",
+        ws=frame.workspace_id,
+    )
+    total = sums["all"]["favorites"]
+    rate = 0.0
+    if not window.is_all_time:
+        rate = growth(sums["now"]["favorites"], sums["before"]["favorites"])
+    return {
+        "total_favorites": total,
+        "new_favorites_this_week": sums["week"]["favorites"],
+        "average_favorites_per_user": ratio(total, counts.users),
+        "average_favorites_per_character": ratio(total, counts.characters),
+        "top_characters": [
+            {"id": r.id, "name": r.name, "count": r.n, "image_url": r.image_url} for r in top
+        ],
+        "favorite_growth_rate": rate,
+    }

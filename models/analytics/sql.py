@@ -1,0 +1,132 @@
+"""Shared reads over the rollups: sums over a time range and series per bucket."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.analytics.window import Frame, Window, bucket_key, buckets
+
+
+async def rows(session: AsyncSession, sql: str, **params: Any) -> list[Any]:
+    return list((await session.execute(text(sql), params)).all())
+
+
+async def one(session: AsyncSession, sql: str, **params: Any) -> Any:
+    return (await session.execute(text(sql), params)).one()
+
+
+async def hourly_sums(
+    session: AsyncSession, frame: Frame, start: datetime, end: datetime, columns: list[str]
+) -> dict[str, float]:
+    """Sums of platform_hourly columns over [start, end)."""
+    sums = ", ".join(f"coalesce(sum({c}), 0) AS {c}" for c in columns)
+    row = await one(
+        session,
+        f"SELECT {sums} FROM platform_hourly "
+        "WHERE workspace_id = :ws AND hour >= :start AND hour < :end",
+        ws=frame.workspace_id,
+        start=start,
+        end=end,
+    )
+    return {c: row._mapping[c] for c in columns}
+
+
+async def hourly_series(
+    session: AsyncSession, window: Window, granularity: str, columns: list[str]
+) -> dict[str, list[Any]]:
+    """Per bucket of the window (local time), the sums of platform_hourly columns."""
+    frame = window.frame
+    trunc = "hour" if granularity == "hour" else "day"
+    sums = ", ".join(f"sum({c}) AS {c}" for c in columns)
+    found = await rows(
+        session,
+        f"SELECT date_trunc('{trunc}', hour AT TIME ZONE :tz) AS local, {sums} "
+        "FROM platform_hourly WHERE workspace_id = :ws AND hour >= :start AND hour < :end "
+        "GROUP BY 1",
+        ws=frame.workspace_id,
+        tz=frame.tz_name,
+        start=window.start,
+        end=window.end,
+    )
+    keys = buckets(window, granularity)
+    index = {key: i for i, key in enumerate(keys)}
+    series: dict[str, list[Any]] = {c: [0] * len(keys) for c in columns}
+    for row in found:
+        local = row.local if granularity == "hour" else row.local.date()
+        i = index.get(bucket_key(local, granularity))
+        if i is not None:
+            for c in columns:
+                series[c][i] += row._mapping[c] or 0
+    return series
+
+
+async def active_users(session: AsyncSession, frame: Frame, first: date, last: date) -> int:
+    row = await one(
+        session,
+        "SELECT count(DISTINCT user_id) AS n FROM platform_user_days "
+        "WHERE workspace_id = :ws AND day BETWEEN :first AND :last",
+        ws=frame.workspace_id,
+        first=first,
+        last=last,
+    )
+    return int(row.n)
+
+
+async def distinct_series(
+    session: AsyncSession, window: Window, granularity: str, table: str, what: str
+) -> list[int]:
+    """Distinct `what` per bucket of a per-local-day table (day-grained, so no hours)."""
+    trunc = "day" if granularity == "hour" else granularity
+    found = await rows(
+        session,
+        f"SELECT date_trunc('{trunc}', day)::date AS b, count(DISTINCT {what}) AS n FROM {table} "
+        "WHERE workspace_id = :ws AND day BETWEEN :first AND :last GROUP BY 1",
+        ws=window.frame.workspace_id,
+        first=window.first,
+        last=window.last,
+    )
+    keys = buckets(window, granularity)
+    by_key = {row.b.isoformat(): int(row.n) for row in found}
+    return [by_key.get(key, 0) for key in keys]
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def hourly_ranges(
+    session: AsyncSession,
+    frame: Frame,
+    columns: list[str],
+    ranges: dict[str, tuple[datetime, datetime]],
+) -> dict[str, dict[str, Any]]:
+    """Sums of platform_hourly columns over several [start, end) ranges in one scan."""
+    params: dict[str, Any] = {"ws": frame.workspace_id}
+    parts = []
+    for name, (start, end) in ranges.items():
+        params[f"{name}_s"], params[f"{name}_e"] = start, end
+        parts += [
+            f"coalesce(sum({c}) FILTER (WHERE hour >= :{name}_s AND hour < :{name}_e), 0) "
+            f"AS {name}__{c}"
+            for c in columns
+        ]
+    row = await one(
+        session,
+        f"SELECT {', '.join(parts)} FROM platform_hourly WHERE workspace_id = :ws",
+        **params,
+    )
+    values = row._mapping
+    return {name: {c: values[f"{name}__{c}"] for c in columns} for name in ranges}
+
+
+def revenue_of(sums: dict[str, Any]) -> float:
+    return float(
+        sums["revenue_subscription"] + sums["revenue_point_purchase"] + sums["revenue_tip"]
+    )
+
+
+REVENUE_COLUMNS = ["revenue_subscription", "revenue_point_purchase", "revenue_tip"]

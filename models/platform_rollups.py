@@ -1,0 +1,127 @@
+"""Rollups behind the spec 000 dashboards, maintained by ingestion in the same transaction
+as the raw rows they summarise (gateway/ingestion/platform_rollups.py holds the SQL).
+
+- `platform_hourly`: counters per UTC hour. Any workspace timezone with whole-hour offsets
+  cuts its days, weeks and months from these exactly (DST included), and hour-of-day and
+  day-of-week charts read them too.
+- `platform_user_days` / `character_user_days`: who was active on which local day (the
+  workspace's timezone at ingestion time); distinct counts (active users, unique users per
+  character) need the pairs, not counters.
+- `character_days`, `platform_user_stats`, `feature_user_stats`: per-entity totals.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, Index, Numeric
+from sqlmodel import Field
+
+from models.base import CounterField, TenantScoped, TimestampField, tenant_fk
+
+
+def _money() -> Decimal:
+    return CounterField(sa_type=Numeric(14, 2))
+
+
+class PlatformHourly(TenantScoped, table=True):
+    __tablename__ = "platform_hourly"
+
+    hour: datetime = TimestampField(primary_key=True)
+    new_users: int = CounterField()
+    new_temporary_users: int = CounterField()
+    new_characters: int = CounterField()
+    messages: int = CounterField()
+    images: int = CounterField()
+    nsfw_images: int = CounterField()
+    image_likes: int = CounterField()
+    favorites: int = CounterField()
+    sessions: int = CounterField()
+    session_seconds: int = CounterField()
+    session_messages: int = CounterField()
+    bounced_sessions: int = CounterField()
+    sessions_mobile: int = CounterField()
+    sessions_desktop: int = CounterField()
+    sessions_tablet: int = CounterField()
+    # Completed transactions only, by type.
+    revenue_subscription: Decimal = _money()
+    revenue_point_purchase: Decimal = _money()
+    revenue_tip: Decimal = _money()
+    count_subscription: int = CounterField()
+    count_point_purchase: int = CounterField()
+    count_tip: int = CounterField()
+
+
+class PlatformUserDay(TenantScoped, table=True):
+    """A user was active (message, session, image or favorite) on a local day."""
+
+    __tablename__ = "platform_user_days"
+    __table_args__ = (
+        tenant_fk("user_id", "platform_users"),
+        Index(None, "workspace_id", "user_id", "day"),
+    )
+
+    day: date = Field(sa_type=Date, primary_key=True)
+    user_id: str = Field(primary_key=True, max_length=64)
+    messages: int = CounterField()
+    images: int = CounterField()
+    sessions: int = CounterField()
+    favorites: int = CounterField()
+
+
+class CharacterDay(TenantScoped, table=True):
+    __tablename__ = "character_days"
+    __table_args__ = (
+        tenant_fk("character_id", "characters"),
+        Index(None, "workspace_id", "character_id", "day"),
+    )
+
+    day: date = Field(sa_type=Date, primary_key=True)
+    character_id: str = Field(primary_key=True, max_length=64)
+    messages: int = CounterField()
+    unique_users: int = CounterField()
+    images: int = CounterField()
+    favorites: int = CounterField()
+    sessions: int = CounterField()
+
+
+class CharacterUserDay(TenantScoped, table=True):
+    """A user messaged a character on a local day (feeds character_days.unique_users)."""
+
+    __tablename__ = "character_user_days"
+    __table_args__ = (
+        tenant_fk("character_id", "characters"),
+        tenant_fk("user_id", "platform_users"),
+    )
+
+    day: date = Field(sa_type=Date, primary_key=True)
+    character_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=64)
+
+
+class PlatformUserStats(TenantScoped, table=True):
+    __tablename__ = "platform_user_stats"
+    __table_args__ = (
+        tenant_fk("user_id", "platform_users"),
+        Index(None, "workspace_id", "messages"),
+    )
+
+    user_id: str = Field(primary_key=True, max_length=64)
+    messages: int = CounterField()
+    images: int = CounterField()
+    sessions: int = CounterField()
+    favorites: int = CounterField()
+    first_message_at: datetime | None = TimestampField(default=None)
+    # Completed transactions of this user.
+    revenue: Decimal = _money()
+    first_purchase_at: datetime | None = TimestampField(default=None)
+
+
+class FeatureUserStats(TenantScoped, table=True):
+    __tablename__ = "feature_user_stats"
+    __table_args__ = (tenant_fk("user_id", "platform_users"),)
+
+    feature: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=64)
+    uses: int = CounterField()

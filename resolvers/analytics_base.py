@@ -1,0 +1,156 @@
+"""What every analytics field shares: the frame (timezone, now), the period and
+granularity enums, caching keyed by data generations, and building typed results."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import typing
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+import orjson
+import strawberry
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.cache import cache_for
+from models.analytics.window import PERIOD_DAYS, Frame, Window
+from resolvers.context import Context, Info
+from resolvers.permissions import HasScope
+
+T = TypeVar("T")
+
+ANALYTICS = [HasScope.of("read:analytics")]
+REVENUE = [HasScope.of("read:revenue")]
+CHARACTERS = [HasScope.of("read:characters")]
+USERS = [HasScope.of("read:users")]
+
+
+@strawberry.enum(description="How far back: the last N local calendar days, today included.")
+class Period(Enum):
+    LAST_7_DAYS = "7d"
+    LAST_30_DAYS = "30d"
+    LAST_90_DAYS = "90d"
+    LAST_365_DAYS = "365d"
+    ALL_TIME = "all"
+
+
+@strawberry.enum
+class Granularity(Enum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+_FRAME_SQL = """
+SELECT coalesce(w.settings->>'timezone', 'UTC') AS tz,
+       coalesce(jsonb_object_agg(g.data_type, g.generation)
+                FILTER (WHERE g.data_type IS NOT NULL), '{}'::jsonb) AS generations
+FROM workspaces w LEFT JOIN data_generations g ON g.workspace_id = w.id
+WHERE w.id = :ws GROUP BY w.id
+"""
+
+
+def now_of(ctx: Context) -> tuple[datetime, bool]:
+    """ "Now" and whether it was pinned (tests, goldens); never from a client header."""
+    pinned = ctx.extras.get("now")
+    if pinned is None and ctx.request is not None:
+        clock = getattr(ctx.request.app.state, "clock", None)
+        pinned = clock() if clock else None
+    return (pinned, True) if pinned is not None else (datetime.now(UTC), False)
+
+
+async def _load_frame(ctx: Context) -> tuple[Frame, dict[str, int], bool]:
+    async with ctx.sessions() as session:
+        row = (await session.execute(text(_FRAME_SQL), {"ws": ctx.workspace_id})).one_or_none()
+    tz, generations = (row.tz, row.generations) if row else ("UTC", {})
+    now, pinned = now_of(ctx)
+    return Frame(ctx.workspace_id, tz, now), generations, pinned
+
+
+async def frame_for(ctx: Context) -> Frame:
+    return (await _load_frame(ctx))[0]
+
+
+async def frame_of(info: Info) -> tuple[Frame, dict[str, int], bool]:
+    """Read once per request (one small query), shared by all its analytics fields."""
+    extras = info.context.extras
+    if "analytics_frame" not in extras:
+        extras["analytics_frame"] = asyncio.ensure_future(_load_frame(info.context))
+    return await extras["analytics_frame"]
+
+
+def window(frame: Frame, period: Period) -> Window:
+    return frame.last_days(PERIOD_DAYS[period.value])
+
+
+async def cached(
+    info: Info,
+    name: str,
+    args: dict[str, Any],
+    depends: tuple[str, ...],
+    compute: Callable[[AsyncSession, Frame], Awaitable[Any]],
+    *,
+    ttl: int = 300,
+) -> Any:
+    """`compute`'s JSON-able result, cached per workspace, arguments and the generations
+    of the data types it depends on (so an upload invalidates it on every replica)."""
+    frame, generations, pinned = await frame_of(info)
+    versions = ",".join(f"{d}={generations.get(d, 0)}" for d in depends)
+    moment = frame.now.isoformat() if pinned else ""
+    arguments = orjson.dumps(args, option=orjson.OPT_SORT_KEYS).decode()
+    key = f"analytics:{frame.workspace_id}:{name}:{arguments}:{frame.tz_name}:{versions}:{moment}"
+    cache = cache_for(info.context.settings.redis_url)
+    hit = await cache.get(key)
+    if hit is not None:
+        return orjson.loads(hit)
+    async with info.context.sessions() as session:
+        value = await compute(session, frame)
+    payload = orjson.dumps(value, default=_json_default)
+    await cache.set(key, payload, ttl)
+    return orjson.loads(payload)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return float(value)  # Decimal
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def build(cls: type[T], data: dict[str, Any]) -> T:
+    """A Strawberry type from plain data, nested types and dates included."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    values = {
+        f.name: _coerce(hints[f.name], data.get(f.name))
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.init and not f.name.startswith("_")
+    }
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return [_coerce(item, v) for v in value]
+    if origin is not None:  # X | None
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _coerce(inner[0], value) if len(inner) == 1 else value
+    if hasattr(hint, "__strawberry_definition__"):
+        return build(hint, value)
+    if hint is datetime and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if hint is date and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value

@@ -1,0 +1,162 @@
+"""Exact values on the fixed dataset (tests/rest/dataset.py), computed by hand; the
+comments show the arithmetic. New York time; now = Sun 2024-03-10 08:00 EDT."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from gateway.principal import Principal
+from tests.rest import dataset
+
+
+@pytest.fixture
+async def api_data(api, upload, sessions, workspace):
+    await dataset.load(upload, sessions, workspace)
+    return api
+
+
+async def _data(api, path: str) -> dict:
+    response = await api.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+async def test_summary_cuts_days_in_the_workspace_timezone(api_data) -> None:
+    d = await _data(api_data, "/api/marketing/dashboard/summary")
+    # user_6 registered 04:30 UTC Mar 10 = 23:30 Mar 9 in New York: not today.
+    assert d["overview"]["newUsersToday"] == 0
+    assert d["overview"]["newUsersThisWeek"] == 3  # users 4, 5, 6 (Mar 4-10)
+    assert d["overview"]["userGrowthRate"] == 400.0  # 5 in Feb 10-Mar 10 vs 1 before
+    assert d["overview"]["activeUsersToday"] == 2  # users 2 and 5
+    assert d["engagement"]["averageSessionDuration"] == "20:48"  # (930+60+3700+300)/4 = 1247.5
+    assert d["revenue"]["totalRevenue"] == 43.49  # completed only: txn_6 was refunded
+    assert d["revenue"]["revenueGrowthRate"] == 1249.7  # 40.49 vs 3.00
+    assert d["revenue"]["premiumConversionRate"] == 40.0  # 2 active subscribers / 5 registered
+    assert d["lastUpdated"] == "2024-03-10T12:00:00.000Z"
+
+
+async def test_message_timeline_across_month_boundary_and_dst(api_data) -> None:
+    d = await _data(api_data, "/api/marketing/engagement/messages?period=30d")
+    values = dict(zip(d["timeline"]["labels"], d["timeline"]["values"], strict=True))
+    # 04:00 UTC Mar 1 is 23:00 Feb 29 locally; 02:00 UTC Mar 2 is 21:00 Mar 1.
+    assert (values["Feb 29"], values["Mar 1"], values["Mar 8"], values["Mar 10"]) == (2, 2, 2, 3)
+    # 07:30 UTC on Mar 10 is 03:30 EDT (the 2 AM hour does not exist that day).
+    hourly = await _data(api_data, "/api/marketing/engagement/messages?period=7d&granularity=hour")
+    counts = dict(zip(hourly["timeline"]["labels"], hourly["timeline"]["values"], strict=True))
+    assert (counts["Mar 10 1 AM"], counts["Mar 10 2 AM"], counts["Mar 10 3 AM"]) == (1, 0, 1)
+    assert d["peakHours"] == [
+        {"hour": 9, "messages": 6, "label": "9 AM"},
+        {"hour": 1, "messages": 2, "label": "1 AM"},
+        {"hour": 21, "messages": 2, "label": "9 PM"},
+    ]
+    assert d["byDayOfWeek"][4] == {"day": "Thursday", "messages": 3}
+    assert d["averageMessagesPerUser"] == 3.5  # 14 messages / users 1, 2, 3, 5
+
+
+async def test_retention_and_cohorts(api_data) -> None:
+    d = await _data(api_data, "/api/marketing/users/retention?period=30d&cohort=weekly")
+    assert d["retentionRate"] == {"day1": 20.0, "day7": 100.0, "day14": 0.0, "day30": 0.0}
+    assert d["cohortAnalysis"][0] == {
+        "cohort": "Week 1",
+        "startUsers": 2,
+        "week1": 2,
+        "week2": None,
+        "week3": None,
+        "week4": None,
+    }
+
+
+async def test_funnel_and_time_to_conversion(api_data) -> None:
+    d = await _data(api_data, "/api/marketing/revenue/conversions")
+    assert d["funnel"] == {
+        "visitors": 10,
+        "registered": 5,
+        "activated": 4,
+        "engaged": 0,
+        "paying": 3,
+    }
+    # (2.79 + 0.79 + 3.79) / 3 days; only user_3 chatted before subscribing (3.33 days).
+    assert d["averageTimeToConversion"] == {
+        "registrationToFirstPurchase": "2.5 days",
+        "firstChatToSubscription": "3.3 days",
+    }
+
+
+async def test_segments_membership(api_data) -> None:
+    d = await _data(api_data, "/api/marketing/users/segments")
+    counts = {s["name"]: s["count"] for s in d["segments"]}
+    assert counts == {
+        "Power Users": 0,
+        "Regular Users": 0,
+        "New Users": 3,
+        "Dormant Users": 0,  # everyone is new or active within 30 days
+        "Premium Users": 2,
+    }  # dormant: temporary user_4
+
+
+async def test_bad_parameters_answer_400_in_the_spec_envelope(api_data) -> None:
+    response = await api_data.get("/api/marketing/users/retention?period=365d")
+    assert response.status_code == 400
+    error = response.json()
+    assert error["success"] is False and error["error"]["code"] == "BAD_REQUEST"
+    assert "period" in error["error"]["message"]
+    for bad in ("0", "101", "ten"):
+        response = await api_data.get(f"/api/marketing/characters/top-performing?limit={bad}")
+        assert response.status_code == 400, bad
+        assert "limit" in response.json()["error"]["message"]
+
+
+async def test_missing_scope_is_forbidden(api_data) -> None:
+    caller = api_data.caller
+    principal = caller.principal
+    caller.principal = Principal(
+        workspace_id=principal.workspace_id, subject="t", scopes=frozenset({"read:analytics"})
+    )
+    response = await api_data.get("/api/marketing/revenue/summary")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "FORBIDDEN"
+    response = await api_data.get("/api/marketing/export/users?fields=userId,email")
+    assert response.status_code == 403
+    caller.principal = principal
+
+
+async def test_csv_export_honours_fields(api_data) -> None:
+    response = await api_data.get(
+        "/api/marketing/export/users?period=all&format=csv&fields=userId,email,totalMessages"
+    )
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == ["userId", "email", "totalMessages"]
+    assert rows[1] == ["user_1", "tester1@example.test", "8"]
+    assert len(rows) == 7
+    bad = await api_data.get("/api/marketing/export/users?fields=userId,password")
+    assert bad.status_code == 400
+
+
+async def test_webhook_validation(api_data) -> None:
+    response = await api_data.post(
+        "/api/marketing/webhooks/register",
+        json={"url": "ftp://x.test/", "events": ["user.registered"]},
+    )
+    assert response.status_code == 400
+    response = await api_data.post(
+        "/api/marketing/webhooks/register", json={"url": "https://x.test/", "events": ["nope"]}
+    )
+    assert response.status_code == 400
+
+
+async def test_openapi_document_validates_and_lists_every_route(api) -> None:
+    from openapi_spec_validator import validate
+
+    from gateway.rest.marketing import ROUTES
+
+    document = (await api.get("/openapi.json")).json()
+    validate(document)
+    for route in ROUTES:
+        assert route.method.lower() in document["paths"][route.path]
+    assert len(ROUTES) == 27  # spec 000's 28, less keys/generate (identity)
+    page = await api.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
