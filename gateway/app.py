@@ -22,6 +22,7 @@ from gateway.bootstrap import prepare_database
 from gateway.database import create_engine, embedded_postgres, session_factory
 from gateway.errors import error_response
 from gateway.graphql_view import GraphQLView
+from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
 from gateway.settings import Settings
 from resolvers.schema import schema
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             graphql_max_bytes=settings.graphql_max_body_bytes,
         ),
         Middleware(AuthenticationMiddleware),
+        Middleware(RateLimitMiddleware),
     ]
     app = Starlette(
         routes=routes,
@@ -80,6 +82,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.redis = redis
+    app.state.rate_limiter = RateLimiter(
+        _limits_storage(settings),
+        scale=settings.rate_limit_scale,
+        gateway_per_minute=settings.gateway_requests_per_minute,
+        key_prefix=settings.rate_limit_key_prefix,
+        redis=redis,
+    )
     app.state.auth = AuthServices(
         tokens=TokenService(
             secret=settings.secret_key.get_secret_value(),
@@ -90,6 +99,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         revocations=RedisRevocations(redis) if redis is not None else MemoryRevocations(),
     )
     return app
+
+
+def _limits_storage(settings: Settings) -> str:
+    if not settings.redis_url:
+        return "async+memory://"
+    return "async+" + settings.redis_url
 
 
 def _redis_client(settings: Settings):  # type: ignore[no-untyped-def]

@@ -9,11 +9,13 @@ recomputes, on every replica, with no post-commit hook that a crash could skip.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from typing import Protocol
 
 DEFAULT_TTL_SECONDS = 300
+log = logging.getLogger(__name__)
 
 
 class Cache(Protocol):
@@ -46,16 +48,31 @@ class MemoryCache:
 
 
 class RedisCache:
+    """A cache that fails open: if Redis cannot answer, it is a miss (logged and counted),
+    never an error for the caller."""
+
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self._client = redis.from_url(url)
+        self._client = redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.failures = 0
 
     async def get(self, key: str) -> bytes | None:
-        return await self._client.get(key)
+        try:
+            return await self._client.get(key)
+        except Exception:
+            self._failed()
+            return None
 
     async def set(self, key: str, value: bytes, ttl: int = DEFAULT_TTL_SECONDS) -> None:
-        await self._client.set(key, value, ex=ttl)
+        try:
+            await self._client.set(key, value, ex=ttl)
+        except Exception:
+            self._failed()
+
+    def _failed(self) -> None:
+        self.failures += 1
+        log.warning("analytics cache unavailable; computing without it", exc_info=True)
 
 
 _CACHES: dict[str | None, Cache] = {}

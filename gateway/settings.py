@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     graphql_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Multiplies every documented rate limit (tests use small budgets; 0 turns limits off).
     rate_limit_scale: float = Field(default=1.0, ge=0)
+    # Every principal's one budget across all surfaces, REST and GraphQL alike.
+    gateway_requests_per_minute: int = Field(default=1000, ge=1)
+    # Namespace of the counters in Redis (replicas of one deployment share it).
+    rate_limit_key_prefix: str = "gateway"
     # Apply pending migrations when the app starts (safe with replicas: an advisory lock).
     migrate_on_start: bool = True
 

@@ -48,7 +48,14 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="development", _env_file=None)
+    # Limits are generous for the shared app (every test calls from 127.0.0.1);
+    # tests/test_rate_limits.py builds apps with real budgets.
+    return Settings(
+        database_url=database_url,
+        environment="development",
+        rate_limit_scale=1000,
+        _env_file=None,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -11,30 +11,13 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.keys import KeyRejected, authenticate_key, looks_like_key
+from gateway.auth.paths import PUBLIC_ROUTES, must_fail_closed
 from gateway.auth.revocation import Revocations
 from gateway.auth.tokens import InvalidToken, TokenService
 from gateway.errors import error_response
 from gateway.principal import ROLE_SCOPES, Principal
 
 log = logging.getLogger(__name__)
-
-# Routes anyone may call: token issuance (they check credentials themselves) and pages.
-PUBLIC_ROUTES = frozenset(
-    {
-        ("GET", "/"),
-        ("GET", "/healthz"),
-        ("GET", "/openapi.json"),
-        ("GET", "/docs"),
-        ("POST", "/v1/auth/token"),
-        ("POST", "/v1/auth/refresh"),
-        ("POST", "/v1/auth/register"),
-        ("POST", "/v1/auth/login"),
-        ("POST", "/v1/auth/logout"),
-        ("POST", "/api/v1/auth/refresh"),
-        ("POST", "/api/auth/signin"),
-        ("POST", "/api/auth/refresh"),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -65,8 +48,13 @@ async def authenticate_token(
     revocations: Revocations,
     sessions: object,
     client: str | None,
+    strict: bool = True,
 ) -> Principal | Problem:
-    """A principal for a bearer credential (API key or access JWT), or why not."""
+    """A principal for a bearer credential (API key or access JWT), or why not.
+
+    If the revocation store (Redis) cannot answer, a `strict` call (a REST write, a
+    credential endpoint) is refused and a read goes through: fail closed where it matters.
+    """
     if looks_like_key(token):
         try:
             async with sessions() as session:  # type: ignore[operator]
@@ -77,7 +65,14 @@ async def authenticate_token(
         claims = tokens.decode(token, expected_type="access")
     except InvalidToken:
         return Problem(401, "Invalid or expired token")
-    if await revocations.is_revoked(claims["jti"]):
+    try:
+        revoked = await revocations.is_revoked(claims["jti"])
+    except Exception:
+        log.warning("revocation store unavailable", exc_info=True)
+        if strict:
+            return Problem(503, "Authentication temporarily unavailable")
+        revoked = False
+    if revoked:
         return Problem(401, "This token has been revoked")
     role = claims.get("role", "viewer")
     return Principal(
@@ -120,6 +115,7 @@ class AuthenticationMiddleware:
                 revocations=state.auth.revocations,
                 sessions=state.sessions,
                 client=client_address(scope),
+                strict=must_fail_closed(scope.get("method", "GET"), scope["path"]),
             )
         if isinstance(outcome, Principal):
             scope["principal"] = outcome

@@ -7,7 +7,7 @@ import re
 
 from starlette.routing import Route
 
-from gateway.auth.middleware import PUBLIC_ROUTES
+from gateway.auth.paths import PUBLIC_ROUTES
 from gateway.rest.families import family_for
 
 ENVELOPE_KEYS = {

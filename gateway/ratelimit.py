@@ -1,0 +1,205 @@
+"""Rate limits (the `limits` library, moving window): per principal and route class, with
+the numbers each spec documents; Redis storage when configured so that every replica
+spends one budget, in-memory otherwise.
+
+Every authenticated request also spends the principal's one gateway-wide budget, whichever
+surface it calls, REST or /graphql. Anonymous calls (the token endpoints) are limited per
+client address. If the storage fails, token and key endpoints fail closed (503) and
+everything else fails open; both are logged and counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerHour
+from limits import RateLimitItemPerMinute as PerMinute
+from limits import RateLimitItemPerSecond as PerSecond
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.auth.middleware import client_address
+from gateway.auth.paths import is_credential_path
+from gateway.errors import error_response
+from gateway.principal import Principal
+from gateway.rest.families import family_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RouteClass:
+    name: str
+    limits: tuple[RateLimitItem, ...]  # the first one is reported in the headers
+
+
+# Anonymous callers only reach the token endpoints; argon2 already slows each attempt.
+ANONYMOUS = RouteClass("anonymous", (PerMinute(30),))
+_TIER_003 = {"free": (60, 10), "pro": (300, 50), "enterprise": (1000, 200)}
+_PLAN_004 = {"starter": 1000, "pro": 5000, "premium": 10000}
+
+
+def route_class(method: str, path: str, principal: Principal) -> RouteClass | None:
+    """The documented limit of the route, or None where only the gateway budget applies."""
+    if path.startswith("/api/marketing"):
+        if path.startswith("/api/marketing/export/"):
+            return RouteClass("000-export", (PerMinute(10),))
+        if path == "/api/marketing/webhooks/register":
+            return RouteClass("000-webhooks", (PerMinute(5),))
+        return RouteClass("000-standard", (PerMinute(100),))
+    if path.startswith("/api/v1"):
+        if method == "POST" and path == "/api/v1/analytics/export":
+            return RouteClass("002-export", (RateLimitItemPerDay(10),))
+        if method == "POST" and path.endswith("/documents"):
+            return RouteClass("002-upload", (RateLimitItemPerHour(50),))
+        return RouteClass("002-general", (RateLimitItemPerHour(1000),))
+    if path.startswith("/api/"):
+        per_minute, burst = _TIER_003.get(principal.plan, _TIER_003["free"])
+        return RouteClass(f"003-{principal.plan}", (PerMinute(per_minute), PerSecond(burst)))
+    family = family_for(path)
+    if family is not None and family.name == "social":
+        hourly = _PLAN_004.get(principal.plan, _PLAN_004["starter"])
+        return RouteClass(f"004-{principal.plan}", (RateLimitItemPerHour(hourly),))
+    if path.startswith("/v1/"):
+        if path == "/v1/data/upload":
+            return RouteClass("001-upload", (PerMinute(100), PerSecond(10)))
+        if path == "/v1/query/dashboard":
+            return RouteClass("001-dashboard", (PerMinute(1000), PerSecond(50)))
+        if path.startswith("/v1/metrics/"):
+            return RouteClass("001-timeseries", (PerMinute(500), PerSecond(25)))
+        if path.startswith("/v1/export/csv/"):
+            return RouteClass("001-export", (PerMinute(10), PerSecond(2)))
+        return RouteClass("001-general", (PerMinute(1000), PerSecond(100)))
+    return None
+
+
+def _scaled(item: RateLimitItem, scale: float) -> RateLimitItem:
+    if scale == 1:
+        return item
+    return type(item)(max(1, math.floor(item.amount * scale)), item.multiples)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: float  # epoch seconds
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        storage_uri: str,
+        *,
+        scale: float = 1.0,
+        gateway_per_minute: int = 1000,
+        key_prefix: str = "gateway",
+        redis: Any = None,
+    ) -> None:
+        options: dict[str, Any] = {"key_prefix": key_prefix}
+        if redis is not None:  # share the app's connection pool (closed with the app)
+            options |= {"implementation": "redispy", "connection_pool": redis.connection_pool}
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, **options))
+        self.scale = scale
+        self.gateway_budget = RouteClass("gateway", (PerMinute(gateway_per_minute),))
+        self.storage_failures = 0
+
+    async def check(self, route: RouteClass, identity: str) -> Verdict:
+        """Spend one request from every limit of the class; the tightest verdict wins."""
+        headline: Verdict | None = None
+        items = (
+            route.limits
+            if route is self.gateway_budget
+            else [_scaled(i, self.scale) for i in route.limits]
+        )
+        for item in items:
+            allowed = await self._limiter.hit(item, route.name, identity)
+            stats = await self._limiter.get_window_stats(item, route.name, identity)
+            verdict = Verdict(allowed, item.amount, max(0, stats.remaining), stats.reset_time)
+            if headline is None:
+                headline = verdict
+            if not allowed:
+                return verdict
+        assert headline is not None
+        return headline
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limiter: RateLimiter | None = (
+            scope["app"].state.rate_limiter if scope["type"] == "http" else None
+        )
+        if limiter is None or limiter.scale == 0:
+            await self.app(scope, receive, send)
+            return
+        principal = scope.get("principal")
+        method, path = scope["method"], scope["path"]
+        if isinstance(principal, Principal):
+            identity = f"{principal.kind}:{principal.subject}"
+            documented = route_class(method, path, principal)
+            checks = [limiter.gateway_budget, *([documented] if documented else [])]
+        else:
+            identity, checks = f"ip:{client_address(scope)}", [ANONYMOUS]
+        try:
+            verdicts = [await limiter.check(route, identity) for route in checks]
+        except Exception:  # the storage is unreachable: noisy, counted, and decided by route
+            limiter.storage_failures += 1
+            log.warning("rate limit storage unavailable on %s %s", method, path, exc_info=True)
+            if is_credential_path(path):
+                response = error_response(
+                    scope, 503, "Rate limiting unavailable; try again shortly"
+                )
+                await response(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        refused = next((v for v in verdicts if not v.allowed), None)
+        shown = refused or verdicts[-1]
+        headers = _headers(scope, shown)
+        if refused is not None:
+            retry = max(1, math.ceil(refused.reset_at - time.time()))
+            headers["Retry-After"] = str(retry)
+            response = error_response(
+                scope,
+                429,
+                f"Rate limit exceeded. Try again in {retry} seconds",
+                retry_after=retry,
+                headers=headers,
+            )
+            await response(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                for name, value in headers.items():
+                    response_headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _headers(scope: Scope, verdict: Verdict) -> dict[str, str]:
+    family = family_for(scope["path"])
+    reset = math.ceil(verdict.reset_at)
+    reset_text = (
+        datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if family is not None and family.reset_as_iso
+        else str(reset)
+    )
+    return {
+        "X-RateLimit-Limit": str(verdict.limit),
+        "X-RateLimit-Remaining": str(verdict.remaining),
+        "X-RateLimit-Reset": reset_text,
+    }

@@ -1,0 +1,112 @@
+"""Rate limits: documented budgets and headers, one budget per principal across REST and
+GraphQL and across replicas (Redis), and what happens when Redis is gone."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from tests.utils import accounts
+from tests.utils.services import redis_url
+
+QUERY = {"query": "{ characters(first: 1) { totalCount } }"}
+
+
+@asynccontextmanager
+async def app_with(settings: Settings, **overrides: Any) -> AsyncIterator[Any]:
+    # Each app counts in its own namespace unless a test shares one on purpose.
+    overrides.setdefault("rate_limit_key_prefix", f"test-{uuid.uuid4().hex[:8]}")
+    app = create_app(settings.model_copy(update=overrides))
+    async with LifespanManager(app, startup_timeout=60):
+        yield app
+
+
+def client(app: Any, token: str | None = None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
+    )
+
+
+async def test_headers_and_429_in_each_family_format(settings, workspace):
+    # scale 0.05: spec 000's standard 100/min becomes 5/min.
+    async with app_with(settings, rate_limit_scale=0.05) as app:
+        token = await accounts.owner_token(app, workspace)
+        async with client(app, token) as http:
+            statuses = []
+            for _ in range(6):
+                response = await http.get("/api/marketing/characters/categories")
+                statuses.append(response.status_code)
+            assert statuses[:5] == [200] * 5 and statuses[5] == 429
+            assert response.json()["error"]["code"] == "RATE_LIMITED"
+            assert int(response.headers["Retry-After"]) >= 1
+            assert response.headers["X-RateLimit-Limit"] == "5"
+            assert response.headers["X-RateLimit-Remaining"] == "0"
+            assert response.headers["X-RateLimit-Reset"].isdigit()
+            # Spec 003 writes X-RateLimit-Reset as an ISO time.
+            me = await http.get("/api/auth/me")
+            assert me.headers["X-RateLimit-Reset"].endswith("Z")
+
+
+async def test_one_budget_for_rest_and_graphql(settings, workspace):
+    async with app_with(settings, gateway_requests_per_minute=4) as app:
+        token = await accounts.owner_token(app, workspace)
+        async with client(app, token) as http:
+            assert (await http.post("/graphql", json=QUERY)).status_code == 200
+            assert (await http.get("/api/auth/me")).status_code == 200
+            assert (await http.post("/graphql", json=QUERY)).status_code == 200
+            assert (await http.get("/api/auth/me")).status_code == 200
+            over = await http.post("/graphql", json=QUERY)
+            assert over.status_code == 429
+            assert over.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_anonymous_token_endpoints_are_limited_per_address(settings):
+    # scale 0.1: 3 attempts a minute per address.
+    async with app_with(settings, rate_limit_scale=0.1) as app, client(app) as http:
+        body = {"email": "no@example.test", "password": "x" * 8}
+        codes = [(await http.post("/v1/auth/login", json=body)).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
+@pytest.mark.redis
+async def test_two_instances_share_one_budget_through_redis(settings, workspace):
+    shared = {
+        "redis_url": redis_url(),
+        "gateway_requests_per_minute": 4,
+        "rate_limit_key_prefix": f"shared-{uuid.uuid4().hex[:8]}",
+    }
+    async with AsyncExitStack() as stack:
+        first = await stack.enter_async_context(app_with(settings, **shared))
+        second = await stack.enter_async_context(app_with(settings, **shared))
+        token = await accounts.owner_token(first, workspace)
+        a, b = client(first, token), client(second, token)
+        async with a, b:
+            codes = [
+                (await (a if i % 2 else b).post("/graphql", json=QUERY)).status_code
+                for i in range(5)
+            ]
+    assert codes == [200, 200, 200, 200, 429]
+
+
+async def test_without_redis_credentials_fail_closed_and_reads_fail_open(settings, workspace):
+    # A Redis that is not there (nothing listens on port 1): the real failure, not a mock.
+    async with app_with(settings, redis_url="redis://127.0.0.1:1/0") as app:
+        token = await accounts.owner_token(app, workspace)
+        async with client(app) as anonymous, client(app, token) as http:
+            login = await anonymous.post(
+                "/v1/auth/login",
+                json={"email": f"{uuid.uuid4().hex}@example.test", "password": "x" * 8},
+            )
+            assert login.status_code == 503
+            read = await http.get("/api/marketing/characters/categories")
+            assert read.status_code == 200
+        assert app.state.rate_limiter.storage_failures >= 2
