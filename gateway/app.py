@@ -16,6 +16,8 @@ from gateway.database import create_engine, embedded_postgres, session_factory
 from gateway.graphql_view import GraphQLView
 from gateway.settings import Settings
 from resolvers.schema import schema
+from subscriptions import legacy_ws
+from subscriptions.runtime import live_updates
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -33,7 +35,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await prepare_database(engine, settings)
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
-                yield
+                async with live_updates(settings, engine, url) as app.state.live:
+                    yield
             finally:
                 await engine.dispose()
 
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", _index),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        WebSocketRoute("/v1/ws", legacy_ws.endpoint),
         *rest.routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -9,6 +9,7 @@ of the default workspace with every scope.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import HTTPConnection
 
@@ -43,3 +44,17 @@ def principal_for(connection: HTTPConnection) -> Principal:
 
 def workspace_for(connection: HTTPConnection) -> str:
     return principal_for(connection).workspace_id
+
+
+def principal_from_token(token: str, settings: Any) -> Principal | None:
+    """The principal a bearer token (JWT or API key) stands for, or None.
+
+    STUB until the identity layer lands (the lead replaces it): it accepts only, and only
+    in development, `dev:<workspace_id>`, the anonymous principal of that workspace with
+    every scope, so the legacy WebSocket can be exercised locally and in tests.
+    """
+    if getattr(settings, "is_development", False) and token.startswith("dev:"):
+        workspace_id = token.removeprefix("dev:")
+        if workspace_id:
+            return Principal(workspace_id=workspace_id, subject="dev-token")
+    return None

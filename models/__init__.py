@@ -4,7 +4,16 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic and
 tests rely on that), so each domain module is imported here.
 """
 
-from models import ads, coaching, organic, platform, social, system, tenancy  # noqa: F401
+from models import (  # noqa: F401
+    ads,
+    coaching,
+    events,
+    organic,
+    platform,
+    social,
+    system,
+    tenancy,
+)
 from models.base import metadata
 
 __all__ = ["metadata"]

@@ -31,6 +31,7 @@ DOMAINS = (
     "organic",
     "social",
     "ingestion",
+    "live",
 )
 _modules = [importlib.import_module(f"resolvers.{name}") for name in DOMAINS]
 QUERIES: tuple[type, ...] = (NodeQuery, *(m.Query for m in _modules if hasattr(m, "Query")))

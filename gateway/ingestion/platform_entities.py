@@ -9,6 +9,7 @@ from pydantic import Field
 
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import platform as m
+from subscriptions import platform_events as ev
 
 Gender = Literal["male", "female", "other"]
 Device = Literal["mobile", "desktop", "tablet"]
@@ -76,6 +77,7 @@ register(
         description="Platform end users, registered or temporary.",
         record=UserRecord,
         table=m.PlatformUser,
+        events=(ev.USER_REGISTERED, ev.USERS_MILESTONE),
         example={
             "id": "user_1001",
             "username": "moonfern",
@@ -118,6 +120,7 @@ register(
             "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
             _RECOUNT_CREATOR_CHARACTERS,
         ),
+        events=(ev.CHARACTER_CREATED,),
         example={
             "id": "char_2001",
             "name": "Luna",

@@ -6,6 +6,6 @@ from starlette.routing import BaseRoute
 
 
 def routes() -> list[BaseRoute]:
-    from gateway.rest import pipeline
+    from gateway.rest import pipeline, webhooks
 
-    return [*pipeline.routes]
+    return [*pipeline.routes, *webhooks.routes]
