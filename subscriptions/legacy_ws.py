@@ -22,7 +22,22 @@ from gateway.principal import Principal, principal_from_token
 from subscriptions.events import iso
 from subscriptions.hub import SubscriberDropped
 
-LEGACY_TYPES = ("agent_update", "post_status", "campaign_update", "notification")
+# Each message's `data` keys in the order spec 004 prints them (JSONB storage sorts keys).
+KEY_ORDER = {
+    "agent_update": (
+        "agentId",
+        "efficiency",
+        "status",
+        "currentTask",
+        "progress",
+        "estimatedCompletion",
+    ),
+    "post_status": ("postId", "status", "publishedAt", "platform"),
+    "campaign_update": ("campaignId", "performance", "timestamp"),
+    "notification": ("id", "title", "message", "type", "actionUrl", "timestamp"),
+    "performance": ("impressions", "clicks", "spent"),
+}
+LEGACY_TYPES = tuple(t for t in KEY_ORDER if t != "performance")
 LEGACY_METRICS = {
     "totalUsers": "total_users",
     "totalMessages": "total_messages",
@@ -83,7 +98,15 @@ async def _send(websocket: WebSocket, message_type: str, data: Any) -> None:
 
 async def _forward_events(websocket: WebSocket, subscriber: Any) -> None:
     async for event in subscriber:
-        await _send(websocket, event.type, event.payload)
+        await _send(websocket, event.type, _ordered(event.payload, event.type))
+
+
+def _ordered(data: Any, key: str) -> Any:
+    if not isinstance(data, dict):
+        return data
+    order = KEY_ORDER.get(key, ())
+    keys = [k for k in order if k in data] + [k for k in data if k not in order]
+    return {k: _ordered(data[k], k) for k in keys}
 
 
 async def _forward_metrics(websocket: WebSocket, metrics: Any, principal: Principal) -> None:
