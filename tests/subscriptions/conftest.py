@@ -95,3 +95,55 @@ async def next_message(ws: ClientConnection, timeout: float = 5.0) -> dict[str, 
 
 
 Publish = Callable[..., Awaitable[str]]
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """A local HTTP endpoint for webhooks: records requests, answers from `responses`."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.responses: list[tuple[int, dict[str, str]]] = []  # consumed first; then 200
+        self.port = 0
+        self.hang = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.requests.append(Received(headers, body))
+        if self.hang:
+            await asyncio.sleep(3600)
+        status, extra = self.responses.pop(0) if self.responses else (200, {})
+        raw_headers = [(k.encode(), v.encode()) for k, v in extra.items()]
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    endpoint = Receiver()
+    config = uvicorn.Config(endpoint, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    endpoint.port = server.servers[0].sockets[0].getsockname()[1]
+    yield endpoint
+    server.should_exit = True
+    server.force_exit = True
+    await task

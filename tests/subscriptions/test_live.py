@@ -201,7 +201,10 @@ async def test_legacy_websocket_pushes_documented_shapes(live_server, workspace,
 
 async def test_metric_updates_are_multiplexed_and_pushed_on_change(live_server, workspace, upload):
     metrics = live_server.app.state.live.metrics
-    query = 'subscription { metricUpdates(metrics: ["totalUsers"], period: 1) { metric value previous change } }'
+    query = (
+        'subscription { metricUpdates(metrics: ["totalUsers"], period: 1) '
+        "{ metric value previous change } }"
+    )
     url = live_server.ws(f"/graphql?as={workspace}")
     watchers = [await transport_ws_subscribe(url, query) for _ in range(3)]
     firsts = [(await next_message(w))["payload"]["data"]["metricUpdates"] for w in watchers]
