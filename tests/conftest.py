@@ -126,8 +126,9 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
 
 @pytest.fixture(scope="session")
 async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The whole ASGI app over HTTP (default workspace)."""
-    app = create_app(settings)
+    """The whole ASGI app over HTTP (default workspace). It runs no relay or webhook worker:
+    the live-updates tests' server (tests/subscriptions) owns those for the shared database."""
+    app = create_app(settings.model_copy(update={"relay_in_app": False, "worker_in_app": False}))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
