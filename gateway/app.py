@@ -26,6 +26,8 @@ from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
 from gateway.settings import Settings
 from resolvers.schema import schema
+from subscriptions import legacy_ws
+from subscriptions.runtime import live_updates
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await prepare_database(engine, settings)
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
-                yield
+                async with live_updates(settings, engine, url) as app.state.live:
+                    yield
             finally:
                 await engine.dispose()
                 if redis is not None:
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", _healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        WebSocketRoute("/v1/ws", legacy_ws.endpoint),
         *rest.routes(),
     ]
     middleware = [

@@ -8,10 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway import migrations
 from gateway.settings import Settings
 from models.tenancy import Workspace
+from subscriptions.webhooks.jobs import apply_schema as apply_job_schema
 
 
 async def prepare_database(engine: AsyncEngine, settings: Settings) -> None:
     await migrations.upgrade(engine)
+    await apply_job_schema(engine)  # procrastinate's own schema (subscriptions/webhooks/jobs.py)
     async with engine.begin() as connection:
         await connection.execute(
             pg_insert(Workspace)

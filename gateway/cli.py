@@ -68,6 +68,29 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Run the webhook delivery worker (the app runs one in-process unless WORKER_IN_APP=false)."""
+    from gateway.database import create_engine
+    from subscriptions.runtime import delivery_policy, worker_options
+    from subscriptions.webhooks import jobs
+
+    async def run(settings: Settings) -> None:
+        url = settings.database_url or ""
+        engine = create_engine(url, pool_size=settings.worker_concurrency)
+        try:
+            runtime = jobs.Runtime(engine, delivery_policy(settings))
+            await jobs.run_worker(jobs.create_job_app(url), runtime, worker_options(settings))
+        finally:
+            await engine.dispose()
+
+    with _database(Settings()) as settings:
+        asyncio.run(_migrate(settings))
+        typer.echo("webhook worker running (Ctrl-C to stop)")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run(settings))
+
+
+@app.command()
 def migrate() -> None:
     """Apply pending database migrations."""
     with _database(Settings()) as settings:

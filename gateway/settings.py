@@ -48,6 +48,28 @@ class Settings(BaseSettings):
     # Apply pending migrations when the app starts (safe with replicas: an advisory lock).
     migrate_on_start: bool = True
 
+    # Live updates (subscriptions/, docs/events.md).
+    # Publish the outbox from this process (safe with replicas: SKIP LOCKED).
+    relay_in_app: bool = True
+    relay_poll_seconds: float = Field(default=1.0, gt=0)
+    # How long a reconnecting client can resume after its last event id.
+    event_retention_seconds: int = Field(default=24 * 3600, ge=60)
+    # Events a subscriber may fall behind before it is dropped (close code 4008).
+    subscriber_queue_size: int = Field(default=256, ge=1)
+    # Run the webhook worker inside the app (`gateway worker` runs it on its own).
+    worker_in_app: bool = True
+    worker_concurrency: int = Field(default=10, ge=1)
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    worker_stalled_after_seconds: float = Field(default=30.0, gt=0)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=10, ge=1)
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
+    # Consecutive failed attempts after which an endpoint is disabled.
+    webhook_disable_after: int = Field(default=50, ge=1)
+    # Tests only: let webhooks call 127.0.0.1 (private and metadata addresses stay refused).
+    webhook_allow_loopback: bool = False
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if (

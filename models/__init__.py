@@ -7,6 +7,7 @@ tests rely on that), so each domain module is imported here.
 from models import (  # noqa: F401
     ads,
     coaching,
+    events,
     identity,
     organic,
     platform,

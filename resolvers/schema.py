@@ -50,6 +50,8 @@ DOMAINS: dict[str, str] = {
     "analytics_revenue": "read:analytics",
     "analytics_platform": "read:analytics",
     "webhooks": "write:webhooks",
+    # live updates and the outbox; each event is filtered by workspace and scope itself
+    "live": "read:analytics",
 }
 _modules = {name: importlib.import_module(f"resolvers.{name}") for name in DOMAINS}
 

@@ -135,7 +135,10 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Any]:
     """The whole ASGI app, started (lifespan) once for the run."""
-    application = create_app(settings)
+    # No relay or webhook worker here: the live-updates tests run their own server for those.
+    application = create_app(
+        settings.model_copy(update={"relay_in_app": False, "worker_in_app": False})
+    )
     async with LifespanManager(application, startup_timeout=120, shutdown_timeout=60):
         yield application
 

@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.utils import accounts
-from tests.utils.services import redis_url
+from tests.utils.services import private_redis, redis_url
 
 QUERY = {"query": "{ characters(first: 1) { totalCount } }"}
 
@@ -97,16 +97,21 @@ async def test_two_instances_share_one_budget_through_redis(settings, workspace)
     assert codes == [200, 200, 200, 200, 429]
 
 
-async def test_without_redis_credentials_fail_closed_and_reads_fail_open(settings, workspace):
-    # A Redis that is not there (nothing listens on port 1): the real failure, not a mock.
-    async with app_with(settings, redis_url="redis://127.0.0.1:1/0") as app:
-        token = await accounts.owner_token(app, workspace)
-        async with client(app) as anonymous, client(app, token) as http:
-            login = await anonymous.post(
-                "/v1/auth/login",
-                json={"email": f"{uuid.uuid4().hex}@example.test", "password": "x" * 8},
-            )
-            assert login.status_code == 503
-            read = await http.get("/api/marketing/characters/categories")
-            assert read.status_code == 200
-        assert app.state.rate_limiter.storage_failures >= 2
+async def test_when_redis_goes_away_credentials_fail_closed_and_reads_fail_open(
+    settings, workspace
+):
+    with private_redis() as (url, redis_server):
+        overrides = {"redis_url": url, "relay_in_app": False, "worker_in_app": False}
+        async with app_with(settings, **overrides) as app:
+            token = await accounts.owner_token(app, workspace)
+            async with client(app) as anonymous, client(app, token) as http:
+                assert (await http.get("/api/marketing/characters/categories")).status_code == 200
+                redis_server.kill()  # Redis goes away while the gateway runs
+                redis_server.wait()
+                body = {"email": f"{uuid.uuid4().hex}@example.test", "password": "x" * 8}
+                login = await anonymous.post("/v1/auth/login", json=body)
+                assert login.status_code == 503
+                assert login.json()["error"]["code"] == "SERVICE_UNAVAILABLE"  # spec 004 path
+                read = await http.get("/api/marketing/characters/categories")
+                assert read.status_code == 200
+            assert app.state.rate_limiter.storage_failures >= 2

@@ -3,7 +3,8 @@
 Steps: validate every record (any invalid record rejects the batch, with each bad row's
 index and reason) -> claim the batch_id (a re-sent batch is a no-op) -> COPY the rows into a
 temporary staging table -> check references within the workspace -> upsert into the target
-table -> update the rollups from the rows just written. Any failure rolls everything back.
+table -> update the rollups from the rows just written -> record the batch's domain events
+(the outbox). Any failure rolls everything back.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from gateway.ingestion import registry
 from gateway.ingestion.errors import BatchConflict, IngestionRejected, RowError, UnknownDataType
 from models.base import new_id
 from models.system import DataGeneration, IngestionBatch
+from subscriptions.outbox import record_ingested
 
 MAX_REPORTED_ERRORS = 100
 _temp_names = itertools.count()
@@ -202,6 +204,8 @@ async def _write(
             await raw.execute(statement.replace(":ws", "$1"), workspace_id)
         else:
             await raw.execute(statement)
+    if spec.events:
+        await record_ingested(raw, spec.events, written, workspace_id)
     inserted, updated = await raw.fetchrow(
         f"SELECT count(*) FILTER (WHERE _inserted), count(*) FILTER (WHERE NOT _inserted) "
         f"FROM {written}"

@@ -10,6 +10,7 @@ from pydantic import Field
 from gateway.ingestion import platform_rollups as rollup
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import platform as m
+from subscriptions import platform_events as ev
 
 Gender = Literal["male", "female", "other"]
 Device = Literal["mobile", "desktop", "tablet"]
@@ -78,6 +79,7 @@ register(
         record=UserRecord,
         table=m.PlatformUser,
         rollups=rollup.USERS,
+        events=(ev.USER_REGISTERED, ev.USERS_MILESTONE),
         example={
             "id": "user_1001",
             "username": "moonfern",
@@ -121,6 +123,7 @@ register(
             _RECOUNT_CREATOR_CHARACTERS,
             *rollup.CHARACTERS,
         ),
+        events=(ev.CHARACTER_CREATED,),
         example={
             "id": "char_2001",
             "name": "Luna",

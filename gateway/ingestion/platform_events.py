@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from gateway.ingestion import platform_rollups as rollup
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import platform as m
+from subscriptions import platform_events as ev
 
 _ID = r"^[a-z]+_[A-Za-z0-9_-]{1,58}$"
 
@@ -212,6 +213,7 @@ register(
             _last_active("created_at"),
             *rollup.MESSAGES,
         ),
+        events=(ev.MESSAGES_MILESTONE,),
         example={
             "id": "msg_9001",
             "user_id": "user_1001",
@@ -329,6 +331,7 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET followers = s.followers + E
         record=SubscriptionRecord,
         table=m.Subscription,
         references={"user_id": "platform_users", "tier_id": "subscription_tiers"},
+        events=(ev.SUBSCRIPTION_CREATED, ev.SUBSCRIPTION_CANCELLED),
         example={
             "id": "sub_5001",
             "user_id": "user_1001",
@@ -349,6 +352,7 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET followers = s.followers + E
             "subscription_id": "subscriptions",
         },
         rollups=(_CREATOR_EARNINGS, *rollup.TRANSACTIONS),
+        events=(ev.USER_CONVERTED,),
         example={
             "id": "txn_6001",
             "user_id": "user_1001",

@@ -44,6 +44,9 @@ class DataType:
     # SQL run after the rows are written, in the same transaction. `{ins}` names a temporary
     # table of the rows written (`_inserted` tells new from updated); `:ws` is the workspace.
     rollups: tuple[str, ...] = ()
+    # Domain events, recorded in the same transaction after the rollups: each a SELECT of
+    # (type, subject, payload) over `{ins}` (see subscriptions/outbox.py, docs/events.md).
+    events: tuple[str, ...] = ()
     # record -> column values; by default the record's fields.
     to_row: Callable[[Any], dict[str, Any]] | None = None
 

@@ -15,6 +15,7 @@ def routes() -> list[BaseRoute]:
         marketing,
         marketing_keys,
         pipeline,
+        webhooks,
         workspaces,
     )
     from gateway.rest.routing import routes_of
@@ -27,6 +28,7 @@ def routes() -> list[BaseRoute]:
         workspaces,
         auth_social,
         marketing_keys,
+        webhooks,
     )
     return [
         *(route for module in modules for route in module.routes),

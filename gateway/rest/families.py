@@ -73,7 +73,7 @@ _CODES = {
         413: "PAYLOAD_TOO_LARGE",
         429: "RATE_LIMIT_EXCEEDED",
         500: "INTERNAL_ERROR",
-        503: "AI_SERVICE_UNAVAILABLE",
+        503: "SERVICE_UNAVAILABLE",
         405: "METHOD_NOT_ALLOWED",
     },
 }

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 import models
 from gateway.database import create_engine
+from gateway.migrations import include_name
 
 config = context.config
 target_metadata = models.metadata
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         compare_server_default=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:12:05.912845
+Create Date: 2026-11-23 08:22:07.403840
 """
 
 from collections.abc import Sequence
@@ -366,6 +366,21 @@ def upgrade() -> None:
     op.create_index(op.f('ix_end_users_workspace_id_created_at'), 'end_users', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_end_users_workspace_id_engagement_score'), 'end_users', ['workspace_id', 'engagement_score'], unique=False)
     op.create_index(op.f('ix_end_users_workspace_id_last_active_at'), 'end_users', ['workspace_id', 'last_active_at'], unique=False)
+    op.create_table('events',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_events_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_events'))
+    )
+    op.create_index('ix_events_unpublished', 'events', ['created_at'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
+    op.create_index(op.f('ix_events_workspace_id_created_at'), 'events', ['workspace_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_events_workspace_id_type_created_at'), 'events', ['workspace_id', 'type', 'created_at'], unique=False)
+    op.create_index(op.f('ix_events_workspace_id_type_subject'), 'events', ['workspace_id', 'type', 'subject'], unique=False)
     op.create_table('generation_jobs',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -987,6 +1002,27 @@ def upgrade() -> None:
     op.create_index(op.f('ix_subscriptions_workspace_id_created_at'), 'subscriptions', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_subscriptions_workspace_id_status'), 'subscriptions', ['workspace_id', 'status'], unique=False)
     op.create_index(op.f('ix_subscriptions_workspace_id_user_id'), 'subscriptions', ['workspace_id', 'user_id'], unique=False)
+    op.create_table('webhook_deliveries',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('webhook_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'delivered', 'retrying', 'failed', 'skipped')", name=op.f('ck_webhook_deliveries_status')),
+    sa.ForeignKeyConstraint(['workspace_id', 'webhook_id'], ['webhooks.workspace_id', 'webhooks.id'], name=op.f('fk_webhook_deliveries_workspace_id_webhook_id_webhooks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_webhook_deliveries_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_webhook_deliveries')),
+    sa.UniqueConstraint('workspace_id', 'webhook_id', 'event_id', name=op.f('uq_webhook_deliveries_workspace_id_webhook_id_event_id'))
+    )
+    op.create_index(op.f('ix_webhook_deliveries_workspace_id_webhook_id_created_at'), 'webhook_deliveries', ['workspace_id', 'webhook_id', 'created_at'], unique=False)
     op.create_table('characters',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1254,6 +1290,8 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_characters_workspace_id_category'), table_name='characters')
     op.drop_index('ix_characters_tags', table_name='characters', postgresql_using='gin')
     op.drop_table('characters')
+    op.drop_index(op.f('ix_webhook_deliveries_workspace_id_webhook_id_created_at'), table_name='webhook_deliveries')
+    op.drop_table('webhook_deliveries')
     op.drop_index(op.f('ix_subscriptions_workspace_id_user_id'), table_name='subscriptions')
     op.drop_index(op.f('ix_subscriptions_workspace_id_status'), table_name='subscriptions')
     op.drop_index(op.f('ix_subscriptions_workspace_id_created_at'), table_name='subscriptions')
@@ -1344,6 +1382,11 @@ def downgrade() -> None:
     op.drop_table('ingestion_batches')
     op.drop_index(op.f('ix_generation_jobs_workspace_id_created_at'), table_name='generation_jobs')
     op.drop_table('generation_jobs')
+    op.drop_index(op.f('ix_events_workspace_id_type_subject'), table_name='events')
+    op.drop_index(op.f('ix_events_workspace_id_type_created_at'), table_name='events')
+    op.drop_index(op.f('ix_events_workspace_id_created_at'), table_name='events')
+    op.drop_index('ix_events_unpublished', table_name='events', postgresql_where=sa.text('published_at IS NULL'))
+    op.drop_table('events')
     op.drop_index(op.f('ix_end_users_workspace_id_last_active_at'), table_name='end_users')
     op.drop_index(op.f('ix_end_users_workspace_id_engagement_score'), table_name='end_users')
     op.drop_index(op.f('ix_end_users_workspace_id_created_at'), table_name='end_users')

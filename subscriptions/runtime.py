@@ -1,0 +1,82 @@
+"""Live updates in one process: hub, broker, metric multiplexer, relay and webhook worker,
+started and stopped with the app (gateway/app.py lifespan) and found on `app.state.live`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.settings import Settings
+from subscriptions.broker import Broker, create_broker
+from subscriptions.hub import Hub
+from subscriptions.metrics import MetricHub
+from subscriptions.relay import Relay
+from subscriptions.webhooks import delivery, jobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LiveUpdates:
+    settings: Settings
+    hub: Hub
+    broker: Broker
+    metrics: MetricHub
+    relay: Relay | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def delivery_policy(settings: Settings) -> delivery.Policy:
+    return delivery.Policy(
+        allow_loopback=settings.webhook_allow_loopback,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        max_attempts=settings.webhook_max_attempts,
+        base_delay_seconds=settings.webhook_retry_base_seconds,
+        disable_after=settings.webhook_disable_after,
+    )
+
+
+def worker_options(settings: Settings) -> jobs.WorkerOptions:
+    return jobs.WorkerOptions(
+        concurrency=settings.worker_concurrency,
+        heartbeat_seconds=settings.worker_heartbeat_seconds,
+        stalled_after_seconds=settings.worker_stalled_after_seconds,
+        poll_seconds=settings.worker_poll_seconds,
+    )
+
+
+@contextlib.asynccontextmanager
+async def live_updates(
+    settings: Settings, engine: AsyncEngine, dsn: str
+) -> AsyncIterator[LiveUpdates]:
+    hub = Hub(queue_size=settings.subscriber_queue_size)
+    broker = create_broker(
+        hub, redis_url=settings.redis_url, retention_seconds=settings.event_retention_seconds
+    )
+    live = LiveUpdates(settings, hub, broker, MetricHub(engine))
+    await broker.start()
+    try:
+        if settings.relay_in_app:
+            live.relay = Relay(dsn, broker, poll_seconds=settings.relay_poll_seconds)
+            await live.relay.start()
+        if settings.worker_in_app:
+            runtime = jobs.Runtime(engine, delivery_policy(settings))
+            worker = jobs.run_worker(jobs.create_job_app(dsn), runtime, worker_options(settings))
+            live._tasks.append(asyncio.create_task(worker, name="webhook-worker"))
+        yield live
+    finally:
+        hub.close()  # subscribers still open end with 1001
+        for task in live._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if live.relay:
+            await live.relay.stop()
+        await live.metrics.close()
+        await broker.stop()

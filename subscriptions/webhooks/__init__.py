@@ -1,0 +1,1 @@
+"""Webhooks: Standard Webhooks signatures, the SSRF guard, delivery through procrastinate."""
