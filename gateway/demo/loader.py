@@ -53,7 +53,7 @@ async def loaded_batches(
             ),
             {"ws": workspace_id, "prefix": f"{prefix}%"},
         )
-        return dict(rows.tuples().all())
+        return {batch_id: received for batch_id, received in rows}
 
 
 async def load_streams(
