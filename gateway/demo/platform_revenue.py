@@ -103,7 +103,7 @@ def payments(world: World, subs: list[Subscription]) -> list[Payment]:
         last = min(sub.stopped or end, end)
         k = 0
         while sub.start + k * MONTH < last:
-            at = sub.start + k * MONTH + rng.uniform(0, 120)
+            at = min(sub.start + k * MONTH + rng.uniform(0, 120), end - 1.0)
             status = "completed" if k == 0 else _status(rng, at, end)
             drafts.append((at, sub.user, "subscription", TIERS[sub.tier][2], status, sub.id, None))
             k += 1

@@ -215,6 +215,7 @@ class World:
                 duration = rng.uniform(5, 60)
             else:
                 duration = min(rng.lognormvariate(math.log(850), 0.7), 4 * cal.HOUR)
+            duration = min(duration, self.cal.end - 1.0 - start)  # over before the anchor
             device = user.device if rng.random() < 0.85 else weighted(rng, DEVICES)
             drafts.append((start, u, self.popular_character(rng, start), duration, device))
         drafts.sort()

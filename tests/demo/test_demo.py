@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.console import Console
@@ -62,8 +62,11 @@ async def test_same_seed_same_records_other_seed_other_records():
     first, again, other = generate(7), generate(7), generate(8)
     assert first == again
     assert first["messages"] != other["messages"]
-    assert first["users"][0]["created_at"] < ANCHOR
-    assert max(m["created_at"] for m in first["messages"]) < ANCHOR
+    times = [v for rs in first.values() for r in rs for v in r.values() if isinstance(v, datetime)]
+    assert ANCHOR - timedelta(days=400) < min(times) and max(times) < ANCHOR
+    # ~13 months of history: every period a dashboard asks for (7d ... 365d) has data.
+    signups = sorted(u["created_at"] for u in first["users"])
+    assert signups[0] < ANCHOR - timedelta(days=365) and signups[-1] > ANCHOR - timedelta(days=7)
 
 
 @pytest.fixture(scope="module")
