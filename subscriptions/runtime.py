@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -71,12 +71,30 @@ async def live_updates(
             live._tasks.append(asyncio.create_task(worker, name="webhook-worker"))
         yield live
     finally:
+        # Every step is bounded: the process must exit within its grace period even if a
+        # job, a LISTEN connection or Redis does not answer.
         hub.close()  # subscribers still open end with 1001
         for task in live._tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await _bounded(_quietly(task), "webhook worker")
         if live.relay:
-            await live.relay.stop()
-        await live.metrics.close()
-        await broker.stop()
+            await _bounded(live.relay.stop(), "relay")
+        await _bounded(live.metrics.close(), "metric hub")
+        await _bounded(broker.stop(), "broker")
+
+
+SHUTDOWN_STEP_SECONDS = 5.0
+
+
+async def _quietly(task: asyncio.Task[None]) -> None:
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
+async def _bounded(step: Awaitable[None], name: str) -> None:
+    try:
+        await asyncio.wait_for(step, SHUTDOWN_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("%s did not stop within %.0fs; leaving it", name, SHUTDOWN_STEP_SECONDS)
+    except Exception:
+        log.warning("%s failed while stopping", name, exc_info=True)

@@ -30,7 +30,14 @@ async def running(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_embedded_server_serves_and_keeps_data_across_restarts(tmp_path):
-    settings = Settings(database_url=None, pgdata_dir=tmp_path / "pgdata", _env_file=None)
+    settings = Settings(
+        database_url=None,
+        redis_url=None,
+        pgdata_dir=tmp_path / "pgdata",
+        relay_in_app=False,
+        worker_in_app=False,
+        _env_file=None,
+    )
     account = {"email": "ada@example.test", "password": "a-long-password", "name": "Ada"}
     async with running(settings) as client:
         registered = await client.post("/v1/auth/register", json=account)

@@ -24,6 +24,9 @@ QUERY = {"query": "{ characters(first: 1) { totalCount } }"}
 async def app_with(settings: Settings, **overrides: Any) -> AsyncIterator[Any]:
     # Each app counts in its own namespace unless a test shares one on purpose.
     overrides.setdefault("rate_limit_key_prefix", f"test-{uuid.uuid4().hex[:8]}")
+    # No relay or worker: they would compete for the live-updates tests' jobs.
+    overrides.setdefault("relay_in_app", False)
+    overrides.setdefault("worker_in_app", False)
     app = create_app(settings.model_copy(update=overrides))
     async with LifespanManager(app, startup_timeout=60):
         yield app

@@ -1,6 +1,6 @@
 """One ingestion path for all data: REST upload, GraphQL mutation, CLI import and demo."""
 
-from gateway.ingestion.engine import IngestResult, ingest
+from gateway.ingestion.engine import IngestResult, PreparedBatch, ingest, ingest_prepared, prepare
 from gateway.ingestion.errors import BatchConflict, IngestionRejected, UnknownDataType
 from gateway.ingestion.registry import REGISTRY, DataType, data_type_names
 
@@ -10,7 +10,10 @@ __all__ = [
     "DataType",
     "IngestResult",
     "IngestionRejected",
+    "PreparedBatch",
     "UnknownDataType",
     "data_type_names",
     "ingest",
+    "ingest_prepared",
+    "prepare",
 ]

@@ -1,0 +1,114 @@
+"""`gateway demo`: a deterministic, realistic dataset loaded through the ingestion path.
+
+Same seed, scale and anchor -> the same records. Every time lies in the ~13 months before
+the anchor (default: today 00:00 UTC; a re-run reuses the anchor of the demo already in the
+workspace, so re-running on another day still writes nothing twice).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from rich.console import Console
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.database import create_engine, session_factory
+from gateway.demo.calendar import Calendar, default_anchor
+from gateway.demo.domains import DOMAINS
+from gateway.demo.loader import StreamResult, load_streams, summary_table
+from gateway.demo.streams import DemoContext, Stream
+from gateway.settings import Settings
+
+__all__ = ["DemoMismatch", "StreamResult", "demo_context", "demo_streams", "load_demo"]
+
+_PREFIX = re.compile(r"^(demo-s[^-]+-n\d+)-(\d{8})-")
+
+
+class DemoMismatch(RuntimeError):
+    """The workspace already holds a demo made with another scale or seed."""
+
+
+def demo_context(scale: float, seed: int, anchor: datetime | None = None) -> DemoContext:
+    anchor = (anchor or default_anchor()).astimezone(UTC)
+    anchor = anchor.replace(hour=0, minute=0, second=0, microsecond=0)  # a whole day
+    return DemoContext(scale=scale, seed=seed, anchor=anchor, calendar=Calendar(anchor))
+
+
+def demo_streams(ctx: DemoContext) -> Iterator[Stream]:
+    """Every domain's streams, in load order."""
+    for _name, streams in DOMAINS:
+        yield from streams(ctx)
+
+
+async def load_demo(
+    settings: Settings,
+    *,
+    scale: float = 0.1,
+    seed: int = 7,
+    anchor: datetime | None = None,
+    workspace_id: str | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+    console: Console | None = None,
+) -> list[StreamResult]:
+    workspace_id = workspace_id or settings.default_workspace_id
+    console = console or Console()
+    engine = None
+    if sessions is None:
+        engine = create_engine(settings.database_url or "", pool_size=2)
+        sessions = session_factory(engine)
+    try:
+        identity = f"demo-s{scale:g}-n{seed}"
+        anchor = await _resolve_anchor(sessions, workspace_id, identity, anchor)
+        ctx = demo_context(scale, seed, anchor)
+        prefix = f"{identity}-{ctx.anchor:%Y%m%d}"
+        console.print(
+            f"demo: scale {scale:g}, seed {seed}, history to {ctx.anchor:%Y-%m-%d} "
+            f"-> workspace {workspace_id}"
+        )
+        results = await load_streams(
+            sessions,
+            ctx,
+            demo_streams(ctx),
+            workspace_id=workspace_id,
+            prefix=prefix,
+            console=console,
+        )
+    finally:
+        if engine is not None:
+            await engine.dispose()
+    if all(r.already_loaded == r.records for r in results):
+        console.print(f"already loaded: {sum(r.records for r in results):,} records, none new")
+    console.print(summary_table(results, f"demo {prefix}"))
+    return results
+
+
+async def _resolve_anchor(
+    sessions: async_sessionmaker[AsyncSession],
+    workspace_id: str,
+    identity: str,
+    anchor: datetime | None,
+) -> datetime | None:
+    """The anchor of the demo this workspace already holds (if any). Refuses to mix in a
+    demo of another scale, seed or anchor: its records would reuse the same ids."""
+    async with sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT DISTINCT substring(batch_id from '^demo-s[^-]+-n[0-9]+-[0-9]{8}-') "
+                "FROM ingestion_batches WHERE workspace_id = :ws AND batch_id LIKE 'demo-%'"
+            ),
+            {"ws": workspace_id},
+        )
+        held = [m.groups() for (p,) in rows if p and (m := _PREFIX.match(p))]
+    wanted = f"{anchor.astimezone(UTC):%Y%m%d}" if anchor else None
+    for other, day in held:
+        if other != identity or (wanted and day != wanted):
+            raise DemoMismatch(
+                f"workspace {workspace_id} already holds {other}-{day}; load another scale, "
+                "seed or anchor into a fresh database (or workspace)"
+            )
+    if anchor or not held:
+        return anchor
+    return datetime.strptime(held[0][1], "%Y%m%d").replace(tzinfo=UTC)

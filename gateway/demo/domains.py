@@ -1,0 +1,13 @@
+"""The demo's domains, in load order. Each is `streams(ctx) -> list[Stream]` over data types
+registered in gateway/ingestion; add a domain by writing its module and listing it here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gateway.demo import platform
+from gateway.demo.streams import DemoContext, Stream
+
+DOMAINS: list[tuple[str, Callable[[DemoContext], list[Stream]]]] = [
+    ("platform", platform.streams),
+]

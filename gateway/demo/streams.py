@@ -1,0 +1,59 @@
+"""What a demo domain hands the loader: streams of records, generated lazily in chunks.
+
+A domain is a function `streams(ctx) -> list[Stream]`, listed in gateway/demo/domains.py.
+Each chunk draws from its own random.Random seeded by (seed, data type, chunk start), so a
+chunk can be regenerated, or skipped when already loaded, without generating the others.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gateway.demo.calendar import Calendar
+
+BATCH_SIZE = 50_000
+
+Records = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    scale: float
+    seed: int
+    anchor: datetime
+    calendar: Calendar
+
+    def count(self, base: float) -> int:
+        """The scale formula: spec 000's figure times the scale, at least one."""
+        return max(1, round(base * self.scale))
+
+    def rng(self, *parts: object) -> random.Random:
+        # str seeds are hashed with SHA-512 by random.Random: stable across processes.
+        return random.Random(":".join(map(str, (self.seed, *parts))))
+
+
+@dataclass(frozen=True)
+class Stream:
+    data_type: str
+    total: int
+    # make(rng, start, stop) -> the records with indices [start, stop), in order.
+    make: Callable[[random.Random, int, int], Records]
+    batch_size: int = BATCH_SIZE
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.total // self.batch_size)
+
+    def chunk(self, ctx: DemoContext, n: int) -> Records:
+        start = n * self.batch_size
+        stop = min(self.total, start + self.batch_size)
+        return self.make(ctx.rng(self.data_type, start), start, stop)
+
+
+def listed(data_type: str, items: list[Any], build: Callable[[Any], dict[str, Any]]) -> Stream:
+    """A stream over records planned up front (entities, small event sets)."""
+    return Stream(data_type, len(items), lambda _rng, a, b: [build(x) for x in items[a:b]])
