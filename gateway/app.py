@@ -25,7 +25,7 @@ from gateway.graphql_view import GraphQLView
 from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
 from gateway.settings import Settings
-from resolvers.schema import schema
+from resolvers.schema import schema_for
 from subscriptions import legacy_ws
 from subscriptions.runtime import live_updates
 
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await redis.aclose()
 
     graphql = GraphQLView(
-        schema,
+        schema_for(settings),
         graphql_ide="graphiql" if settings.is_development else None,
         allow_queries_via_get=True,
     )

@@ -11,6 +11,8 @@ from gateway.request_id import request_id_of
 from gateway.rest.families import MARKETING, family_for
 
 _GRAPHQL_CODES = {
+    400: "BAD_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
     401: "UNAUTHENTICATED",
     403: "FORBIDDEN",
     404: "NOT_FOUND",

@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth.middleware import authenticate_token, client_address
+from gateway.errors import error_response
 from gateway.principal import Principal, principal_for
 from resolvers.context import Context, build_context
 
 
 class GraphQLView(GraphQL[Context, None]):
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Refusals before execution answer as GraphQL errors (JSON, extensions.code), not
+        Strawberry's plain text."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            headers = {"Allow": "POST"} if exc.status_code == 405 else None
+            return error_response(request.scope, exc.status_code, exc.reason, headers=headers)
+
+    async def execute_single(
+        self, request: Any, request_adapter: Any, *args: Any, **kw: Any
+    ) -> Any:
+        """A mutation sent with GET is refused with 405 (GraphQL-over-HTTP), not 400."""
+        try:
+            return await super().execute_single(request, request_adapter, *args, **kw)
+        except HTTPException as exc:
+            if (
+                isinstance(exc.__cause__, InvalidOperationTypeError)
+                and request_adapter.method == "GET"
+            ):
+                raise HTTPException(405, "Mutations are not allowed over GET; use POST") from exc
+            raise
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
         request.state.sub_response = response
@@ -59,11 +86,17 @@ class GraphQLView(GraphQL[Context, None]):
         GraphQL-over-HTTP spec asks, and every error carries `extensions.code`."""
         if result.errors:
             executed = result.data is not None
+            hide_suggestions = not request.app.state.settings.is_development
             for error in result.errors:
                 _ensure_code(error, executed)
+                if hide_suggestions:  # no schema hints for strangers in production
+                    error.message = _SUGGESTION.sub("", error.message)
             if not executed:
                 request.state.sub_response.status_code = 400
         return await super().process_result(request, result)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
 
 
 def _token_from(params: dict[str, Any]) -> str | None:

@@ -80,7 +80,7 @@ def route_class(method: str, path: str, principal: Principal) -> RouteClass | No
     return None
 
 
-def _scaled(item: RateLimitItem, scale: float) -> RateLimitItem:
+def scaled(item: RateLimitItem, scale: float) -> RateLimitItem:
     if scale == 1:
         return item
     return type(item)(max(1, math.floor(item.amount * scale)), item.multiples)
@@ -118,7 +118,7 @@ class RateLimiter:
         items = (
             route.limits
             if route is self.gateway_budget
-            else [_scaled(i, self.scale) for i in route.limits]
+            else [scaled(i, self.scale) for i in route.limits]
         )
         for item in items:
             allowed = await self._limiter.hit(item, route.name, identity)
@@ -130,6 +130,15 @@ class RateLimiter:
                 return verdict
         assert headline is not None
         return headline
+
+    async def spend(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        """Spend `cost` from a budget (the GraphQL query-cost budget uses this)."""
+        try:
+            return await self._limiter.hit(item, *identifiers, cost=cost)
+        except Exception:
+            self.storage_failures += 1
+            log.warning("rate limit storage unavailable for a cost budget", exc_info=True)
+            raise
 
 
 class RateLimitMiddleware:

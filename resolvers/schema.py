@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 
 from resolvers.context import Info
 from resolvers.node import Node, resolve_node
 from resolvers.permissions import require_scope
+from resolvers.protection import QueryCostLimiter
 
 
 @strawberry.type
@@ -75,14 +86,48 @@ Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
 Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    extensions=[
+# Query protection, in the order it bites: size (tokens), shape (depth, aliases), then
+# cost (per query, and per principal per minute).
+MAX_TOKENS = 5_000
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_QUERY_COST = 50_000
+COST_BUDGET_PER_MINUTE = 500_000
+
+
+def _extensions(*, production: bool) -> list[Any]:
+    extensions: list[Any] = [
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
-    ],
-)
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: QueryCostLimiter(max_cost=MAX_QUERY_COST, budget_per_minute=COST_BUDGET_PER_MINUTE),
+    ]
+    if production:
+        extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=is_unexpected)]
+    return extensions
+
+
+def _schema(*, production: bool) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=_extensions(production=production),
+    )
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Mask (in production) every error that is not one we raised on purpose."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+# Development: introspection, GraphiQL, full error messages. Production: none of those.
+schema = _schema(production=False)
+production_schema = _schema(production=True)
+
+
+def schema_for(settings: Any) -> strawberry.Schema:
+    return schema if settings.is_development else production_schema

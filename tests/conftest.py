@@ -50,10 +50,14 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
 def settings(database_url: str) -> Settings:
     # Limits are generous for the shared app (every test calls from 127.0.0.1);
     # tests/test_rate_limits.py builds apps with real budgets.
+    # No relay or webhook worker by default: only the live-updates tests' server runs them,
+    # so no other app in this process competes for its jobs.
     return Settings(
         database_url=database_url,
         environment="development",
         rate_limit_scale=1000,
+        relay_in_app=False,
+        worker_in_app=False,
         _env_file=None,
     )
 
@@ -135,10 +139,7 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Any]:
     """The whole ASGI app, started (lifespan) once for the run."""
-    # No relay or webhook worker here: the live-updates tests run their own server for those.
-    application = create_app(
-        settings.model_copy(update={"relay_in_app": False, "worker_in_app": False})
-    )
+    application = create_app(settings)
     async with LifespanManager(application, startup_timeout=120, shutdown_timeout=60):
         yield application
 

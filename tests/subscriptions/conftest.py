@@ -48,6 +48,8 @@ class LiveServer:
 def fast_settings(settings: Settings, **overrides: Any) -> Settings:
     return settings.model_copy(
         update={
+            "relay_in_app": True,
+            "worker_in_app": True,
             "relay_poll_seconds": 0.2,
             "worker_poll_seconds": 0.2,
             "webhook_allow_loopback": True,

@@ -1,0 +1,167 @@
+"""Query protection: a cost limit per query and a cost budget per principal.
+
+Cost = every field 1, and a field taking `first` or `limit` multiplies the cost of what it
+selects by that number (its default when not given). The limit is a validation rule, so
+both are checked after validation and before execution starts, so an over-cost query is
+refused before any resolver runs. (Not a validation rule: rules would need the request's
+variables, and a per-request rule would defeat the validation cache.) The per-minute budget
+is shared by all replicas (the rate limiter's storage).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+    value_from_ast,
+)
+from limits import RateLimitItemPerMinute
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
+
+from gateway.ratelimit import scaled as _scaled
+
+MULTIPLIER_ARGUMENTS = ("first", "limit")
+
+
+def query_cost(schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]) -> int:
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    total = 0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            root = schema.get_root_type(definition.operation)
+            if root is not None:
+                total += _selection_cost(
+                    definition.selection_set, root, fragments, variables, schema, 0
+                )
+    return total
+
+
+def _selection_cost(
+    selections: SelectionSetNode | None,
+    parent: GraphQLNamedType,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+    schema: Any,
+    depth: int,
+) -> int:
+    if selections is None or depth > 50:
+        return 0
+    cost = 0
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            cost += _field_cost(selection, parent, fragments, variables, schema, depth)
+        elif isinstance(selection, InlineFragmentNode):
+            target = (
+                schema.get_type(selection.type_condition.name.value)
+                if selection.type_condition
+                else parent
+            )
+            cost += _selection_cost(
+                selection.selection_set, target or parent, fragments, variables, schema, depth + 1
+            )
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                target = schema.get_type(fragment.type_condition.name.value) or parent
+                cost += _selection_cost(
+                    fragment.selection_set, target, fragments, variables, schema, depth + 1
+                )
+    return cost
+
+
+def _field_cost(
+    node: FieldNode,
+    parent: GraphQLNamedType,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+    schema: Any,
+    depth: int,
+) -> int:
+    if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+        return 1
+    field = parent.fields.get(node.name.value)
+    if field is None:
+        return 1
+    multiplier = 1
+    for name in MULTIPLIER_ARGUMENTS:
+        argument = field.args.get(name)
+        if argument is None:
+            continue
+        given = next((a for a in node.arguments or () if a.name.value == name), None)
+        value = (
+            value_from_ast(given.value, argument.type, variables)
+            if given
+            else argument.default_value
+        )
+        if isinstance(value, int) and value > 0:
+            multiplier = max(multiplier, value)
+    child_type = get_named_type(field.type)
+    children = _selection_cost(
+        node.selection_set, child_type, fragments, variables, schema, depth + 1
+    )
+    return 1 + multiplier * children
+
+
+class QueryCostLimiter(SchemaExtension):
+    """Refuses queries costing more than `max_cost`, and spends each query's cost from the
+    principal's per-minute budget."""
+
+    def __init__(self, *, max_cost: int, budget_per_minute: int) -> None:
+        self.max_cost = max_cost
+        self.budget = RateLimitItemPerMinute(budget_per_minute)
+        self.cost = 0
+
+    async def on_execute(self) -> Any:
+        execution = self.execution_context
+        if execution.graphql_document is not None and execution.result is None:
+            self.cost = query_cost(
+                execution.schema._schema, execution.graphql_document, execution.variables or {}
+            )
+            if self.cost > self.max_cost:
+                execution.result = _refused(
+                    f"Query cost {self.cost} exceeds the limit of {self.max_cost}; ask for "
+                    "fewer items (first/limit) or fewer nested lists",
+                    "QUERY_TOO_COMPLEX",
+                    self.cost,
+                )
+                yield
+                return
+        context = self.execution_context.context
+        request = getattr(context, "request", None)
+        limiter = getattr(
+            getattr(getattr(request, "app", None), "state", None), "rate_limiter", None
+        )
+        if limiter is not None and self.cost > 0 and limiter.scale != 0:
+            principal = context.principal
+            identity = f"{principal.kind}:{principal.subject}"
+            try:
+                budget = _scaled(self.budget, limiter.scale)
+                allowed = await limiter.spend(budget, "graphql-cost", identity, cost=self.cost)
+            except Exception:  # the budget's storage is down: reads fail open (logged there)
+                allowed = True
+            if not allowed:
+                self.execution_context.result = _refused(
+                    "Query cost budget exhausted for this minute", "RATE_LIMITED", self.cost
+                )
+        yield
+
+
+def _refused(message: str, code: str, cost: int) -> ExecutionResult:
+    error = GraphQLError(message, extensions={"code": code, "cost": cost})
+    return ExecutionResult(data=None, errors=[error])
