@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from gateway import rest
+from gateway.audit import AuditLog, AuditMiddleware
 from gateway.auth.middleware import AuthenticationMiddleware
 from gateway.auth.revocation import MemoryRevocations, RedisRevocations
 from gateway.auth.service import AuthServices
@@ -48,7 +49,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await prepare_database(engine, settings)
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
-                async with live_updates(settings, engine, url) as app.state.live:
+                async with (
+                    app.state.audit.running(engine),
+                    live_updates(settings, engine, url) as app.state.live,
+                ):
                     yield
             finally:
                 await engine.dispose()
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     middleware = [
         Middleware(RequestIdMiddleware),
+        Middleware(AuditMiddleware),
         Middleware(
             BodySizeLimitMiddleware,
             max_bytes=settings.max_body_bytes,
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.redis = redis
+    app.state.audit = AuditLog()
     app.state.rate_limiter = RateLimiter(
         _limits_storage(settings),
         scale=settings.rate_limit_scale,

@@ -36,6 +36,9 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Any, request_adapter: Any, *args: Any, **kw: Any
     ) -> Any:
         """A mutation sent with GET is refused with 405 (GraphQL-over-HTTP), not 400."""
+        request_data = kw.get("request_data") or (args[-1] if args else None)
+        if request_data is not None and getattr(request_data, "operation_name", None):
+            request.scope["audit_operation"] = request_data.operation_name[:100]
         try:
             return await super().execute_single(request, request_adapter, *args, **kw)
         except HTTPException as exc:

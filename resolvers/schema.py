@@ -63,6 +63,7 @@ DOMAINS: dict[str, str] = {
     "webhooks": "write:webhooks",
     # live updates and the outbox; each event is filtered by workspace and scope itself
     "live": "read:analytics",
+    "audit": "read:audit",
 }
 _modules = {name: importlib.import_module(f"resolvers.{name}") for name in DOMAINS}
 

@@ -1,0 +1,96 @@
+"""No workspace ever sees another's data: an id from workspace B, probed by an owner of
+workspace A, answers exactly like an id that does not exist, on every route and query."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+from starlette.routing import Route
+
+from gateway.database import transaction
+from models.base import new_id
+from models.system import Webhook
+from models.tenancy import Workspace
+from tests.utils import accounts
+from tests.utils.builders import World
+
+BODIES = {
+    "/api/workspaces/{workspace_id}": {"name": "Taken over"},
+    "/api/workspaces/{workspace_id}/invite": {"email": "intruder@example.test", "role": "admin"},
+}
+
+
+async def _other_workspace(app) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    workspace_id = new_id("ws")
+    async with transaction(app.state.sessions) as session:
+        session.add(
+            Workspace(id=workspace_id, name="Elsewhere", slug=f"elsewhere-{uuid.uuid4().hex[:8]}")
+        )
+    return workspace_id, await accounts.owner_token(app, workspace_id)
+
+
+async def test_every_id_route_answers_not_found_for_another_workspaces_ids(app, workspace, upload):
+    await World(users=3, creators=1, characters=2).build().load(upload)
+    webhook_id = new_id("wh")
+    async with transaction(app.state.sessions) as session:
+        session.add(
+            Webhook(
+                id=webhook_id,
+                workspace_id=workspace,
+                url="https://hooks.example.test/x",
+                events=["lead.created"],
+                secret="s" * 16,
+            )
+        )
+    ids_in_b = {"workspace_id": workspace, "webhook_id": webhook_id}
+    _, token_a = await _other_workspace(app)
+    headers = {"Authorization": f"Bearer {token_a}"}
+    probed = 0
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        for route in app.routes:
+            if not isinstance(route, Route) or "{" not in route.path:
+                continue
+            names = re.findall(r"\{(\w+)\}", route.path)
+            assert set(names) <= set(ids_in_b), f"add an id of workspace B for {route.path}"
+            path = route.path
+            for name in names:
+                path = path.replace(f"{{{name}}}", ids_in_b[name])
+            unknown = route.path
+            for name in names:
+                unknown = unknown.replace(f"{{{name}}}", f"{name}_does_not_exist")
+            for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
+                body = BODIES.get(route.path, {})
+                foreign = await http.request(method, path, json=body, headers=headers)
+                missing = await http.request(method, unknown, json=body, headers=headers)
+                assert foreign.status_code == missing.status_code == 404, (
+                    method,
+                    path,
+                    foreign.text,
+                )
+                assert foreign.json().keys() == missing.json().keys()
+                probed += 1
+    assert probed >= 4
+
+
+async def test_graphql_finds_nothing_of_another_workspace(graphql, upload, app):
+    await World(users=3, creators=1, characters=2).build().load(upload)
+    other, _ = await _other_workspace(app)
+    query = """query($c: ID!, $u: ID!) {
+      node(id: $c) { id } character(id: $c) { id } platformUser(id: $u) { id } creator(id: $u) { id }
+      characters { totalCount } platformUsers { totalCount } messages { totalCount }
+    }"""
+    result = await graphql(query, {"c": "char_1", "u": "user_1"}, workspace_id=other)
+    assert result.errors is None, result.errors
+    assert result.data == {
+        "node": None,
+        "character": None,
+        "platformUser": None,
+        "creator": None,
+        "characters": {"totalCount": 0},
+        "platformUsers": {"totalCount": 0},
+        "messages": {"totalCount": 0},
+    }
