@@ -110,8 +110,34 @@ def demo(
     with _database(Settings()) as settings:
         asyncio.run(_migrate(settings))
         asyncio.run(load_demo(settings, scale=scale, seed=seed))
+        access = asyncio.run(_demo_access(settings))
+        _print_access(settings, access)
         if serve_after:
             _serve(settings.model_copy(update={"migrate_on_start": False}))
+
+
+async def _demo_access(settings: Settings):  # type: ignore[no-untyped-def]
+    from gateway.auth.demo_access import ensure_demo_access
+    from gateway.database import create_engine, session_factory
+
+    engine = create_engine(settings.database_url or "", pool_size=1)
+    try:
+        return await ensure_demo_access(settings, session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+def _print_access(settings: Settings, access) -> None:  # type: ignore[no-untyped-def]
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(
+        "\nDemo credentials (new on every run; shown once):\n"
+        f"  API key:  {access.api_key}\n"
+        f"  sign in:  {access.email} / {access.password}\n"
+        f"\nIn GraphiQL ({base}/graphql) open Headers and paste:\n"
+        f'  {{"Authorization": "Bearer {access.api_key}"}}\n'
+        f"or: curl -H 'Authorization: Bearer {access.api_key}' "
+        f"{base}/api/marketing/dashboard/summary\n"
+    )
 
 
 @app.command("import")
