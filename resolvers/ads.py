@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from models import ads as m
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of
 
 
 @strawberry.type
@@ -59,14 +59,14 @@ class Query:
             (to is not None, lambda: ap.occurred_at < to),
         ]
         statement = ctx.scope.select(ap).where(*(build() for ok, build in conditions if ok))
-        return await paginate(
-            ctx.sessions,
+        return await page_of(
+            ctx,
             statement,
+            AdPerformance,
             sort=SortKey(ap.occurred_at, ap.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(AdPerformance, row[0]),
         )
 
 

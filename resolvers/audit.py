@@ -8,8 +8,7 @@ import strawberry
 
 from models.identity import AccessLogEntry
 from resolvers.context import Info
-from resolvers.node import from_row
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of
 
 
 @strawberry.type
@@ -42,12 +41,12 @@ class Query:
             statement = statement.where(AccessLogEntry.principal == principal)
         if status is not None:
             statement = statement.where(AccessLogEntry.status == status)
-        return await paginate(
-            ctx.sessions,
+        return await page_of(
+            ctx,
             statement,
+            AccessLogRecord,
             sort=SortKey(AccessLogEntry.at, AccessLogEntry.id, datetime),
             direction=SortDirection.DESC,
             first=first,
             after=after,
-            to_node=lambda row: from_row(AccessLogRecord, row[0]),
         )

@@ -21,7 +21,7 @@ from models import coaching as m
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of, paginate
 
 GroupFetch = Callable[[Any, list[Any], str], Awaitable[list[Any]]]
 
@@ -191,14 +191,14 @@ class Query:
         statement = ctx.scope.select(kb)
         if search:
             statement = statement.where(kb.name.ilike(search_pattern(search)))
-        return await paginate(
-            ctx.sessions,
+        return await page_of(
+            ctx,
             statement,
+            KnowledgeBase,
             sort=SortKey(kb.created_at, kb.id, datetime),
             direction=SortDirection.DESC,
             first=first,
             after=after,
-            to_node=lambda row: from_row(KnowledgeBase, row[0]),
         )
 
     @strawberry.field

@@ -16,7 +16,7 @@ from models import coaching as m
 from resolvers.coaching import grouped, parse_uuid, ratio, uuid_node
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of, paginate
 
 if TYPE_CHECKING:
     from resolvers.coaching_people import EndUser
@@ -214,14 +214,14 @@ class Query:
         statement = ctx.scope.select(m.ProactiveRule)
         if is_active is not None:
             statement = statement.where(m.ProactiveRule.is_active == is_active)
-        return await paginate(
-            ctx.sessions,
+        return await page_of(
+            ctx,
             statement,
+            ProactiveRule,
             sort=SortKey(m.ProactiveRule.created_at, m.ProactiveRule.id, datetime),
             direction=SortDirection.ASC,
             first=first,
             after=after,
-            to_node=lambda row: from_row(ProactiveRule, row[0]),
         )
 
 

@@ -16,7 +16,7 @@ from resolvers.coaching import grouped, parse_uuid, ratio, search_pattern, uuid_
 from resolvers.coaching_channels import ChannelType, Interaction
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of, paginate
 
 _E = m.Enrollment
 _PROGRAM_ENROLLMENTS = grouped(
@@ -277,14 +277,14 @@ class Query:
             statement = statement.where(p.status == status.value)
         if search:
             statement = statement.where(p.name.ilike(search_pattern(search)))
-        return await paginate(
-            ctx.sessions,
+        return await page_of(
+            ctx,
             statement,
+            Program,
             sort=SortKey(p.created_at, p.id, datetime),
             direction=SortDirection.DESC,
             first=first,
             after=after,
-            to_node=lambda row: from_row(Program, row[0]),
         )
 
     @strawberry.field

@@ -17,7 +17,7 @@ from models import platform as m
 from resolvers.characters import Character
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of
 from resolvers.platform_users import PlatformUser
 
 From = Annotated[datetime | None, strawberry.argument(name="from")]
@@ -146,14 +146,14 @@ class Query:
             *equal(character=(t.character_id, character_id), user=(t.user_id, user_id)),
             *window(t.created_at, from_, to),
         )
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            Message,
             sort=SortKey(t.created_at, t.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(Message, row[0]),
         )
 
     @strawberry.field(description="Chat sessions by start time; [from, to).")
@@ -176,14 +176,14 @@ class Query:
             ),
             *window(t.started_at, from_, to),
         )
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            ChatSession,
             sort=SortKey(t.started_at, t.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(ChatSession, row[0]),
         )
 
     @strawberry.field(description="Generated images, newest first by default.")
@@ -208,14 +208,14 @@ class Query:
             ),
             *window(t.created_at, from_, to),
         )
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            Image,
             sort=SortKey(t.created_at, t.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(Image, row[0]),
         )
 
 

@@ -11,8 +11,8 @@ from models import platform as m
 from resolvers.characters import Character
 from resolvers.context import Info
 from resolvers.engagement import From, character_of, equal, node_resolver, user_of, window
-from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.node import Node, register_node
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of
 from resolvers.platform_users import PlatformUser
 
 
@@ -87,14 +87,14 @@ class Query:
         )
         # The pair is the key; as one text value it breaks ties between equal times.
         pair = t.user_id + "/" + t.character_id
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            Favorite,
             sort=SortKey(t.created_at, pair, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(Favorite, row[0]),
         )
 
     @strawberry.field(description="Feature uses, newest first by default; [from, to).")
@@ -116,14 +116,14 @@ class Query:
             ),
             *window(t.used_at, from_, to),
         )
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            FeatureUse,
             sort=SortKey(t.used_at, t.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(FeatureUse, row[0]),
         )
 
     @strawberry.field(description="Site visits, newest first by default; [from, to).")
@@ -141,14 +141,14 @@ class Query:
         statement = info.context.scope.select(t).where(
             *equal(source=(t.source, source)), *window(t.created_at, from_, to)
         )
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            SiteVisit,
             sort=SortKey(t.created_at, t.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(SiteVisit, row[0]),
         )
 
 

@@ -162,3 +162,27 @@ async def paginate(
         ),
         _count=count,
     )
+
+
+async def page_of(
+    context: Any,
+    statement: Select[Any],
+    node_type: Callable[..., NodeT],
+    *,
+    sort: SortKey,
+    direction: SortDirection,
+    first: int | None,
+    after: str | None,
+) -> Connection[NodeT]:
+    """`paginate` for the common case: each row's first entity becomes a `node_type`."""
+    from resolvers.node import from_row
+
+    return await paginate(
+        context.sessions,
+        statement,
+        sort=sort,
+        direction=direction,
+        first=first,
+        after=after,
+        to_node=lambda row: from_row(node_type, row[0]),  # type: ignore[arg-type]
+    )

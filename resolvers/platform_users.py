@@ -13,7 +13,7 @@ from models import platform as m
 from resolvers.characters import Creator
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of
 
 
 async def load_premium_flags(session: Any, keys: list[str], workspace_id: str) -> list[bool]:
@@ -110,14 +110,14 @@ class Query:
         if order_by is PlatformUserSortField.LAST_ACTIVE_AT:
             # Never-active users sort as if active at their registration.
             column = func.coalesce(m.PlatformUser.last_active_at, m.PlatformUser.created_at)
-        return await paginate(
-            ctx.sessions,
+        return await page_of(
+            ctx,
             statement,
+            PlatformUser,
             sort=SortKey(column, m.PlatformUser.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(PlatformUser, row[0]),
         )
 
 

@@ -14,7 +14,7 @@ from resolvers.characters import Creator
 from resolvers.context import Info
 from resolvers.engagement import From, equal, node_resolver, user_of, window
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import Connection, SortDirection, SortKey, page_of
 from resolvers.platform_users import PlatformUser
 
 
@@ -163,14 +163,14 @@ class Query:
                 user=(t.user_id, user_id),
             )
         )
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            PlatformSubscription,
             sort=SortKey(t.created_at, t.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(PlatformSubscription, row[0]),
         )
 
     @strawberry.field(description="Transactions by time or amount; [from, to) on createdAt.")
@@ -202,14 +202,14 @@ class Query:
             sort = SortKey(t.amount, t.id, Decimal)
         else:
             sort = SortKey(t.created_at, t.id, datetime)
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            Transaction,
             sort=sort,
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(Transaction, row[0]),
         )
 
     @strawberry.field(description="Moderation reports, newest first by default.")
@@ -226,14 +226,14 @@ class Query:
         statement = info.context.scope.select(t).where(
             *equal(status=(t.status, _value(status)), target=(t.target_type, _value(target_type)))
         )
-        return await paginate(
-            info.context.sessions,
+        return await page_of(
+            info.context,
             statement,
+            ModerationReport,
             sort=SortKey(t.created_at, t.id, datetime),
             direction=direction,
             first=first,
             after=after,
-            to_node=lambda row: from_row(ModerationReport, row[0]),
         )
 
 

@@ -83,7 +83,8 @@ async def test_graphql_finds_nothing_of_another_workspace(graphql, upload, app):
       node(id: $c) { id } character(id: $c) { id } platformUser(id: $u) { id } creator(id: $u) { id }
       characters { totalCount } platformUsers { totalCount } messages { totalCount }
     }"""
-    result = await graphql(query, {"c": "char_1", "u": "user_1"}, workspace_id=other)
+    variables = {"c": "char_1", "u": "user_1"}
+    result = await graphql(query, variables, workspace_id=other)
     assert result.errors is None, result.errors
     assert result.data == {
         "node": None,
