@@ -80,7 +80,8 @@ async def test_graphql_finds_nothing_of_another_workspace(graphql, upload, app):
     await World(users=3, creators=1, characters=2).build().load(upload)
     other, _ = await _other_workspace(app)
     query = """query($c: ID!, $u: ID!) {
-      node(id: $c) { id } character(id: $c) { id } platformUser(id: $u) { id } creator(id: $u) { id }
+      node(id: $c) { id } character(id: $c) { id }
+      platformUser(id: $u) { id } creator(id: $u) { id }
       characters { totalCount } platformUsers { totalCount } messages { totalCount }
     }"""
     variables = {"c": "char_1", "u": "user_1"}
