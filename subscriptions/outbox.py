@@ -16,11 +16,15 @@ from typing import Any
 
 from subscriptions.events import CHANNEL
 
+# Ordered by subject: a batch's events of one SELECT get their created_at (evaluated after
+# the sort) in subject order, so (created_at, subject) orders the outbox deterministically
+# even when rows share a microsecond.
 _INSERT = """
 INSERT INTO events (workspace_id, id, type, subject, payload, created_at)
 SELECT $1, 'evt_' || substr(md5(random()::text || clock_timestamp()::text), 1, 16),
        e.type, e.subject, e.payload, clock_timestamp()
 FROM ({select}) AS e(type, subject, payload)
+ORDER BY e.subject
 """
 
 

@@ -35,7 +35,7 @@ class Outbox:
             rows = await session.scalars(
                 select(DomainEvent)
                 .where(DomainEvent.workspace_id == self.workspace)
-                .order_by(DomainEvent.created_at, DomainEvent.id)
+                .order_by(DomainEvent.created_at, DomainEvent.subject)
             )
             return list(rows)
 
@@ -310,8 +310,8 @@ async def test_integrations_connected_and_failed(upload, sessions, workspace):
     gmail = {"id": "int_gmail", "name": "Gmail", "provider": "gmail", "status": "connected"}
     synced = {**tiktok, "status": "connected", "last_sync_at": "2024-03-01T09:00:00Z"}
     assert await box.send("integrations", [synced, gmail]) == [
-        event("integration.connected", "connected", "disconnected", "2024-03-01T09:00:00Z"),
         event("integration.connected", "connected", None, of=gmail),
+        event("integration.connected", "connected", "disconnected", "2024-03-01T09:00:00Z"),
     ]
     assert await box.send("integrations", [{**gmail, "status": "error"}]) == [
         event("integration.failed", "error", "connected", of=gmail)
