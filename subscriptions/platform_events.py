@@ -17,11 +17,13 @@ def _ts(column: str) -> str:
 MILESTONES = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000)
 _MARKS = "unnest(ARRAY" + repr(list(MILESTONES)) + "::bigint[])"
 
+# A new registered user, or a temporary one who registered (was temporary before the batch).
 USER_REGISTERED = f"""
 SELECT 'user.registered', i.id, jsonb_build_object(
   'userId', i.id, 'username', i.username, 'language', i.language, 'country', i.country,
   'device', i.device, 'createdAt', {_ts("i.created_at")})
-FROM {{ins}} i WHERE i._inserted AND NOT i.is_temporary
+FROM {{ins}} i LEFT JOIN {{old}} o ON o.id = i.id
+WHERE NOT i.is_temporary AND (i._inserted OR o.is_temporary)
 """
 
 

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import coaching as m
+from subscriptions import coaching_events as ev
 
 ChannelType = Literal["web", "whatsapp", "telegram", "mobile"]
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "marketing-graph-gateway/coaching")
@@ -362,6 +363,7 @@ register(
         record=EndUserRecord,
         table=m.EndUser,
         rollups=(_KEEP_LAST_ACTIVITY,),
+        events=(ev.USER_CREATED, ev.USER_UPDATED),
         to_row=_row_with_key_id("channel", "external_id"),
         example={
             "id": _USER,
@@ -381,6 +383,7 @@ register(
         record=EnrollmentRecord,
         table=m.Enrollment,
         references={**_USER_REF, "program_id": "programs"},
+        events=(ev.PROGRAM_ENROLLED, ev.PROGRAM_COMPLETED),
         to_row=_row,
         example={
             "user_id": _USER,
@@ -428,6 +431,7 @@ register(
         on_conflict="ignore",
         references={**_USER_REF, "channel_id": "channels", "program_id": "programs"},
         rollups=(_LAST_ACTIVE,),
+        events=(ev.MESSAGE_RECEIVED, ev.ESCALATION_CREATED),
         to_row=_row,
         example={
             "user_id": _USER,

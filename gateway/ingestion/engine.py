@@ -198,7 +198,7 @@ async def _write(session: AsyncSession, batch: PreparedBatch) -> tuple[int, int]
     spec, workspace_id, columns = batch.spec, batch.workspace_id, batch.columns
     table = spec.table.__table__  # type: ignore[attr-defined]
     n = next(_temp_names)
-    stage, written = f"_stage_{n}", f"_written_{n}"
+    stage, written, before = f"_stage_{n}", f"_written_{n}", f"_before_{n}"
 
     conn = await (await session.connection()).get_raw_connection()
     raw = conn.driver_connection  # the asyncpg connection, inside the session's transaction
@@ -228,6 +228,8 @@ async def _write(session: AsyncSession, batch: PreparedBatch) -> tuple[int, int]
     await raw.execute(
         f"CREATE TEMP TABLE {written} (LIKE {table.name}, _inserted bool) ON COMMIT DROP"
     )
+    if _needs_before(spec):
+        await _capture_before(raw, table.name, key, stage, before)
     if set_based:  # the references are checked and locked above: skip the per-row triggers
         await raw.execute("SET LOCAL session_replication_role = replica")
     await raw.execute(
@@ -243,12 +245,29 @@ async def _write(session: AsyncSession, batch: PreparedBatch) -> tuple[int, int]
         else:
             await raw.execute(statement)
     if spec.events:
-        await record_ingested(raw, spec.events, written, workspace_id)
+        await record_ingested(raw, spec.events, written, workspace_id, before=before)
     inserted, updated = await raw.fetchrow(
         f"SELECT count(*) FILTER (WHERE _inserted), count(*) FILTER (WHERE NOT _inserted) "
         f"FROM {written}"
     )
     return inserted, updated
+
+
+def _needs_before(spec: registry.DataType) -> bool:
+    """Only upserted types whose events compare with the old row pay for a pre-image."""
+    return spec.on_conflict == "update" and any("{old}" in sql for sql in spec.events)
+
+
+async def _capture_before(raw: Any, table: str, key: str, stage: str, before: str) -> None:
+    """Copy the rows this batch is about to update into `before` (the events' `{old}`).
+
+    FOR UPDATE locks them until the batch commits, so no other writer can change a row
+    between this copy and the upsert: `{old}` is exactly what the upsert replaces."""
+    await raw.execute(f"CREATE TEMP TABLE {before} (LIKE {table}) ON COMMIT DROP")
+    await raw.execute(
+        f"INSERT INTO {before} SELECT t.* FROM {table} t "
+        f"WHERE ({key}) IN (SELECT {key} FROM {stage}) FOR UPDATE OF t"
+    )
 
 
 def _prepare(

@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import organic as m
+from subscriptions import organic_events as ev
 
 SLUG = r"^[a-z][a-z0-9_]{0,31}$"
 # Credentials belong in a secret store, never in a config the graph shows.
@@ -189,6 +190,7 @@ register(
         record=ContentRecord,
         table=m.ContentItem,
         id_prefix="cnt",
+        events=(ev.CONTENT_PUBLISHED, ev.CONTENT_FAILED),
         to_row=with_updated_at,
         example={
             "id": "cnt_123",
@@ -248,6 +250,7 @@ register(
         description="Connected services (int_tiktok, int_gmail, ...); config without credentials.",
         record=IntegrationRecord,
         table=m.Integration,
+        events=(ev.INTEGRATION_CONNECTED, ev.INTEGRATION_FAILED),
         example={
             "id": "int_tiktok",
             "name": "TikTok",

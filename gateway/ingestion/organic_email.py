@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from gateway.ingestion.organic import prefixed_id, with_updated_at
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import organic as m
+from subscriptions import organic_events as ev
 
 # The WHATWG rule browsers apply to <input type=email>, plus a dot in the domain.
 EMAIL = (
@@ -122,6 +123,7 @@ register(
         record=CampaignRecord,
         table=m.EmailCampaign,
         id_prefix="camp",
+        events=(ev.EMAIL_SENT,),
         to_row=with_updated_at,
         example={
             "id": "camp_123",
@@ -183,6 +185,7 @@ register(
         record=LeadRecord,
         table=m.Lead,
         conflict_key=("email",),
+        events=(ev.LEAD_CREATED, ev.LEAD_UNSUBSCRIBED, ev.EMAIL_BOUNCED),
         to_row=_lead_row,
         example={
             "email": "ada@example.com",

@@ -46,6 +46,7 @@ class DataType:
     rollups: tuple[str, ...] = ()
     # Domain events, recorded in the same transaction after the rollups: each a SELECT of
     # (type, subject, payload) over `{ins}` (see subscriptions/outbox.py, docs/events.md).
+    # With on_conflict="update", `{old}` holds the updated rows as they were before the batch.
     events: tuple[str, ...] = ()
     # record -> column values; by default the record's fields.
     to_row: Callable[[Any], dict[str, Any]] | None = None

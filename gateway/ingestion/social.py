@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import social as m
+from subscriptions import social_events as ev
 
 Platform = Literal["instagram", "facebook", "linkedin", "twitter", "tiktok", "youtube"]
 _SLUG = r"^[a-z][a-z0-9_-]{0,63}$"
@@ -356,6 +357,7 @@ register(
         table=m.CampaignMetrics,
         conflict_key=("campaign_id", "date"),
         references={"campaign_id": "ad_campaigns"},
+        events=(ev.CAMPAIGN_UPDATE, ev.BUDGET_ALERT),
         example={
             "campaign_id": "camp_2001",
             "date": "2024-09-14",
@@ -374,6 +376,7 @@ register(
         table=m.Post,
         id_prefix="post",
         references={"campaign_id": "ad_campaigns"},
+        events=(ev.POST_STATUS,),
         to_row=_post_row,
         example={
             "id": "post_3001",
@@ -421,6 +424,7 @@ register(
         conflict_key=("agent_id", "reported_at"),
         on_conflict="ignore",
         rollups=(_ADVANCE_AGENTS, _CREATE_AGENTS),
+        events=(ev.AGENT_UPDATE,),
         example={
             "agent_id": "intelligence",
             "reported_at": "2024-09-15T10:25:00Z",

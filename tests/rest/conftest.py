@@ -33,7 +33,9 @@ class _Caller:
 
 @pytest.fixture(scope="session")
 async def _marketing_app(settings: Settings) -> AsyncIterator[tuple[Any, _Caller]]:
-    app = create_app(settings)
+    # No relay or webhook worker: this app lives for the whole run, and its worker (which
+    # refuses loopback webhooks) would take the subscription tests' delivery jobs.
+    app = create_app(settings.model_copy(update={"relay_in_app": False, "worker_in_app": False}))
     caller = _Caller()
     async with LifespanManager(app) as manager:
         del manager

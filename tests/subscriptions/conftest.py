@@ -45,6 +45,11 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
+# A webhook failing this many attempts in a row is disabled (50 in production): small, so
+# the test of it stays fast; other tests' endpoints fail at most once before succeeding.
+WEBHOOK_DISABLE_AFTER = 3
+
+
 def fast_settings(settings: Settings, **overrides: Any) -> Settings:
     return settings.model_copy(
         update={
@@ -54,6 +59,7 @@ def fast_settings(settings: Settings, **overrides: Any) -> Settings:
             "worker_poll_seconds": 0.2,
             "webhook_allow_loopback": True,
             "webhook_retry_base_seconds": 0.2,
+            "webhook_disable_after": WEBHOOK_DISABLE_AFTER,
             "webhook_timeout_seconds": 2.0,
             "migrate_on_start": False,
             **overrides,

@@ -17,7 +17,9 @@ async def _events(sessions, workspace, type_=None):
         statement = select(DomainEvent).where(DomainEvent.workspace_id == workspace)
         if type_:
             statement = statement.where(DomainEvent.type == type_)
-        rows = await session.scalars(statement.order_by(DomainEvent.created_at, DomainEvent.id))
+        rows = await session.scalars(
+            statement.order_by(DomainEvent.created_at, DomainEvent.subject)
+        )
         return list(rows)
 
 
@@ -26,9 +28,15 @@ async def test_new_users_and_characters_record_events(upload, sessions, workspac
     await upload("creators", [creator(1)])
     await upload("characters", [character(10, 1)])
     await upload("users", [user(1, username="renamed")])  # an update: no new event
+    await upload("users", [user(2)])  # the temporary user registers
+    await upload("users", [user(2, username="again")])  # registered already: nothing new
 
     registered = await _events(sessions, workspace, "user.registered")
-    assert [(e.id[:4], e.subject) for e in registered] == [("evt_", "user_1"), ("evt_", "user_3")]
+    assert [(e.id[:4], e.subject) for e in registered] == [
+        ("evt_", "user_1"),
+        ("evt_", "user_3"),
+        ("evt_", "user_2"),  # the temporary user who registered
+    ]
     assert registered[0].payload == {
         "userId": "user_1",
         "username": "tester1",

@@ -11,6 +11,7 @@ import orjson
 from gateway.database import transaction
 from subscriptions.events import record_event
 from subscriptions.webhooks import signing
+from tests.subscriptions.conftest import WEBHOOK_DISABLE_AFTER
 from tests.subscriptions.test_live import until
 
 
@@ -111,3 +112,51 @@ async def test_registration_refuses_inward_urls_and_other_workspaces(live_server
             json={"workspaceId": workspace, "url": "https://example.com/h", "events": ["nope"]},
         )
         assert unknown.json()["error"]["details"][0]["field"] == "events"
+
+
+async def test_an_endpoint_that_keeps_failing_is_disabled(
+    live_server, receiver, workspace, sessions, graphql
+):
+    limit = live_server.app.state.settings.webhook_disable_after
+    assert limit == WEBHOOK_DISABLE_AFTER == 3
+    receiver.responses = [(500, {})] * 20  # every answer a 500
+    async with httpx.AsyncClient(base_url=live_server.http("")) as client:
+        registered = await client.post(
+            f"/api/webhooks?as={workspace}",
+            json={"workspaceId": workspace, "url": receiver.url(), "events": ["notification"]},
+        )
+        assert registered.status_code == 200
+
+        async def shown():
+            answer = await client.get(f"/api/webhooks?as={workspace}&workspaceId={workspace}")
+            return answer.json()["data"]["webhooks"][0]
+
+        async with transaction(sessions) as session:
+            first = await record_event(
+                session, workspace_id=workspace, type="notification", payload={"id": "n1"}
+            )
+        await until(lambda: len(receiver.requests) >= limit, timeout=10)
+        async with asyncio.timeout(5):
+            while (webhook := await shown())["status"] != "disabled":
+                await asyncio.sleep(0.05)
+        assert webhook["failureCount"] == limit
+
+        # disabled: the failing delivery is not retried and new events are not delivered
+        async with transaction(sessions) as session:
+            await record_event(
+                session, workspace_id=workspace, type="notification", payload={"id": "n2"}
+            )
+        await asyncio.sleep(1.5)  # several relay polls and retry periods
+        assert len(receiver.requests) == limit
+        assert {r.headers["webhook-id"] for r in receiver.requests} == {first}
+        assert (await shown())["failureCount"] == limit
+        log = await graphql(
+            "{ webhookDeliveries { nodes { eventId status attempts lastStatusCode } } }"
+        )
+        assert log.data == {
+            "webhookDeliveries": {
+                "nodes": [
+                    {"eventId": first, "status": "failed", "attempts": limit, "lastStatusCode": 500}
+                ]
+            }
+        }
