@@ -66,6 +66,17 @@ TABLES = (
     "feature_usage",
     "site_visits",
     "moderation_reports",
+    # specs 001-004, filled in proportion
+    "ad_performance",
+    "end_users",
+    "enrollments",
+    "interactions",
+    "leads",
+    "touchpoints",
+    "content_metrics",
+    "posts",
+    "campaign_metrics",
+    "agent_status_reports",
 )
 
 
@@ -232,6 +243,12 @@ def report(
         "",
         "The total (wall time of `load_demo`) also includes planning the dataset (users,",
         "characters, sessions, ~5 s at scale 1) and the per-type ANALYZE.",
+        "",
+        "The demo's own database sessions run with `synchronous_commit = off` (a commit does",
+        "not wait for its WAL flush: a crash may lose the last committed batches, which a",
+        "re-run reloads; acceptable for demo data, never used by the app) and",
+        "`temp_buffers = 256MB` (each batch's staging tables stay in memory); see",
+        "gateway/demo/__init__.py.",
         "",
         f"### Query: top {first} characters by messages, with creators and totals",
         "",

@@ -52,7 +52,15 @@ def embedded_postgres(pgdata: Path) -> Iterator[str]:
         server.cleanup()
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    server_settings: dict[str, str] | None = None,
+) -> AsyncEngine:
+    """The app's engine; `server_settings` are PostgreSQL settings for every session it opens
+    (the demo loader's own engine uses them for bulk-load settings)."""
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
@@ -60,7 +68,12 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         pool_pre_ping=False,
         echo=echo,
         # Every statement is planned with parameters; asyncpg's statement cache does the rest.
-        connect_args={"server_settings": {"application_name": "marketing-graph-gateway"}},
+        connect_args={
+            "server_settings": {
+                "application_name": "marketing-graph-gateway",
+                **(server_settings or {}),
+            }
+        },
     )
 
 

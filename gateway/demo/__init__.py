@@ -24,6 +24,13 @@ from gateway.settings import Settings
 
 __all__ = ["DemoMismatch", "StreamResult", "demo_context", "demo_streams", "load_demo"]
 
+# PostgreSQL settings for the demo's own sessions (never the app's):
+# - synchronous_commit off: a commit returns before its WAL reaches the disk. A crash may
+#   lose the last batches committed (never corrupt or half-write one); a re-run reloads
+#   exactly the batches missing, so for demo data that is an acceptable trade.
+# - temp_buffers 256MB: each batch stages its rows in two temporary tables (~10-20 MB for a
+#   50,000-row batch); the default 8MB spills them to disk.
+BULK_LOAD_SETTINGS = {"synchronous_commit": "off", "temp_buffers": "256MB"}
 _PREFIX = re.compile(r"^(demo-s[^-]+-n\d+)-(\d{8})-")
 
 
@@ -57,7 +64,9 @@ async def load_demo(
     console = console or Console()
     engine = None
     if sessions is None:
-        engine = create_engine(settings.database_url or "", pool_size=2)
+        engine = create_engine(
+            settings.database_url or "", pool_size=2, server_settings=BULK_LOAD_SETTINGS
+        )
         sessions = session_factory(engine)
     try:
         identity = f"demo-s{scale:g}-n{seed}"

@@ -76,6 +76,9 @@ async def load_streams(
         TextColumn("{task.fields[rate]:>12}"),
         TimeElapsedColumn(),
         console=console,
+        # Rendering ~60 task rows holds the GIL the batch generator needs: at rich's default
+        # 10 refreshes a second the bar cost ~30 s of a scale-1 load; twice a second is enough.
+        refresh_per_second=2,
     ) as progress:
         tasks = [progress.add_task(s.data_type, total=s.total, rate="") for s in streams]
         for stream, task in zip(streams, tasks, strict=True):
