@@ -117,7 +117,19 @@ async def row_counts(url: str, workspace: str) -> dict[str, int]:
         await conn.close()
 
 
-async def count_statements(settings: Settings, first: int) -> int:
+async def api_key_for(settings: Settings) -> str:
+    """Every route needs credentials: the demo workspace's key (as `gateway demo` prints)."""
+    from gateway.auth.demo_access import ensure_demo_access
+    from gateway.database import session_factory
+
+    engine = create_engine(settings.database_url or "", pool_size=1)
+    try:
+        return (await ensure_demo_access(settings, session_factory(engine))).api_key
+    finally:
+        await engine.dispose()
+
+
+async def count_statements(settings: Settings, first: int, api_key: str) -> int:
     """SQL statements one request runs: the real app in process, a cursor listener."""
     from asgi_lifespan import LifespanManager
 
@@ -132,7 +144,10 @@ async def count_statements(settings: Settings, first: int) -> int:
 
         engine = app.state.engine.sync_engine
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        headers = {"Authorization": f"Bearer {api_key}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", headers=headers
+        ) as client:
             await _query(client, first)  # warm: first-use statements (e.g. type introspection)
             event.listen(engine, "before_cursor_execute", count)
             await _query(client, first)
@@ -154,7 +169,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def http_latencies(url: str, first: int, requests: int) -> tuple[list[float], dict]:
+async def http_latencies(
+    url: str, first: int, requests: int, api_key: str
+) -> tuple[list[float], dict]:
     """Start uvicorn in a subprocess and time `requests` sequential queries from here."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "MIGRATE_ON_START": "false"}
@@ -165,7 +182,10 @@ async def http_latencies(url: str, first: int, requests: int) -> tuple[list[floa
         cwd=ROOT,
     )  # fmt: skip
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        headers = {"Authorization": f"Bearer {api_key}"}
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=30, headers=headers
+        ) as client:
             for _ in range(300):
                 try:
                     if (await client.get("/")).status_code == 200:
@@ -296,8 +316,9 @@ async def main(args: argparse.Namespace) -> None:
         results = await load_demo(settings, scale=args.scale, seed=args.seed)
         load_seconds = time.perf_counter() - started
         counts = await row_counts(url, settings.default_workspace_id)
-        statements = await count_statements(settings, args.first)
-        latencies, sample = await http_latencies(url, args.first, args.requests)
+        api_key = await api_key_for(settings)
+        statements = await count_statements(settings, args.first, api_key)
+        latencies, sample = await http_latencies(url, args.first, args.requests, api_key)
         text = report(
             info=machine(),
             pg_version=pg_version,
