@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -20,6 +21,7 @@ from gateway.auth.middleware import authenticate_token, client_address
 from gateway.errors import error_response
 from gateway.principal import Principal, principal_for
 from resolvers.context import Context, build_context
+from resolvers.identity import PUBLIC_FIELDS
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -39,6 +41,8 @@ class GraphQLView(GraphQL[Context, None]):
         request_data = kw.get("request_data") or (args[-1] if args else None)
         if request_data is not None and getattr(request_data, "operation_name", None):
             request.scope["audit_operation"] = request_data.operation_name[:100]
+        if not isinstance(request.scope.get("principal"), Principal):
+            _require_public_operation(request.scope, request_data)
         try:
             return await super().execute_single(request, request_adapter, *args, **kw)
         except HTTPException as exc:
@@ -97,6 +101,38 @@ class GraphQLView(GraphQL[Context, None]):
             if not executed:
                 request.state.sub_response.status_code = 400
         return await super().process_result(request, result)
+
+
+def _require_public_operation(scope: Any, request_data: Any) -> None:
+    """Without credentials only the sign-in mutations (signIn, register, refreshToken) run;
+    anything else is 401, like every other protected route."""
+    problem = scope.get("auth_problem")
+    message = (
+        problem.message if problem else "Authentication required: send a bearer token or API key"
+    )
+    status = problem.status if problem else 401
+    try:
+        document = parse(getattr(request_data, "query", None) or "")
+    except GraphQLError:
+        raise StarletteHTTPException(status, message) from None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    name = getattr(request_data, "operation_name", None)
+    chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
+    fields = {
+        selection.name.value
+        for operation in chosen[:1]
+        for selection in operation.selection_set.selections
+        if isinstance(selection, FieldNode)
+    }
+    public = (
+        len(chosen) >= 1
+        and chosen[0].operation == OperationType.MUTATION
+        and fields
+        and fields <= PUBLIC_FIELDS
+        and len(fields) == len(chosen[0].selection_set.selections)
+    )
+    if not public:
+        raise StarletteHTTPException(status, message)
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")

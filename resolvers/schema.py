@@ -64,6 +64,8 @@ DOMAINS: dict[str, str] = {
     # live updates and the outbox; each event is filtered by workspace and scope itself
     "live": "read:analytics",
     "audit": "read:audit",
+    # sign-in and keys: each field checks what it needs (anonymous sign-in included)
+    "identity": "",
 }
 _modules = {name: importlib.import_module(f"resolvers.{name}") for name in DOMAINS}
 
@@ -74,7 +76,8 @@ def _roots(kind: str) -> tuple[type, ...]:
     for name, module in _modules.items():
         root = getattr(module, kind, None)
         if root is not None:
-            require_scope(root, DOMAINS[name])
+            if DOMAINS[name]:
+                require_scope(root, DOMAINS[name])
             roots.append(root)
     return tuple(roots)
 

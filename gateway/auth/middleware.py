@@ -90,11 +90,8 @@ async def authenticate_token(
 
 def is_public(scope: Scope) -> bool:
     method, path = scope.get("method", "GET"), scope["path"]
-    if (method, path) in PUBLIC_ROUTES:
-        return True
-    # The GraphiQL page itself (its queries carry the credentials).
-    accept = Headers(scope=scope).get("accept", "")
-    return path == "/graphql" and method == "GET" and "text/html" in accept
+    # /graphql decides itself (gateway/graphql_view.py): anonymous callers may only sign in.
+    return (method, path) in PUBLIC_ROUTES or path == "/graphql"
 
 
 class AuthenticationMiddleware:
@@ -117,6 +114,8 @@ class AuthenticationMiddleware:
                 client=client_address(scope),
                 strict=must_fail_closed(scope.get("method", "GET"), scope["path"]),
             )
+        if isinstance(outcome, Problem):
+            scope["auth_problem"] = outcome
         if isinstance(outcome, Principal):
             scope["principal"] = outcome
         elif outcome is None and isinstance(scope.get("principal"), Principal):
