@@ -19,7 +19,8 @@ async def register(client):  # type: ignore[no-untyped-def]
     email = f"gql-{uuid.uuid4().hex[:10]}@example.test"
     response = await gql(
         client,
-        f'mutation($e: String!) {{ register(email: $e, password: "a-long-password", name: "Nia") {{ {PAYLOAD} }} }}',
+        "mutation($e: String!) "
+        f'{{ register(email: $e, password: "a-long-password", name: "Nia") {{ {PAYLOAD} }} }}',
         {"e": email},
     )
     assert response.status_code == 200, response.text
