@@ -6,16 +6,16 @@ against the same SQL run directly with asyncpg.
 
 For each scale: creates `gateway_bench_<random>` on DATABASE_URL's server, migrates it,
 loads `gateway demo` data (or, with --reuse SCALE=DBNAME, measures a database loaded
-earlier: scale 10 takes ~25 minutes to load), then
+earlier: at scale 10 the load alone takes well over 20 minutes on 2 cores), then
   1. in process (the real app over httpx's ASGI transport, cache off): mints an owner
      token, generates an `mk_live_` API key, and captures the SQL one request of each
      route issues with a SQLAlchemy `before_cursor_execute` listener;
-  2. replays each route's statements with asyncpg on one connection (the direct-SQL time);
-  3. starts uvicorn on 127.0.0.1 (random port) with ANALYTICS_CACHE=false, then =true, and
+  2. starts uvicorn on 127.0.0.1 (random port) with ANALYTICS_CACHE=false, then =true, and
      drives every route from a load generator in a separate process (this script with
      `client`: an asyncio httpx client, one request at a time, bounded per route by
-     --requests and --seconds);
-  4. (with --profile ROUTE) profiles one uncached request of ROUTE in process with
+     --requests and --seconds), and after each route's uncached run replays its captured
+     statements with asyncpg on one connection (the direct-SQL time);
+  3. (with --profile ROUTE) profiles one uncached request of ROUTE in process with
      pyinstrument, if installed.
 Writes the `marketing_routes` section of docs/benchmarks.md, drops the scratch databases
 and stops its subprocesses.
@@ -117,7 +117,11 @@ def run_client(job: dict[str, Any]) -> dict[str, list[float]]:
 # --- the gateway under test (uvicorn subprocess) ---------------------------------------
 
 
-async def serve_and_drive(url: str, key: str, cache: bool, args: argparse.Namespace) -> dict:
+async def serve_and_drive(
+    url: str, key: str, cache: bool, args: argparse.Namespace, statements: dict | None = None
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Latencies per route from the load generator; with `statements`, each route's SQL is
+    replayed right after its HTTP run, so both see the same load on the shared machine."""
     port = _free_port()
     env = {
         **os.environ,
@@ -145,15 +149,22 @@ async def serve_and_drive(url: str, key: str, cache: bool, args: argparse.Namesp
                     await asyncio.sleep(0.1)
             else:
                 raise RuntimeError("uvicorn did not start")
-        job = {
-            "base": base,
-            "key": key,
-            "routes": marketing_gets(),
-            "warmup": args.warmup,
-            "requests": args.requests,
-            "seconds": args.seconds,
-        }
-        return await asyncio.to_thread(run_client, job)
+        http: dict[str, list[float]] = {}
+        direct: dict[str, list[float]] = {}
+        for route in marketing_gets():
+            job = {
+                "base": base,
+                "key": key,
+                "routes": [route],
+                "warmup": args.warmup,
+                "requests": args.requests,
+                "seconds": args.seconds,
+            }
+            http.update(await asyncio.to_thread(run_client, job))
+            if statements is not None:
+                path = route[0]
+                direct.update(await replay(url, {path: statements[path]}, args.direct_runs))
+        return http, direct
     finally:
         server.terminate()
         try:
@@ -242,7 +253,12 @@ def _trim(text: str) -> str:
     lines = [ln.removeprefix(". ") for ln in text.splitlines()]
     start = next((i for i, ln in enumerate(lines) if "RestRoute.run" in ln), 0)
     cut = len(lines[start]) - len(lines[start].lstrip(" |`-"))
-    keep = [ln[cut:] for ln in lines[start:] if ln.strip(" .")]
+    keep = []
+    for ln in lines[start:]:
+        if keep and ln.strip() and len(ln) - len(ln.lstrip(" |`-")) < cut:
+            break  # left the route's subtree
+        if ln.strip(" ."):
+            keep.append(ln[cut:])
     extra = [ln.strip(" |`-") for ln in lines if "authenticate_key" in ln or "_load_frame" in ln]
     return "\n".join([*keep[:45], "", "elsewhere in the tree:", *extra])
 
@@ -309,12 +325,13 @@ async def measure_scale(
             load_seconds = time.perf_counter() - started
         counts = await row_counts(url, settings.default_workspace_id)
         print(f"scale {scale:g}: {counts.get('messages', 0):,} messages", flush=True)
-        captured = await capture(settings, args.profile)
-        direct = await replay(url, captured.statements, args.direct_runs)
-        print(f"scale {scale:g}: direct SQL timed, serving uncached", flush=True)
-        uncached = await serve_and_drive(url, captured.key, False, args)
+        captured = await capture(settings, args.profile if scale == args.scales[-1] else None)
+        print(f"scale {scale:g}: serving uncached (and the direct SQL)", flush=True)
+        uncached, direct = await serve_and_drive(
+            url, captured.key, False, args, captured.statements
+        )
         print(f"scale {scale:g}: serving cached", flush=True)
-        cached = await serve_and_drive(url, captured.key, True, args)
+        cached, _ = await serve_and_drive(url, captured.key, True, args)
         return ScaleResult(
             scale=scale,
             counts=counts,
@@ -381,8 +398,10 @@ def report(
         "- Direct SQL: the statements one uncached request issues (all of them: API-key "
         "lookup, the frame/generations read, the analytics queries), captured in process "
         "with a `before_cursor_execute` listener, replayed in sequence on one asyncpg "
-        f"connection {args.direct_runs} times. The gateway may run a request's statements "
-        "concurrently on several connections, so the ratio can fall below 1.",
+        f"connection {args.direct_runs} times, right after the route's uncached HTTP run "
+        "(interleaved so that both see the same machine load). The gateway may run a "
+        "request's statements concurrently on several connections, so the ratio can fall "
+        "below 1.",
         "",
     ]
     header = "| route | stmts |" + "".join(f" p50 / p95 @{r.scale:g} |" for r in results)
