@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     gateway_requests_per_minute: int = Field(default=1000, ge=1)
     # Namespace of the counters in Redis (replicas of one deployment share it).
     rate_limit_key_prefix: str = "gateway"
+    # Cache analytics answers (gateway/cache.py); off makes every read recompute, which is
+    # what bench/marketing_routes.py measures as "uncached". Keep it on in production.
+    analytics_cache: bool = True
     # Apply pending migrations when the app starts (safe with replicas: an advisory lock).
     migrate_on_start: bool = True
 

@@ -100,6 +100,10 @@ async def cached(
     """`compute`'s JSON-able result, cached per workspace, arguments and the generations
     of the data types it depends on (so an upload invalidates it on every replica)."""
     frame, generations, pinned = await frame_of(info)
+    if not info.context.settings.analytics_cache:  # ANALYTICS_CACHE=false: always compute
+        async with info.context.sessions() as session:
+            value = await compute(session, frame)
+        return orjson.loads(orjson.dumps(value, default=_json_default))
     versions = ",".join(f"{d}={generations.get(d, 0)}" for d in depends)
     moment = frame.now.isoformat() if pinned else ""
     arguments = orjson.dumps(args, option=orjson.OPT_SORT_KEYS).decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.settings import Settings
 from tests.rest.conftest import NOW
 from tests.utils import services
 from tests.utils.builders import message, user
@@ -53,3 +54,28 @@ async def test_unrelated_uploads_keep_the_cache(
     count_statements.count = 0
     await graphql(geo, extras={"now": NOW})
     assert count_statements.count == 1
+
+
+async def test_cache_switched_off_recomputes_every_read(
+    graphql, upload, settings, monkeypatch, count_statements
+):
+    """ANALYTICS_CACHE=false (the benchmarks' uncached mode): every read runs the SQL again
+    and answers exactly what the cache would."""
+    monkeypatch.setattr(settings, "redis_url", None)
+    await upload("users", [user(1)])
+    cached = await graphql(QUERY, extras={"now": NOW})
+    monkeypatch.setattr(settings, "analytics_cache", False)
+    reads = []
+    for _ in range(2):
+        count_statements.count = 0
+        result = await graphql(QUERY, extras={"now": NOW})
+        assert result.data == cached.data
+        reads.append(count_statements.count)
+    assert reads[0] == reads[1] > 1  # the generation read and the summary's own SQL, twice
+
+
+def test_analytics_cache_setting_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("ANALYTICS_CACHE", "false")
+    assert Settings(_env_file=None).analytics_cache is False
+    monkeypatch.delenv("ANALYTICS_CACHE")
+    assert Settings(_env_file=None).analytics_cache is True

@@ -1,0 +1,526 @@
+"""Time every GET /api/marketing route (spec 000) at demo scales, uncached and cached, and
+against the same SQL run directly with asyncpg.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
+        .venv/bin/python bench/marketing_routes.py --scales 1 10
+
+For each scale: creates `gateway_bench_<random>` on DATABASE_URL's server, migrates it,
+loads `gateway demo` data (or, with --reuse SCALE=DBNAME, measures a database loaded
+earlier: at scale 10 the load alone takes well over 20 minutes on 2 cores), then
+  1. in process (the real app over httpx's ASGI transport, cache off): mints an owner
+     token, generates an `mk_live_` API key, and captures the SQL one request of each
+     route issues with a SQLAlchemy `before_cursor_execute` listener;
+  2. starts uvicorn on 127.0.0.1 (random port) with ANALYTICS_CACHE=false, then =true, and
+     drives every route from a load generator in a separate process (this script with
+     `client`: an asyncio httpx client, one request at a time, bounded per route by
+     --requests and --seconds), and after each route's uncached run replays its captured
+     statements with asyncpg on one connection (the direct-SQL time);
+  3. (with --profile ROUTE) profiles one uncached request of ROUTE in process with
+     pyinstrument, if installed.
+Writes the `marketing_routes` section of docs/benchmarks.md, drops the scratch databases
+and stops its subprocesses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from load_and_query import (  # bench/load_and_query.py; bench scripts run as scripts
+    _free_port,
+    _with_database,
+    load_average,
+    machine,
+    percentile,
+    row_counts,
+)
+from sections import replace_section
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+SCOPES = ["read:analytics", "read:users", "read:characters", "read:revenue"]
+# Exports are timed over a small period (the brief: bounded work per request).
+QUERIES = {"/api/marketing/export/": {"period": "7d", "format": "json"}}
+TARGET_P95_MS, TARGET_GROWTH = 100.0, 1.5
+
+
+def marketing_gets() -> list[tuple[str, dict[str, str]]]:
+    """Every documented GET of spec 000, from the route declarations (defaults as the
+    spec documents them, exports over 7 days)."""
+    from gateway.rest.marketing import ROUTES
+
+    gets = []
+    for route in ROUTES:
+        if route.method != "GET":
+            continue
+        query = next((q for prefix, q in QUERIES.items() if route.path.startswith(prefix)), {})
+        gets.append((route.path, query))
+    return gets
+
+
+# --- the load generator (a separate process) -------------------------------------------
+
+
+async def client_main(job: dict[str, Any]) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {job['key']}"}
+    results: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=job["base"], headers=headers, timeout=120) as client:
+        for path, query in job["routes"]:
+            for _ in range(job["warmup"]):
+                await _get(client, path, query)
+            latencies: list[float] = []
+            started = time.perf_counter()
+            while len(latencies) < job["requests"] and (
+                time.perf_counter() - started < job["seconds"] or len(latencies) < 3
+            ):
+                t0 = time.perf_counter()
+                await _get(client, path, query)
+                latencies.append((time.perf_counter() - t0) * 1000)
+            results[path] = latencies
+    return results
+
+
+async def _get(client: httpx.AsyncClient, path: str, query: dict[str, str]) -> None:
+    response = await client.get(path, params=query)
+    await response.aread()
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:300]}")
+
+
+def run_client(job: dict[str, Any]) -> dict[str, list[float]]:
+    done = subprocess.run(
+        [sys.executable, __file__, "client"],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=job["seconds"] * len(job["routes"]) * 3 + 600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+# --- the gateway under test (uvicorn subprocess) ---------------------------------------
+
+
+async def serve_and_drive(
+    url: str, key: str, cache: bool, args: argparse.Namespace, statements: dict | None = None
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Latencies per route from the load generator; with `statements`, each route's SQL is
+    replayed right after its HTTP run, so both see the same load on the shared machine."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MIGRATE_ON_START": "false",
+        "ANALYTICS_CACHE": "true" if cache else "false",
+        "RATE_LIMIT_SCALE": "0",  # limits off: the benchmark is one principal hammering
+        "RELAY_IN_APP": "false",  # no pollers competing for the two cores
+        "WORKER_IN_APP": "false",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        cwd=ROOT,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base, timeout=5) as probe:
+            for _ in range(600):
+                try:
+                    if (await probe.get("/")).status_code < 500:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError("uvicorn did not start")
+        http: dict[str, list[float]] = {}
+        direct: dict[str, list[float]] = {}
+        for route in marketing_gets():
+            job = {
+                "base": base,
+                "key": key,
+                "routes": [route],
+                "warmup": args.warmup,
+                "requests": args.requests,
+                "seconds": args.seconds,
+            }
+            http.update(await asyncio.to_thread(run_client, job))
+            if statements is not None:
+                path = route[0]
+                direct.update(await replay(url, {path: statements[path]}, args.direct_runs))
+        return http, direct
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# --- in process: credentials, captured SQL, profile ------------------------------------
+
+
+@dataclass
+class Captured:
+    key: str
+    statements: dict[str, list[tuple[str, tuple]]] = field(default_factory=dict)
+    profile: str = ""
+
+
+async def capture(settings: Any, profile_path: str | None) -> Captured:
+    from asgi_lifespan import LifespanManager
+
+    from gateway.app import create_app
+
+    sys.path.insert(0, str(ROOT))
+    from tests.utils.accounts import owner_token
+
+    app = create_app(
+        settings.model_copy(
+            update={
+                "analytics_cache": False,
+                "rate_limit_scale": 0,
+                "relay_in_app": False,
+                "worker_in_app": False,
+            }
+        )
+    )
+    async with LifespanManager(app, startup_timeout=120) as manager:
+        token = await owner_token(app, settings.default_workspace_id)
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            made = await client.post(
+                "/api/marketing/keys/generate",
+                json={"name": "marketing route benchmark", "permissions": SCOPES},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            made.raise_for_status()
+            result = Captured(key=made.json()["data"]["apiKey"])
+            client.headers["Authorization"] = f"Bearer {result.key}"
+            engine = app.state.engine.sync_engine
+            for path, query in marketing_gets():
+                await _get(client, path, query)  # warm: first-use statements
+                seen: list[tuple[str, tuple]] = []
+
+                def record(
+                    _c: Any, _cur: Any, statement: str, params: Any, *_: Any, seen: list = seen
+                ) -> None:
+                    seen.append((statement, tuple(params or ())))
+
+                event.listen(engine, "before_cursor_execute", record)
+                try:
+                    await _get(client, path, query)
+                finally:
+                    event.remove(engine, "before_cursor_execute", record)
+                result.statements[path] = seen
+            if profile_path:
+                result.profile = await _profile(client, profile_path, dict(marketing_gets()))
+    return result
+
+
+async def _profile(client: httpx.AsyncClient, path: str, queries: dict) -> str:
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        return "(pyinstrument is not installed: `pip install pyinstrument` to profile)"
+    profiler = Profiler(async_mode="enabled", interval=0.0005)
+    with profiler:
+        for _ in range(5):
+            await _get(client, path, queries.get(path, {}))
+    return _trim(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def _trim(text: str) -> str:
+    """The request's own part of the tree: from the route's run, indentation removed, plus
+    the authentication and frame reads (which hang elsewhere in the tree)."""
+    lines = [ln.removeprefix(". ") for ln in text.splitlines()]
+    start = next((i for i, ln in enumerate(lines) if "RestRoute.run" in ln), 0)
+    cut = len(lines[start]) - len(lines[start].lstrip(" |`-"))
+    keep = []
+    for ln in lines[start:]:
+        if keep and ln.strip() and len(ln) - len(ln.lstrip(" |`-")) < cut:
+            break  # left the route's subtree
+        if ln.strip(" ."):
+            keep.append(ln[cut:])
+    extra = [ln.strip(" |`-") for ln in lines if "authenticate_key" in ln or "_load_frame" in ln]
+    return "\n".join([*keep[:45], "", "elsewhere in the tree:", *extra])
+
+
+async def replay(url: str, statements: dict[str, list], runs: int) -> dict[str, list[float]]:
+    """Each route's statements in sequence on one asyncpg connection (prepared statements
+    cached, as the app's driver does): the time the SQL itself takes."""
+    conn = await asyncpg.connect(url)
+    try:
+        times: dict[str, list[float]] = {}
+        for path, seen in statements.items():
+            for statement, params in seen:  # warm: plans, buffers
+                await conn.fetch(statement, *params)
+            latencies = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                for statement, params in seen:
+                    await conn.fetch(statement, *params)
+                latencies.append((time.perf_counter() - t0) * 1000)
+            times[path] = latencies
+        return times
+    finally:
+        await conn.close()
+
+
+# --- one scale ---------------------------------------------------------------------------
+
+
+@dataclass
+class ScaleResult:
+    scale: float
+    counts: dict[str, int]
+    load_seconds: float | None
+    uncached: dict[str, list[float]]
+    cached: dict[str, list[float]]
+    direct: dict[str, list[float]]
+    statements: dict[str, int]
+    profile: str
+
+
+async def measure_scale(
+    server_url: str, scale: float, reuse: str | None, args: argparse.Namespace
+) -> ScaleResult:
+    from gateway.bootstrap import prepare_database
+    from gateway.database import create_engine, plain_url
+    from gateway.demo import load_demo
+    from gateway.settings import Settings
+
+    name = reuse or f"gateway_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(plain_url(server_url))
+    url = _with_database(server_url, name)
+    try:
+        settings = Settings(database_url=url, migrate_on_start=False, _env_file=None)
+        load_seconds = None
+        if not reuse:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            engine = create_engine(url, pool_size=1)
+            try:
+                await prepare_database(engine, settings)
+            finally:
+                await engine.dispose()
+            started = time.perf_counter()
+            await load_demo(settings, scale=scale, seed=args.seed)
+            load_seconds = time.perf_counter() - started
+        counts = await row_counts(url, settings.default_workspace_id)
+        print(f"scale {scale:g}: {counts.get('messages', 0):,} messages", flush=True)
+        captured = await capture(settings, args.profile if scale == args.scales[-1] else None)
+        print(f"scale {scale:g}: serving uncached (and the direct SQL)", flush=True)
+        uncached, direct = await serve_and_drive(
+            url, captured.key, False, args, captured.statements
+        )
+        print(f"scale {scale:g}: serving cached", flush=True)
+        cached, _ = await serve_and_drive(url, captured.key, True, args)
+        return ScaleResult(
+            scale=scale,
+            counts=counts,
+            load_seconds=load_seconds,
+            uncached=uncached,
+            cached=cached,
+            direct=direct,
+            statements={p: len(s) for p, s in captured.statements.items()},
+            profile=captured.profile,
+        )
+    finally:
+        if not args.keep:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+def _p(values: list[float], p: float) -> float:
+    return percentile(values, p) if values else float("nan")
+
+
+def report(
+    results: list[ScaleResult], info: dict, pg: str, loads: tuple[str, str], args: Any
+) -> str:
+    base, top = results[0], results[-1]
+    paths = [p for p, _ in marketing_gets()]
+    short = {p: p.removeprefix("/api/marketing") for p in paths}
+    lines = [
+        "## Spec 000 marketing routes (bench/marketing_routes.py)",
+        "",
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}",
+        "",
+        "### Machine",
+        "",
+        f"- CPU: {info['cpu']} ({info['nproc']} cores as seen by nproc); memory {info['memory']}",
+        f"- {pg}; Python {info['python']}",
+        f"- Load average (1/5/15 min) before: {loads[0]}; after: {loads[1]}. The machine is "
+        "shared, so other processes compete for the two cores: treat times as upper bounds.",
+        "",
+        "### Method",
+        "",
+        f"- Datasets: `gateway demo --scale S --seed {args.seed}` for S in "
+        f"{', '.join(f'{r.scale:g}' for r in results)} (one scratch database each; "
+        "messages: "
+        + ", ".join(f"{r.counts.get('messages', 0):,} at {r.scale:g}" for r in results)
+        + "; load "
+        + ", ".join(
+            f"{r.load_seconds:.0f} s at {r.scale:g}"
+            if r.load_seconds
+            else f"loaded beforehand at {r.scale:g}"
+            for r in results
+        )
+        + ").",
+        "- uvicorn, one worker, on 127.0.0.1; the load generator is a separate process (this "
+        "script's `client`: asyncio + httpx, one request at a time, so the figures are "
+        f"latencies, not throughput): {args.warmup} warm-up requests, then up to "
+        f"{args.requests} requests or {args.seconds:g} s per route (at least 3). Authenticated "
+        "with an `mk_live_` API key; rate limits, the relay and the webhook worker off.",
+        "- Uncached: `ANALYTICS_CACHE=false` (every request runs the analytics SQL). Cached: "
+        "the default cache (Redis if REDIS_URL is set, else in process), warm. Exports "
+        "stream from the database and are never cached; they run with `period=7d&format=json`.",
+        "- Direct SQL: the statements one uncached request issues (all of them: API-key "
+        "lookup, the frame/generations read, the analytics queries), captured in process "
+        "with a `before_cursor_execute` listener, replayed in sequence on one asyncpg "
+        f"connection {args.direct_runs} times, right after the route's uncached HTTP run "
+        "(interleaved so that both see the same machine load). The gateway may run a "
+        "request's statements concurrently on several connections, so the ratio can fall "
+        "below 1.",
+        "",
+    ]
+    header = "| route | stmts |" + "".join(f" p50 / p95 @{r.scale:g} |" for r in results)
+    if len(results) > 1:
+        header += f" growth p50 / p95 ({top.scale:g} vs {base.scale:g}) |"
+    lines += [
+        "### Uncached latency (ms)",
+        "",
+        header,
+        "|---|---:|" + "---:|" * (len(results) + (len(results) > 1)),
+    ]
+    misses: list[str] = []
+    for p in paths:
+        row = f"| {short[p]} | {top.statements.get(p, 0)} |"
+        for r in results:
+            row += f" {_p(r.uncached[p], 50):.1f} / {_p(r.uncached[p], 95):.1f} |"
+        reasons = []
+        p95_top = _p(top.uncached[p], 95)
+        if p95_top >= TARGET_P95_MS:
+            reasons.append(f"p95 {p95_top:.0f} ms at scale {top.scale:g}")
+        if len(results) > 1:
+            g50 = _p(top.uncached[p], 50) / _p(base.uncached[p], 50)
+            g95 = p95_top / _p(base.uncached[p], 95)
+            row += f" {g50:.2f}x / {g95:.2f}x |"
+            if g50 >= TARGET_GROWTH:
+                reasons.append(f"p50 grows {g50:.1f}x")
+        if reasons:
+            misses.append(f"- `{short[p]}`: " + ", ".join(reasons))
+        lines.append(row)
+    lines += [
+        "",
+        f"Targets (issue 4): p95 < {TARGET_P95_MS:.0f} ms uncached at scale 10 and < "
+        f"{TARGET_GROWTH}x growth from scale 1 to 10. "
+        + (
+            "The largest scale measured here is "
+            f"{top.scale:g}, not 10: the figures below judge the targets at {top.scale:g}."
+            if top.scale != 10
+            else ""
+        ),
+        "",
+        f"Routes missing a target ({len(misses)} of {len(paths)}):",
+        "",
+        *(misses or ["- none"]),
+        "",
+        "### Cached vs uncached, and the gateway vs direct SQL (ms, p50)",
+        "",
+        "| route |"
+        + "".join(
+            f" uncached @{r.scale:g} | cached @{r.scale:g} | direct SQL @{r.scale:g} |"
+            f" gateway / SQL @{r.scale:g} |"
+            for r in results
+        ),
+        "|---|" + "---:|" * (4 * len(results)),
+    ]
+    for p in paths:
+        row = f"| {short[p]} |"
+        for r in results:
+            u, c, d = _p(r.uncached[p], 50), _p(r.cached[p], 50), _p(r.direct[p], 50)
+            row += f" {u:.1f} | {c:.1f} | {d:.1f} | {u / d if d else float('nan'):.2f}x |"
+        lines.append(row)
+    lines.append("")
+    for r in results:
+        if r.profile:
+            lines += [
+                f"### Profile: 5 uncached requests of {args.profile} at scale {r.scale:g}",
+                "",
+                "pyinstrument, in process (the app over the ASGI transport), wall time:",
+                "",
+                "```",
+                r.profile.strip(),
+                "```",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> None:
+    from gateway.database import plain_url
+
+    server_url = args.database_url or os.environ.get("DATABASE_URL")
+    if not server_url:
+        raise SystemExit("set DATABASE_URL or pass --database-url")
+    reuse = dict(item.split("=", 1) for item in args.reuse)
+    admin = await asyncpg.connect(plain_url(server_url))
+    pg = (await admin.fetchval("SELECT version()")).split(" on ")[0]
+    await admin.close()
+    loads_before = load_average()
+    results = []
+    for scale in args.scales:
+        results.append(await measure_scale(server_url, scale, reuse.get(f"{scale:g}"), args))
+        if args.raw:
+            dump = {f"{r.scale:g}": r.__dict__ for r in results}
+            args.raw.write_text(json.dumps(dump))
+    text = report(results, machine(), pg, (loads_before, load_average()), args)
+    replace_section("marketing_routes", text, args.output)
+    print(text)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["client"]:
+        print(json.dumps(asyncio.run(client_main(json.load(sys.stdin)))))
+        raise SystemExit(0)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", help="a server to create the scratch databases on")
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--reuse",
+        nargs="*",
+        default=[],
+        metavar="SCALE=DBNAME",
+        help="measure an already loaded demo database for SCALE (dropped at the end)",
+    )
+    parser.add_argument("--keep", action="store_true", help="do not drop the databases")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=60, help="per route and mode")
+    parser.add_argument("--seconds", type=float, default=15, help="per route and mode")
+    parser.add_argument("--direct-runs", type=int, default=20)
+    parser.add_argument("--profile", help="a route path to profile, e.g. /api/marketing/...")
+    parser.add_argument("--raw", type=Path, help="also write the raw latencies (JSON) here")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    asyncio.run(main(parser.parse_args()))
