@@ -103,11 +103,17 @@ def _allowed(client: str | None, allowlist: Sequence[str]) -> bool:
 
 
 async def authenticate_key(session: AsyncSession, secret: str, client: str | None) -> Principal:
-    row = await session.scalar(
-        select(ApiKey).where(ApiKey.prefix == secret[: len(KEY_PREFIX) + _LOOKUP_CHARS])
-    )
-    if row is None or not hmac.compare_digest(row.key_hash, _hash(secret)):
+    """One query: the key by its prefix, with its workspace's plan (for rate limits)."""
+    found = (
+        await session.execute(
+            select(ApiKey, Workspace.subscription)
+            .join(Workspace, Workspace.id == ApiKey.workspace_id)
+            .where(ApiKey.prefix == secret[: len(KEY_PREFIX) + _LOOKUP_CHARS])
+        )
+    ).first()
+    if found is None or not hmac.compare_digest(found[0].key_hash, _hash(secret)):
         raise KeyRejected("Invalid or expired API key")
+    row, plan = found
     if row.revoked_at is not None:
         raise KeyRejected("This API key has been revoked")
     if not _allowed(client, row.ip_allowlist):
@@ -116,9 +122,6 @@ async def authenticate_key(session: AsyncSession, secret: str, client: str | Non
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
         await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
         await session.commit()
-    plan = await session.scalar(
-        select(Workspace.subscription).where(Workspace.id == row.workspace_id)
-    )
     return Principal(
         workspace_id=row.workspace_id,
         subject=row.id,
