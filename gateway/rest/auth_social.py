@@ -15,7 +15,7 @@ from gateway.auth.middleware import bearer_token
 from gateway.auth.sessions import TokenPair
 from gateway.database import transaction
 from gateway.principal import principal_for
-from gateway.rest.auth_views import Body, Credentials
+from gateway.rest.auth_views import Body, Credentials, Timezone
 from gateway.rest.common import fail, parse_body
 from gateway.rest.envelopes import Social, iso_seconds
 from gateway.rest.families import SOCIAL
@@ -49,7 +49,7 @@ class Logout(Body):
 class ProfileUpdate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     bio: str | None = Field(default=None, max_length=2000)
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: Timezone | None = None
     avatar: str | None = Field(default=None, max_length=2_000_000)
 
 
@@ -170,17 +170,6 @@ async def update_profile(request: Request) -> Response:
     principal = principal_for(request)
     if principal.kind != "account":
         return fail(request, SOCIAL, 403, "This needs a signed-in account, not an API key")
-    if body.timezone is not None:
-        from zoneinfo import available_timezones
-
-        if body.timezone not in available_timezones():
-            return fail(
-                request,
-                SOCIAL,
-                422,
-                "Invalid input data",
-                details=[{"field": "timezone", "message": f"unknown timezone '{body.timezone}'"}],
-            )
     async with transaction(request.app.state.sessions) as session:
         account = await session.get(DashboardAccount, principal.subject)
         if account is None:

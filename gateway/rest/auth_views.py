@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from gateway.auth.sessions import TokenPair
@@ -10,6 +13,16 @@ from gateway.auth.sessions import TokenPair
 # The rotated refresh token travels in this header: no documented response body has a
 # place for it, and the bodies must stay exactly as documented.
 REFRESH_HEADER = "X-Refresh-Token"
+
+
+def _known_timezone(value: str) -> str:
+    if value not in available_timezones():
+        raise ValueError(f"unknown timezone '{value}'")
+    return value
+
+
+# An IANA timezone name (workspace settings, profiles), refused with a clear message.
+Timezone = Annotated[str, AfterValidator(_known_timezone)]
 
 
 class Body(BaseModel):

@@ -1,22 +1,16 @@
-"""Each legacy family's response and error envelope, exactly as its spec shows it."""
+"""Each legacy family's success envelope, exactly as its spec shows it. Error bodies are
+defined once, in gateway/rest/families.py; the `error` helpers here delegate to them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.responses import JSONResponse
 
+from gateway.rest.families import MARKETING, PIPELINE
+from gateway.rest.timestamps import iso_millis, iso_seconds
 
-def iso_seconds(moment: datetime | None = None) -> str:
-    """`2025-09-29T10:30:00Z`: the timestamp form spec 001 uses."""
-    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_millis(moment: datetime | None = None) -> str:
-    """`2024-01-23T04:39:57.846Z`: the timestamp form spec 000 uses."""
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+__all__ = ["Dashboard", "Marketing", "Pipeline", "Social", "iso_millis", "iso_seconds"]
 
 
 class Pipeline:
@@ -52,18 +46,7 @@ class Pipeline:
 
     @staticmethod
     def error(status_code: int, error_code: str, message: str, details: Any = None) -> JSONResponse:
-        return JSONResponse(
-            {
-                "success": False,
-                "data": None,
-                "metadata": None,
-                "message": message,
-                "timestamp": iso_seconds(),
-                "error_code": error_code,
-                "details": details,
-            },
-            status_code=status_code,
-        )
+        return PIPELINE.error(status_code, message, code=error_code, details=details)
 
 
 class Dashboard:
@@ -98,7 +81,4 @@ class Marketing:
 
     @staticmethod
     def error(status_code: int, code: str, message: str, details: Any = None) -> JSONResponse:
-        return JSONResponse(
-            {"success": False, "error": {"code": code, "message": message, "details": details}},
-            status_code=status_code,
-        )
+        return MARKETING.error(status_code, message, code=code, details=details)

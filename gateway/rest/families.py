@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from gateway.rest.envelopes import iso_seconds
+from gateway.rest.timestamps import iso_seconds
 
 # Generic error kinds -> each family's documented code.
 _CODES = {

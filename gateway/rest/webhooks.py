@@ -2,13 +2,12 @@
 
 Registration checks the URL with the SSRF guard (again at every send). Delivery, for these
 and for spec 000's registrations, is subscriptions/webhooks/. The spec 003 envelope is
-kept local here until that family's shared envelope lands (gateway/rest/envelopes.py).
+the shared one (gateway/rest/envelopes.py, families.py), with the request's own id.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -19,31 +18,27 @@ from starlette.routing import Route
 
 from gateway.database import transaction
 from gateway.principal import principal_for
+from gateway.request_id import request_id_of
+from gateway.rest.common import fail
+from gateway.rest.envelopes import Dashboard
+from gateway.rest.families import DASHBOARD
+from gateway.rest.timestamps import iso_seconds
 from models.system import Webhook
 from subscriptions.events import EVENT_TYPES
 from subscriptions.webhooks import ssrf
 from subscriptions.webhooks.signing import new_secret
 
 
-def _meta(request: Request) -> dict[str, str]:
-    request_id = getattr(request.state, "request_id", None) or f"req_{uuid.uuid4().hex[:12]}"
-    return {"timestamp": _iso(datetime.now(UTC)), "requestId": request_id}
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
-def _ok(request: Request, data: Any, status_code: int = 200) -> JSONResponse:
-    meta = {**_meta(request), "version": "1.0.0"}
-    return JSONResponse({"success": True, "data": data, "meta": meta}, status_code=status_code)
+def _ok(request: Request, data: Any) -> JSONResponse:
+    return Dashboard.ok(data, request_id_of(request.scope))
 
 
 def _error(request: Request, status: int, code: str, message: str, details: Any = None) -> Any:
-    body = {"code": code, "message": message, "details": details}
-    return JSONResponse(
-        {"success": False, "error": body, "meta": _meta(request)}, status_code=status
-    )
+    return fail(request, DASHBOARD, status, message, code=code, details=details)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return iso_seconds(moment) if moment else None
 
 
 def _workspace_error(request: Request, workspace_id: Any) -> JSONResponse | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,7 +17,7 @@ from gateway.auth.service import NotAllowed, NotFoundError
 from gateway.database import transaction
 from gateway.principal import principal_for
 from gateway.request_id import request_id_of
-from gateway.rest.auth_views import Body, with_refresh
+from gateway.rest.auth_views import Body, Timezone, with_refresh
 from gateway.rest.common import fail, parse_body
 from gateway.rest.envelopes import Dashboard, iso_seconds
 from gateway.rest.families import DASHBOARD
@@ -32,17 +32,8 @@ class CreateWorkspace(Body):
 
 
 class WorkspaceSettings(Body):
-    timezone: str | None = None
+    timezone: Timezone | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str | None) -> str | None:
-        from zoneinfo import available_timezones
-
-        if value is not None and value not in available_timezones():
-            raise ValueError(f"unknown timezone '{value}'")
-        return value
 
 
 class UpdateWorkspace(Body):
