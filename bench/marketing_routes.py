@@ -220,9 +220,17 @@ async def capture(settings: Any, profile_path: str | None) -> Captured:
                 seen: list[tuple[str, tuple]] = []
 
                 def record(
-                    _c: Any, _cur: Any, statement: str, params: Any, *_: Any, seen: list = seen
+                    _c: Any,
+                    _cur: Any,
+                    statement: str,
+                    params: Any,
+                    _context: Any,
+                    executemany: bool,
+                    seen: list = seen,
                 ) -> None:
-                    seen.append((statement, tuple(params or ())))
+                    # executemany: the access log's batched writes, not the route's reads
+                    if not executemany:
+                        seen.append((statement, tuple(params or ())))
 
                 event.listen(engine, "before_cursor_execute", record)
                 try:

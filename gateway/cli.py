@@ -1,4 +1,4 @@
-"""The `gateway` command: serve, migrate, demo, import, export-schema."""
+"""The `gateway` command: serve, migrate, demo, import, rebuild-rollups, export-schema."""
 
 from __future__ import annotations
 
@@ -103,13 +103,23 @@ def demo(
     scale: Annotated[float, typer.Option(min=0.001, max=100, help="1 = spec 000's figures.")] = 0.1,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 7,
+    domain: Annotated[
+        list[str] | None,
+        typer.Option(help="Load only this domain (repeatable): platform, ads, coaching, ..."),
+    ] = None,
 ) -> None:
     """Load the deterministic demo dataset through the ingestion path, then serve."""
-    from gateway.demo import load_demo
+    from gateway.demo import DOMAIN_NAMES, load_demo
 
+    unknown = sorted(set(domain or ()) - set(DOMAIN_NAMES))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown {unknown}; known: {list(DOMAIN_NAMES)}", param_hint="--domain"
+        )
     with _database(Settings()) as settings:
         asyncio.run(_migrate(settings))
-        asyncio.run(load_demo(settings, scale=scale, seed=seed))
+        domains = tuple(domain) if domain else DOMAIN_NAMES
+        asyncio.run(load_demo(settings, scale=scale, seed=seed, domains=domains))
         access = asyncio.run(_demo_access(settings))
         _print_access(settings, access)
         if serve_after:
@@ -170,6 +180,32 @@ def import_file(
             typer.echo(f"import failed: {exc}", err=True)
             raise typer.Exit(1) from None
     typer.echo(f"imported {total} {data_type} record(s) from {file}")
+
+
+@app.command("rebuild-rollups")
+def rebuild_rollups(
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace id (default: the default one).")
+    ] = None,
+) -> None:
+    """Recompute the activity and retention rollups from the per-day tables (e.g. after
+    changing a workspace's timezone), in one transaction."""
+    from gateway.database import create_engine, session_factory
+    from gateway.ingestion.activity_rollups import rebuild
+
+    async def run(url: str, workspace_id: str) -> None:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await rebuild(session, workspace_id)
+        finally:
+            await engine.dispose()
+
+    with _database(Settings()) as settings:
+        asyncio.run(_migrate(settings))
+        workspace_id = workspace or settings.default_workspace_id
+        asyncio.run(run(settings.database_url or "", workspace_id))
+    typer.echo(f"rebuilt the activity and retention rollups of {workspace_id}")
 
 
 @app.command("export-schema")

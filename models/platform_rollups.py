@@ -8,6 +8,10 @@ as the raw rows they summarise (gateway/ingestion/platform_rollups.py holds the 
   workspace's timezone at ingestion time); distinct counts (active users, unique users per
   character) need the pairs, not counters.
 - `character_days`, `platform_user_stats`, `feature_user_stats`: per-entity totals.
+- `platform_activity_gaps`: distinct active users (characters, pairs) over any run of days,
+  read in time that depends on the number of days, not of users.
+- `platform_retention_cells`: users of a registration day active again k days (weeks,
+  months) later, for the retention rates and cohort tables.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ class CharacterUserDay(TenantScoped, table=True):
     __table_args__ = (
         tenant_fk("character_id", "characters"),
         tenant_fk("user_id", "platform_users"),
+        Index(None, "workspace_id", "character_id", "user_id", "day"),
     )
 
     day: date = Field(sa_type=Date, primary_key=True)
@@ -125,3 +130,30 @@ class FeatureUserStats(TenantScoped, table=True):
     feature: str = Field(primary_key=True, max_length=32)
     user_id: str = Field(primary_key=True, max_length=64)
     uses: int = CounterField()
+
+
+class ActivityGap(TenantScoped, table=True):
+    """For each local day a subject (a user, a character, a character-user pair) was active,
+    how many subjects had their previous active day on `prev_day` ('-infinity' for the
+    first). Subjects active in days [a, b] = the sum over day in [a, b] with prev_day < a: each
+    subject counts once, on its first active day in the range."""
+
+    __tablename__ = "platform_activity_gaps"
+
+    kind: str = Field(primary_key=True, max_length=24)
+    day: date = Field(sa_type=Date, primary_key=True)
+    prev_day: date = Field(sa_type=Date, primary_key=True)
+    subjects: int = CounterField()
+
+
+class RetentionCell(TenantScoped, table=True):
+    """Users registered on a local day who were active in period k after it, where periods
+    are `span` days long (1, 7 or 30): k days, weeks or 30-day months later. A user counts once
+    per cell however many days of the period they were active."""
+
+    __tablename__ = "platform_retention_cells"
+
+    registered_on: date = Field(sa_type=Date, primary_key=True)
+    span: int = Field(primary_key=True)
+    k: int = Field(primary_key=True)
+    users: int = CounterField()

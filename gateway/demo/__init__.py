@@ -22,7 +22,14 @@ from gateway.demo.loader import StreamResult, load_streams, summary_table
 from gateway.demo.streams import DemoContext, Stream
 from gateway.settings import Settings
 
-__all__ = ["DemoMismatch", "StreamResult", "demo_context", "demo_streams", "load_demo"]
+__all__ = [
+    "DOMAIN_NAMES",
+    "DemoMismatch",
+    "StreamResult",
+    "demo_context",
+    "demo_streams",
+    "load_demo",
+]
 
 # PostgreSQL settings for the demo's own sessions (never the app's):
 # - synchronous_commit off: a commit returns before its WAL reaches the disk. A crash may
@@ -44,10 +51,17 @@ def demo_context(scale: float, seed: int, anchor: datetime | None = None) -> Dem
     return DemoContext(scale=scale, seed=seed, anchor=anchor, calendar=Calendar(anchor))
 
 
-def demo_streams(ctx: DemoContext) -> Iterator[Stream]:
-    """Every domain's streams, in load order."""
-    for _name, streams in DOMAINS:
-        yield from streams(ctx)
+DOMAIN_NAMES = tuple(name for name, _ in DOMAINS)
+
+
+def demo_streams(ctx: DemoContext, domains: tuple[str, ...] = DOMAIN_NAMES) -> Iterator[Stream]:
+    """The chosen domains' streams (default: all), in load order."""
+    unknown = set(domains) - set(DOMAIN_NAMES)
+    if unknown:
+        raise ValueError(f"unknown demo domains {sorted(unknown)}; known: {list(DOMAIN_NAMES)}")
+    for name, streams in DOMAINS:
+        if name in domains:
+            yield from streams(ctx)
 
 
 async def load_demo(
@@ -57,6 +71,7 @@ async def load_demo(
     seed: int = 7,
     anchor: datetime | None = None,
     workspace_id: str | None = None,
+    domains: tuple[str, ...] = DOMAIN_NAMES,
     sessions: async_sessionmaker[AsyncSession] | None = None,
     console: Console | None = None,
 ) -> list[StreamResult]:
@@ -80,7 +95,7 @@ async def load_demo(
         results = await load_streams(
             sessions,
             ctx,
-            demo_streams(ctx),
+            demo_streams(ctx, domains),
             workspace_id=workspace_id,
             prefix=prefix,
             console=console,

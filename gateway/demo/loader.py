@@ -108,6 +108,8 @@ async def load_streams(
                 await _analyze(sessions, stream.data_type)
             result.seconds = time.perf_counter() - started
             results.append(result)
+    if any(r.inserted or r.updated for r in results):
+        await _analyze_all(sessions)
     return results
 
 
@@ -138,6 +140,14 @@ async def _analyze(sessions: async_sessionmaker[AsyncSession], data_type: str) -
         return
     async with sessions() as session:
         await session.execute(text(f"ANALYZE {spec.table.__tablename__}"))
+        await session.commit()
+
+
+async def _analyze_all(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Statistics for every table, rollups included, so that the first dashboard reads after
+    a load are planned on real row counts rather than waiting for autovacuum."""
+    async with sessions() as session:
+        await session.execute(text("ANALYZE"))
         await session.commit()
 
 

@@ -21,6 +21,8 @@ _ID = r"^[a-z]+_[A-Za-z0-9_-]{1,58}$"
 
 
 def _last_active(time_column: str) -> str:
+    # Listed before the per-day rollups: this row lock makes a concurrent batch of the same
+    # user wait, which their activity gaps rely on (gateway/ingestion/activity_rollups.py).
     return f"""
 UPDATE platform_users u SET last_active_at = GREATEST(u.last_active_at, x.t)
 FROM (SELECT workspace_id, user_id, max({time_column}) AS t FROM {{ins}} GROUP BY 1, 2) x

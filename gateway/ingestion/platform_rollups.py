@@ -1,12 +1,15 @@
 """Rollup SQL for models/platform_rollups.py, run by ingestion in the write transaction.
 
 Append-only events (messages, sessions, images, likes, favorites, feature usage) add the
-rows just inserted (`_inserted`) to counters. Upserted entities (users, characters,
+rows just inserted (`_inserted`) to counters; the per-day tables also keep their activity
+gaps and retention cells (activity_rollups.py). Upserted entities (users, characters,
 transactions) can change, so the hours and users they touch are recomputed from the raw
 table instead. Local days use the workspace's timezone at ingestion time.
 """
 
 from __future__ import annotations
+
+from gateway.ingestion.activity_rollups import PAIRS, gaps, tracked_per_day
 
 # The workspace's timezone, joined as `z.tz`.
 _ZONE = "(SELECT coalesce(settings->>'timezone', 'UTC') AS tz FROM workspaces WHERE id = :ws) z"
@@ -24,17 +27,6 @@ INSERT INTO platform_hourly AS h (workspace_id, hour, {", ".join(columns)})
 SELECT workspace_id, date_trunc('hour', {time_column}, 'UTC'), {", ".join(counters.values())}
 FROM {{ins}} WHERE _inserted GROUP BY 1, 2
 ON CONFLICT (workspace_id, hour) DO UPDATE SET {_set_add("h", columns)}
-"""
-
-
-def per_day(table: str, key: str, time_column: str, column: str) -> str:
-    """Count inserted rows per (local day, key) into `table.column`."""
-    return f"""
-INSERT INTO {table} AS d (workspace_id, day, {key}, {column})
-SELECT i.workspace_id, (i.{time_column} AT TIME ZONE z.tz)::date, i.{key}, count(*)
-FROM {{ins}} i CROSS JOIN {_ZONE}
-WHERE i._inserted AND i.{key} IS NOT NULL GROUP BY 1, 2, 3
-ON CONFLICT (workspace_id, day, {key}) DO UPDATE SET {_set_add("d", [column])}
 """
 
 
@@ -60,8 +52,10 @@ WITH pairs AS (
   INSERT INTO character_user_days (workspace_id, day, character_id, user_id)
   SELECT DISTINCT i.workspace_id, (i.created_at AT TIME ZONE z.tz)::date, i.character_id, i.user_id
   FROM {{ins}} i CROSS JOIN {_ZONE} WHERE i._inserted
-  ON CONFLICT DO NOTHING RETURNING workspace_id, day, character_id
-)
+  ON CONFLICT DO NOTHING RETURNING workspace_id, day, character_id, user_id
+),
+new_character_user AS (SELECT character_id, user_id, day FROM pairs),
+{gaps(PAIRS)}
 INSERT INTO character_days AS d (workspace_id, day, character_id, unique_users)
 SELECT workspace_id, day, character_id, count(*) FROM pairs GROUP BY 1, 2, 3
 ON CONFLICT (workspace_id, day, character_id) DO UPDATE SET {_set_add("d", ["unique_users"])}
@@ -121,8 +115,8 @@ ON CONFLICT (workspace_id, user_id)
 
 MESSAGES = (
     hourly("created_at", {"messages": "count(*)"}),
-    per_day("platform_user_days", "user_id", "created_at", "messages"),
-    per_day("character_days", "character_id", "created_at", "messages"),
+    tracked_per_day("platform_user_days", "user_id", "created_at", "messages"),
+    tracked_per_day("character_days", "character_id", "created_at", "messages"),
     CHARACTER_USER_DAYS,
     _USER_MESSAGES,
 )
@@ -141,15 +135,15 @@ SESSIONS = (
             },
         },
     ),
-    per_day("platform_user_days", "user_id", "started_at", "sessions"),
-    per_day("character_days", "character_id", "started_at", "sessions"),
+    tracked_per_day("platform_user_days", "user_id", "started_at", "sessions"),
+    tracked_per_day("character_days", "character_id", "started_at", "sessions"),
     user_total("sessions"),
 )
 
 IMAGES = (
     hourly("created_at", {"images": "count(*)", "nsfw_images": "count(*) FILTER (WHERE is_nsfw)"}),
-    per_day("platform_user_days", "user_id", "created_at", "images"),
-    per_day("character_days", "character_id", "created_at", "images"),
+    tracked_per_day("platform_user_days", "user_id", "created_at", "images"),
+    tracked_per_day("character_days", "character_id", "created_at", "images"),
     user_total("images"),
 )
 
@@ -157,8 +151,8 @@ IMAGE_LIKES = (hourly("created_at", {"image_likes": "count(*)"}),)
 
 FAVORITES = (
     hourly("created_at", {"favorites": "count(*)"}),
-    per_day("platform_user_days", "user_id", "created_at", "favorites"),
-    per_day("character_days", "character_id", "created_at", "favorites"),
+    tracked_per_day("platform_user_days", "user_id", "created_at", "favorites"),
+    tracked_per_day("character_days", "character_id", "created_at", "favorites"),
     user_total("favorites"),
 )
 

@@ -7,7 +7,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.sql import distinct_series, hourly_ranges, hourly_series, one, rows
+from models.analytics.sql import (
+    distinct_active,
+    distinct_series,
+    hourly_ranges,
+    hourly_series,
+    one,
+    rows,
+)
 from models.analytics.window import Frame, Window, buckets, growth, pct, ratio
 
 SORTS = {
@@ -189,25 +196,22 @@ async def character_engagement(
 ) -> dict[str, Any]:
     frame = window.frame
     series = await hourly_series(session, window, granularity, ["new_characters", "messages"])
-    active = await distinct_series(session, window, granularity, "character_days", "character_id")
-    pairs = await distinct_series(
-        session, window, granularity, "character_user_days", "(character_id, user_id)"
-    )
+    active = await distinct_series(session, window, granularity, "character")
+    pairs = await distinct_series(session, window, granularity, "character_user")
     totals = await one(
         session,
         """
 SELECT (SELECT count(*) FROM characters WHERE workspace_id = :ws) AS characters,
-  (SELECT coalesce(sum(messages), 0) FROM character_days WHERE workspace_id = :ws
-     AND day BETWEEN :f AND :l) AS messages,
   (SELECT coalesce(sum(sessions), 0) FROM character_days WHERE workspace_id = :ws
-     AND day BETWEEN :f AND :l) AS sessions,
-  (SELECT count(*) FROM character_user_stats WHERE workspace_id = :ws
-     AND last_message_at >= :s) AS pairs
+     AND day BETWEEN :f AND :l) AS sessions
 """,
         ws=frame.workspace_id,
         f=window.first,
         l=window.last,
-        s=window.start,
+    )
+    # Pairs active from the window's first day on (a pair's last message falls in it).
+    active_pairs = await distinct_active(
+        session, frame, "character_user", window.first, frame.today
     )
     return {
         "buckets": buckets(window, granularity),
@@ -216,7 +220,7 @@ SELECT (SELECT count(*) FROM characters WHERE workspace_id = :ws) AS characters,
             ratio(m, a) for m, a in zip(series["messages"], active, strict=True)
         ],
         "unique_users_per_character": [ratio(p, a) for p, a in zip(pairs, active, strict=True)],
-        "average_messages_per_character": ratio(totals.messages, totals.characters),
-        "average_users_per_character": ratio(totals.pairs, totals.characters),
+        "average_messages_per_character": ratio(sum(series["messages"]), totals.characters),
+        "average_users_per_character": ratio(active_pairs, totals.characters),
         "average_sessions_per_character": ratio(totals.sessions, totals.characters),
     }

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.sql import hourly_ranges, hourly_series, one, rows
+from models.analytics.sql import distinct_active, hourly_ranges, hourly_series, one, rows
 from models.analytics.window import Window, buckets, growth, pct, ratio, round_half
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
@@ -18,16 +18,9 @@ def _everything(window: Window) -> tuple[Any, Any]:
     return window.frame.midnight(window.frame.last_days(None).first), window.end
 
 
-async def _user_day_sums(session: AsyncSession, window: Window, column: str) -> Any:
-    return await one(
-        session,
-        f"SELECT count(DISTINCT user_id) FILTER (WHERE {column} > 0) AS users, "
-        f"coalesce(sum({column}), 0) AS total FROM platform_user_days "
-        "WHERE workspace_id = :ws AND day BETWEEN :f AND :l",
-        ws=window.frame.workspace_id,
-        f=window.first,
-        l=window.last,
-    )
+async def _users_with(session: AsyncSession, window: Window, kind: str) -> int:
+    """Users with at least one message (kind "user_messages") or image in the window."""
+    return await distinct_active(session, window.frame, kind, window.first, window.last)
 
 
 async def messages(session: AsyncSession, window: Window, granularity: str) -> dict[str, Any]:
@@ -38,7 +31,7 @@ async def messages(session: AsyncSession, window: Window, granularity: str) -> d
         ["messages", "sessions", "session_messages"],
         {"all": _everything(window), "now": (window.start, window.end)},
     )
-    users = await _user_day_sums(session, window, "messages")
+    users = await _users_with(session, window, "user_messages")
     series = await hourly_series(session, window, granularity, ["messages"])
     by_hour = await rows(
         session,
@@ -60,7 +53,7 @@ async def messages(session: AsyncSession, window: Window, granularity: str) -> d
         "total_messages": sums["all"]["messages"],
         "period_messages": now["messages"],
         "average_messages_per_day": ratio(now["messages"], window.days),
-        "average_messages_per_user": ratio(now["messages"], users.users),
+        "average_messages_per_user": ratio(now["messages"], users),
         "average_messages_per_session": ratio(now["session_messages"], now["sessions"]),
         "buckets": buckets(window, granularity),
         "values": series["messages"],
@@ -89,7 +82,7 @@ async def images(session: AsyncSession, window: Window) -> dict[str, Any]:
         ["images", "image_likes"],
         {"all": _everything(window), "now": (window.start, window.end)},
     )
-    users = await _user_day_sums(session, window, "images")
+    users = await _users_with(session, window, "user_images")
     series = await hourly_series(session, window, "day", ["images"])
     top = await _top_characters(session, window, "images")
     everything = sums["all"]
@@ -97,11 +90,11 @@ async def images(session: AsyncSession, window: Window) -> dict[str, Any]:
         "total_images_generated": everything["images"],
         "period_images": sums["now"]["images"],
         "average_images_per_day": ratio(sums["now"]["images"], window.days),
-        "average_images_per_user": ratio(sums["now"]["images"], users.users),
+        "average_images_per_user": ratio(sums["now"]["images"], users),
         "buckets": buckets(window, "day"),
         "values": series["images"],
         "top_characters": [{"id": r.id, "name": r.name, "count": r.n} for r in top],
-        "users_with_images": users.users,
+        "users_with_images": users,
         "total_image_likes": everything["image_likes"],
         "average_likes_per_image": ratio(everything["image_likes"], everything["images"]),
     }

@@ -64,34 +64,47 @@ async def hourly_series(
     return series
 
 
-async def active_users(session: AsyncSession, frame: Frame, first: date, last: date) -> int:
+async def distinct_active(
+    session: AsyncSession, frame: Frame, kind: str, first: date, last: date
+) -> int:
+    """Distinct subjects of `kind` (platform_activity_gaps) active on local days first..last:
+    each counts on its first active day in the range, where its previous one lies before."""
     row = await one(
         session,
-        "SELECT count(DISTINCT user_id) AS n FROM platform_user_days "
-        "WHERE workspace_id = :ws AND day BETWEEN :first AND :last",
+        "SELECT coalesce(sum(subjects), 0) AS n FROM platform_activity_gaps "
+        "WHERE workspace_id = :ws AND kind = :kind AND day BETWEEN :first AND :last "
+        "AND prev_day < :first",
         ws=frame.workspace_id,
+        kind=kind,
         first=first,
         last=last,
     )
     return int(row.n)
 
 
+async def active_users(session: AsyncSession, frame: Frame, first: date, last: date) -> int:
+    return await distinct_active(session, frame, "user", first, last)
+
+
 async def distinct_series(
-    session: AsyncSession, window: Window, granularity: str, table: str, what: str
+    session: AsyncSession, window: Window, granularity: str, kind: str
 ) -> list[int]:
-    """Distinct `what` per bucket of a per-local-day table (day-grained, so no hours)."""
+    """Distinct subjects of `kind` active per bucket of the window (local days, so hours
+    count per day), each bucket clipped to the window."""
     trunc = "day" if granularity == "hour" else granularity
     found = await rows(
         session,
-        f"SELECT date_trunc('{trunc}', day)::date AS b, count(DISTINCT {what}) AS n FROM {table} "
-        "WHERE workspace_id = :ws AND day BETWEEN :first AND :last GROUP BY 1",
+        f"SELECT b, sum(subjects) FILTER (WHERE prev_day < greatest(b, :first)) AS n FROM "
+        f"(SELECT date_trunc('{trunc}', day)::date AS b, prev_day, subjects "
+        "FROM platform_activity_gaps WHERE workspace_id = :ws AND kind = :kind "
+        "AND day BETWEEN :first AND :last) g GROUP BY b",
         ws=window.frame.workspace_id,
+        kind=kind,
         first=window.first,
         last=window.last,
     )
-    keys = buckets(window, granularity)
-    by_key = {row.b.isoformat(): int(row.n) for row in found}
-    return [by_key.get(key, 0) for key in keys]
+    by_key = {row.b.isoformat(): int(row.n or 0) for row in found}
+    return [by_key.get(key, 0) for key in buckets(window, granularity)]
 
 
 def iso(value: date | datetime | None) -> str | None:

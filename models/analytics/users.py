@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.sql import distinct_series, hourly_series, hourly_sums, one, rows
+from models.analytics.sql import (
+    active_users,
+    distinct_series,
+    hourly_series,
+    hourly_sums,
+    one,
+    rows,
+)
 from models.analytics.window import Frame, Window, buckets, growth, money, pct
 
 RETENTION_DAYS = (1, 7, 14, 30)
 COHORT_LENGTH = {"daily": 1, "weekly": 7, "monthly": 30}
 COHORT_CELLS = {"daily": 7, "weekly": 4, "monthly": 3}
+
+
+# Users with an active subscription, once per query (joined, not probed per user).
+PREMIUM = (
+    "SELECT DISTINCT user_id FROM subscriptions WHERE workspace_id = :ws AND status = 'active'"
+)
 
 
 async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
@@ -22,10 +35,10 @@ async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
     head = await one(
         session,
         "SELECT count(*) AS total, count(*) FILTER (WHERE NOT u.is_temporary) AS registered, "
-        "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.workspace_id = "
-        "u.workspace_id AND s.user_id = u.id AND s.status = 'active')) AS premium, "
+        "count(p.user_id) AS premium, "
         "count(c.id) AS creators FROM platform_users u LEFT JOIN creators c "
         "ON c.workspace_id = u.workspace_id AND c.id = u.id "
+        f"LEFT JOIN ({PREMIUM}) p ON p.user_id = u.id "
         f"WHERE u.workspace_id = :ws AND {registered_in}",
         **params,
     )
@@ -54,7 +67,7 @@ async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
 async def user_growth(session: AsyncSession, window: Window, granularity: str) -> dict[str, Any]:
     frame = window.frame
     new = (await hourly_series(session, window, granularity, ["new_users"]))["new_users"]
-    active = await distinct_series(session, window, granularity, "platform_user_days", "user_id")
+    active = await distinct_series(session, window, granularity, "user")
     conversions = await _first_subscription_series(session, window, granularity)
     previous = window.previous()
     before = await hourly_sums(session, frame, previous.start, previous.end, ["new_users"])
@@ -86,63 +99,83 @@ async def _first_subscription_series(
     return [by_key.get(key, 0) for key in buckets(window, granularity)]
 
 
-# Each user's local registration day, and the local days they were active.
-_REGISTERED = """
-WITH reg AS (
-  SELECT id AS user_id, (created_at AT TIME ZONE :tz)::date AS day FROM platform_users
-  WHERE workspace_id = :ws AND created_at >= :start AND created_at < :end
-)
-"""
-
-
 async def retention(session: AsyncSession, window: Window, cohort: str) -> dict[str, Any]:
+    """Read from platform_retention_cells (who came back) and platform_hourly (who
+    registered), so the cost depends on the window's days, not on its users."""
     frame = window.frame
-    params = {
-        "ws": frame.workspace_id,
-        "tz": frame.tz_name,
-        "start": window.start,
-        "end": window.end,
-        "today": frame.today,
-    }
     rates = {}
     for n in RETENTION_DAYS:
-        row = await one(
-            session,
-            _REGISTERED + "SELECT count(*) AS eligible, count(a.user_id) AS kept FROM reg r "
-            "LEFT JOIN platform_user_days a ON a.workspace_id = :ws AND a.user_id = r.user_id "
-            "AND a.day = r.day + CAST(:n AS int) WHERE r.day + CAST(:n AS int) <= :today",
-            n=n,
-            **params,
-        )
-        rates[f"day{n}"] = pct(row.kept, row.eligible)
+        # Users whose day N has come: registered in the window up to N days before today.
+        last = min(window.last, frame.today - timedelta(days=n))
+        eligible = 0
+        if last >= window.first:
+            eligible = (
+                await hourly_sums(
+                    session,
+                    frame,
+                    window.start,
+                    frame.midnight(last + timedelta(days=1)),
+                    ["new_users"],
+                )
+            )["new_users"]
+        kept = await _cells_total(session, window, span=1, k=n, last=last)
+        rates[f"day{n}"] = pct(kept, eligible)
+    return {
+        "retention": rates,
+        "churn": await _churn(session, frame),
+        "cohorts": await _cohort_table(session, window, cohort),
+    }
+
+
+async def _cells_total(
+    session: AsyncSession, window: Window, *, span: int, k: int, last: Any
+) -> int:
+    row = await one(
+        session,
+        "SELECT coalesce(sum(users), 0) AS n FROM platform_retention_cells "
+        "WHERE workspace_id = :ws AND span = :span AND k = :k "
+        "AND registered_on BETWEEN :first AND :last",
+        ws=window.frame.workspace_id,
+        span=span,
+        k=k,
+        first=window.first,
+        last=last,
+    )
+    return int(row.n)
+
+
+async def _cohort_table(session: AsyncSession, window: Window, cohort: str) -> list[dict[str, Any]]:
+    frame = window.frame
     length, cells = COHORT_LENGTH[cohort], COHORT_CELLS[cohort]
+    granularity = {"daily": "day", "weekly": "week", "monthly": "month"}[cohort]
+    sizes = (await hourly_series(session, window, granularity, ["new_users"]))["new_users"]
+    starts = [date.fromisoformat(key) for key in buckets(window, granularity)]
     found = await rows(
         session,
-        _REGISTERED + "SELECT r.day, r.user_id, array_remove(array_agg(a.day - r.day), NULL) AS "
-        "offsets FROM reg r LEFT JOIN platform_user_days a ON a.workspace_id = :ws "
-        "AND a.user_id = r.user_id AND a.day > r.day GROUP BY 1, 2",
-        **params,
+        "SELECT registered_on, k, users FROM platform_retention_cells "
+        "WHERE workspace_id = :ws AND span = :span AND k <= :cells "
+        "AND registered_on BETWEEN :first AND :last",
+        ws=frame.workspace_id,
+        span=length,
+        cells=cells,
+        first=window.first,
+        last=window.last,
     )
-    cohorts: dict[Any, dict[str, Any]] = {}
+    returned: dict[Any, list[int]] = {start: [0] * cells for start in starts}
     for r in found:
-        start = _cohort_start(r.day, cohort)
-        entry = cohorts.setdefault(
-            start, {"start": start, "users": 0, "active": [set() for _ in range(cells)]}
-        )
-        entry["users"] += 1
-        for offset in r.offsets:
-            k = offset // length
-            if 1 <= k <= cells:
-                entry["active"][k - 1].add(r.user_id)
-    table = []
-    for start in sorted(cohorts):
-        entry = cohorts[start]
-        values = [
-            len(active) if r_started(start, k, length, frame.today) else None
-            for k, active in enumerate(entry["active"], start=1)
-        ]
-        table.append({"start": start.isoformat(), "start_users": entry["users"], "cells": values})
-    return {"retention": rates, "churn": await _churn(session, frame), "cohorts": table}
+        returned[_cohort_start(r.registered_on, cohort)][r.k - 1] += r.users
+    return [
+        {
+            "start": start.isoformat(),
+            "start_users": size,
+            "cells": [
+                value if r_started(start, k, length, frame.today) else None
+                for k, value in enumerate(returned[start], start=1)
+            ],
+        }
+        for start, size in zip(starts, sizes, strict=True)
+        if size
+    ]
 
 
 def r_started(cohort_start: Any, k: int, length: int, today: Any) -> bool:
@@ -158,22 +191,15 @@ def _cohort_start(day: Any, cohort: str) -> Any:
 
 
 async def _churn(session: AsyncSession, frame: Frame) -> dict[str, float]:
+    """Users active in the previous period but not in this one: those active over both
+    periods together, less those active in this one."""
     result = {}
     for name, days in (("this_week", 7), ("this_month", 30)):
         now, before = frame.last_days(days), frame.last_days(days).previous()
-        row = await one(
-            session,
-            "SELECT count(*) AS was, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM "
-            "platform_user_days n WHERE n.workspace_id = :ws AND n.user_id = p.user_id AND "
-            "n.day BETWEEN :f AND :l)) AS gone FROM (SELECT DISTINCT user_id FROM "
-            "platform_user_days WHERE workspace_id = :ws AND day BETWEEN :pf AND :pl) p",
-            ws=frame.workspace_id,
-            f=now.first,
-            l=now.last,
-            pf=before.first,
-            pl=before.last,
-        )
-        result[name] = pct(row.gone, row.was)
+        was = await active_users(session, frame, before.first, before.last)
+        either = await active_users(session, frame, before.first, now.last)
+        still = await active_users(session, frame, now.first, now.last)
+        result[name] = pct(either - still, was)
     return result
 
 
@@ -201,8 +227,7 @@ SEGMENTS = (
         "premium",
         "Premium Users",
         "Users with active subscription",
-        "EXISTS (SELECT 1 FROM subscriptions p WHERE p.workspace_id = u.workspace_id "
-        "AND p.user_id = u.id AND p.status = 'active')",
+        "p.user_id IS NOT NULL",
     ),
 )
 
@@ -216,7 +241,8 @@ async def segments(session: AsyncSession, frame: Frame) -> list[dict[str, Any]]:
     row = await one(
         session,
         f"SELECT count(*) AS total, {parts} FROM platform_users u LEFT JOIN platform_user_stats s "
-        "ON s.workspace_id = u.workspace_id AND s.user_id = u.id WHERE u.workspace_id = :ws",
+        "ON s.workspace_id = u.workspace_id AND s.user_id = u.id "
+        f"LEFT JOIN ({PREMIUM}) p ON p.user_id = u.id WHERE u.workspace_id = :ws",
         ws=frame.workspace_id,
         d7=frame.last_days(7).start,
         d30=frame.last_days(30).start,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:22:07.403840
+Create Date: 2026-11-23 11:02:43.928772
 """
 
 from collections.abc import Sequence
@@ -477,6 +477,15 @@ def upgrade() -> None:
     op.create_index('ix_leads_tags', 'leads', ['tags'], unique=False, postgresql_using='gin')
     op.create_index(op.f('ix_leads_workspace_id_created_at'), 'leads', ['workspace_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_leads_workspace_id_status'), 'leads', ['workspace_id', 'status'], unique=False)
+    op.create_table('platform_activity_gaps',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('prev_day', sa.Date(), nullable=False),
+    sa.Column('subjects', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_activity_gaps_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'kind', 'day', 'prev_day', name=op.f('pk_platform_activity_gaps'))
+    )
     op.create_table('platform_hourly',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
@@ -503,6 +512,15 @@ def upgrade() -> None:
     sa.Column('count_tip', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_hourly_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'hour', name=op.f('pk_platform_hourly'))
+    )
+    op.create_table('platform_retention_cells',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('registered_on', sa.Date(), nullable=False),
+    sa.Column('span', sa.Integer(), nullable=False),
+    sa.Column('k', sa.Integer(), nullable=False),
+    sa.Column('users', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_retention_cells_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'registered_on', 'span', 'k', name=op.f('pk_platform_retention_cells'))
     )
     op.create_table('platform_users',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1163,6 +1181,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_user_days_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'day', 'character_id', 'user_id', name=op.f('pk_character_user_days'))
     )
+    op.create_index(op.f('ix_character_user_days_workspace_id_character_id_user_id_day'), 'character_user_days', ['workspace_id', 'character_id', 'user_id', 'day'], unique=False)
     op.create_table('character_user_stats',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('character_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1272,6 +1291,7 @@ def downgrade() -> None:
     op.drop_table('chat_sessions')
     op.drop_index(op.f('ix_character_user_stats_workspace_id_user_id'), table_name='character_user_stats')
     op.drop_table('character_user_stats')
+    op.drop_index(op.f('ix_character_user_days_workspace_id_character_id_user_id_day'), table_name='character_user_days')
     op.drop_table('character_user_days')
     op.drop_index(op.f('ix_character_stats_workspace_id_total_messages'), table_name='character_stats')
     op.drop_table('character_stats')
@@ -1368,7 +1388,9 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_platform_users_workspace_id_is_temporary'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_created_at'), table_name='platform_users')
     op.drop_table('platform_users')
+    op.drop_table('platform_retention_cells')
     op.drop_table('platform_hourly')
+    op.drop_table('platform_activity_gaps')
     op.drop_index(op.f('ix_leads_workspace_id_status'), table_name='leads')
     op.drop_index(op.f('ix_leads_workspace_id_created_at'), table_name='leads')
     op.drop_index('ix_leads_tags', table_name='leads', postgresql_using='gin')
