@@ -228,8 +228,9 @@ async def capture(settings: Any, profile_path: str | None) -> Captured:
                     executemany: bool,
                     seen: list = seen,
                 ) -> None:
-                    # executemany: the access log's batched writes, not the route's reads
-                    if not executemany:
+                    # Only the route's reads: the access log and a key's last use are writes
+                    # (and replaying an insert would clash with the row already written).
+                    if not executemany and statement.lstrip()[:6].upper() in ("SELECT", "WITH "):
                         seen.append((statement, tuple(params or ())))
 
                 event.listen(engine, "before_cursor_execute", record)

@@ -188,10 +188,10 @@ def rebuild_rollups(
         str | None, typer.Option(help="Workspace id (default: the default one).")
     ] = None,
 ) -> None:
-    """Recompute the activity and retention rollups from the per-day tables (e.g. after
+    """Recompute the activity, retention and facet rollups from the tables they summarise (after
     changing a workspace's timezone), in one transaction."""
     from gateway.database import create_engine, session_factory
-    from gateway.ingestion.activity_rollups import rebuild
+    from gateway.ingestion.rollup_rebuild import rebuild
 
     async def run(url: str, workspace_id: str) -> None:
         engine = create_engine(url, pool_size=1)
@@ -205,7 +205,7 @@ def rebuild_rollups(
         asyncio.run(_migrate(settings))
         workspace_id = workspace or settings.default_workspace_id
         asyncio.run(run(settings.database_url or "", workspace_id))
-    typer.echo(f"rebuilt the activity and retention rollups of {workspace_id}")
+    typer.echo(f"rebuilt the activity, retention and facet rollups of {workspace_id}")
 
 
 @app.command("export-schema")

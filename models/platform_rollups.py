@@ -157,3 +157,27 @@ class RetentionCell(TenantScoped, table=True):
     span: int = Field(primary_key=True)
     k: int = Field(primary_key=True)
     users: int = CounterField()
+
+
+class UserFacet(TenantScoped, table=True):
+    """Users by local registration day and a facet of theirs ('all', 'registered',
+    'language', 'gender', 'country', 'region'; '' stands for no value), so breakdowns of the
+    users registered in a period cost the period's days, not its users."""
+
+    __tablename__ = "platform_user_facets"
+
+    registered_on: date = Field(sa_type=Date, primary_key=True)
+    facet: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True)
+    users: int = CounterField()
+
+
+class CharacterFacet(TenantScoped, table=True):
+    """Characters by a facet ('all', 'public', 'nsfw', 'gender', 'category', 'tag',
+    'pending_review', 'flagged', 'with_creator'; '' stands for no value)."""
+
+    __tablename__ = "platform_character_facets"
+
+    facet: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True)
+    characters: int = CounterField()

@@ -1,6 +1,7 @@
 """SQL keeping `platform_activity_gaps` and `platform_retention_cells` (models/
 platform_rollups.py) current as activity arrives, in the write transaction, plus the same
-numbers recomputed from scratch (`rebuild`), which tests compare with the incremental ones.
+numbers recomputed from scratch (`REBUILD`, see rollup_rebuild.py), which tests compare with
+the incremental ones.
 
 A per-day table (platform_user_days, character_days, character_user_days) is the set of
 (subject, day) pairs of a kind. When a batch adds pairs, each new pair gets a gap row at
@@ -18,9 +19,6 @@ sees its days (tests/ingestion/test_activity_rollups.py holds this in place).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 ZONE = "(SELECT coalesce(settings->>'timezone', 'UTC') AS tz FROM workspaces WHERE id = :ws) z"
 WS = "CAST(:ws AS varchar)"
@@ -118,6 +116,31 @@ cells_write AS (
 )"""
 
 
+# A user whose local registration day changes (an upsert with another created_at) takes
+# their returns out of the old day's cells and into the new day's.
+REGISTRATION_MOVES = f"""
+WITH moved AS (
+  SELECT n.id AS user_id, (o.created_at AT TIME ZONE z.tz)::date AS old_day,
+         (n.created_at AT TIME ZONE z.tz)::date AS new_day
+  FROM {{ins}} n JOIN {{old}} o ON o.id = n.id CROSS JOIN {ZONE}
+  WHERE (o.created_at AT TIME ZONE z.tz)::date <> (n.created_at AT TIME ZONE z.tz)::date
+),
+changes AS (
+  SELECT DISTINCT m.user_id, r.registered_on, s.span, (d.day - r.registered_on) / s.span AS k,
+         s.periods, r.sign
+  FROM moved m
+  CROSS JOIN LATERAL (VALUES (m.old_day, -1), (m.new_day, 1)) AS r(registered_on, sign)
+  JOIN platform_user_days d ON d.workspace_id = :ws AND d.user_id = m.user_id
+    AND d.day > r.registered_on
+  CROSS JOIN (VALUES {_SPANS}) AS s(span, periods)
+)
+INSERT INTO platform_retention_cells AS c (workspace_id, registered_on, span, k, users)
+SELECT {WS}, registered_on, span, k, sum(sign) FROM changes WHERE k BETWEEN 1 AND periods
+GROUP BY registered_on, span, k HAVING sum(sign) <> 0
+ON CONFLICT (workspace_id, registered_on, span, k) DO UPDATE SET users = c.users + EXCLUDED.users
+"""
+
+
 def tracked_per_day(table: str, key: str, time_column: str, column: str) -> str:
     """Count the batch's rows per (local day, key) into `table.column`, then bring the gaps
     (and, for users, the retention cells) of every kind read from `table` up to date."""
@@ -182,15 +205,3 @@ REBUILD = (
     *(_rebuild_gaps(kind) for kind in KINDS),
     _REBUILD_CELLS,
 )
-
-
-async def rebuild(session: AsyncSession, workspace_id: str) -> None:
-    """Recompute the workspace's gaps and retention cells from its per-day tables (after a
-    timezone change, or to check the incremental upkeep). Run inside the caller's transaction,
-    so readers see the old numbers or the new ones, never a half-built table."""
-    # Writers of the per-day tables wait until the rebuilt numbers are committed.
-    await session.execute(
-        text("LOCK TABLE platform_user_days, character_days, character_user_days IN SHARE MODE")
-    )
-    for statement in REBUILD:
-        await session.execute(text(statement), {"ws": workspace_id})

@@ -239,7 +239,7 @@ async def _write(session: AsyncSession, batch: PreparedBatch) -> tuple[int, int]
     if set_based:  # (on error the rollback undoes the SET LOCAL too)
         await raw.execute("SET LOCAL session_replication_role = DEFAULT")
     for sql in spec.rollups:
-        statement = sql.format(ins=written)
+        statement = sql.format(ins=written, old=before)
         if ":ws" in statement:
             await raw.execute(statement.replace(":ws", "$1"), workspace_id)
         else:
@@ -254,8 +254,10 @@ async def _write(session: AsyncSession, batch: PreparedBatch) -> tuple[int, int]
 
 
 def _needs_before(spec: registry.DataType) -> bool:
-    """Only upserted types whose events compare with the old row pay for a pre-image."""
-    return spec.on_conflict == "update" and any("{old}" in sql for sql in spec.events)
+    """Only upserted types whose events or rollups read the old row pay for a pre-image."""
+    return spec.on_conflict == "update" and any(
+        "{old}" in sql for sql in (*spec.events, *spec.rollups)
+    )
 
 
 async def _capture_before(raw: Any, table: str, key: str, stage: str, before: str) -> None:

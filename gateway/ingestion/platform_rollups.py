@@ -9,7 +9,13 @@ table instead. Local days use the workspace's timezone at ingestion time.
 
 from __future__ import annotations
 
-from gateway.ingestion.activity_rollups import PAIRS, gaps, tracked_per_day
+from gateway.ingestion import facet_rollups
+from gateway.ingestion.activity_rollups import (
+    PAIRS,
+    REGISTRATION_MOVES,
+    gaps,
+    tracked_per_day,
+)
 
 # The workspace's timezone, joined as `z.tz`.
 _ZONE = "(SELECT coalesce(settings->>'timezone', 'UTC') AS tz FROM workspaces WHERE id = :ws) z"
@@ -90,9 +96,14 @@ USERS = (
             "new_temporary_users": "count(r.id) FILTER (WHERE r.is_temporary)",
         },
     ),
+    facet_rollups.USERS,
+    REGISTRATION_MOVES,
 )
 
-CHARACTERS = (recount_hours("characters", "created_at", {"new_characters": "count(r.id)"}),)
+CHARACTERS = (
+    recount_hours("characters", "created_at", {"new_characters": "count(r.id)"}),
+    facet_rollups.CHARACTERS,
+)
 
 _KINDS = ("subscription", "point_purchase", "tip")
 _REVENUE = {f"revenue_{k}": _completed(k, "sum(r.amount)") for k in _KINDS}

@@ -42,7 +42,8 @@ class DataType:
     # column -> table that must already hold that id in the same workspace.
     references: Mapping[str, str] = field(default_factory=dict)
     # SQL run after the rows are written, in the same transaction. `{ins}` names a temporary
-    # table of the rows written (`_inserted` tells new from updated); `:ws` is the workspace.
+    # table of the rows written (`_inserted` tells new from updated); `:ws` is the workspace;
+    # with on_conflict="update", `{old}` holds the updated rows as they were (as for events).
     rollups: tuple[str, ...] = ()
     # Domain events, recorded in the same transaction after the rollups: each a SELECT of
     # (type, subject, payload) over `{ins}` (see subscriptions/outbox.py, docs/events.md).

@@ -8,36 +8,39 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.sql import (
+    character_facets,
     distinct_active,
     distinct_series,
     hourly_ranges,
     hourly_series,
     one,
+    ranked,
     rows,
 )
 from models.analytics.window import Frame, Window, buckets, growth, pct, ratio
 
+# Each sort's scores, for the characters that have one above 0 in the window.
+_DAY_SUM = (
+    "SELECT character_id AS id, sum({c}) AS score FROM character_days WHERE workspace_id = :ws "
+    "AND day BETWEEN :first AND :last GROUP BY 1 HAVING sum({c}) > 0"
+)
 SORTS = {
-    "messages": "sum(d.messages)",
-    "favorites": "sum(d.favorites)",
-    "images": "sum(d.images)",
+    "messages": _DAY_SUM.format(c="messages"),
+    "favorites": _DAY_SUM.format(c="favorites"),
+    "images": _DAY_SUM.format(c="images"),
     # Users active with the character in the window: their last message falls in it.
-    "users": "(SELECT count(*) FROM character_user_stats p WHERE p.workspace_id = c.workspace_id"
-    " AND p.character_id = c.id AND p.last_message_at >= :start)",
+    "users": "SELECT character_id AS id, count(*) AS score FROM character_user_stats "
+    "WHERE workspace_id = :ws AND last_message_at >= :start GROUP BY 1",
 }
 NSFW = {"all": "TRUE", "true": "c.is_nsfw", "false": "NOT c.is_nsfw"}
 
 
 async def character_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
     frame = window.frame
-    row = await one(
-        session,
-        "SELECT count(*) AS total, count(*) FILTER (WHERE is_public) AS public, "
-        "count(*) FILTER (WHERE is_nsfw) AS nsfw, "
-        "count(*) FILTER (WHERE gender = 'female') AS female, "
-        "count(*) FILTER (WHERE gender = 'male') AS male FROM characters WHERE workspace_id = :ws",
-        ws=frame.workspace_id,
-    )
+    facets = await character_facets(session, frame, ["all", "public", "nsfw", "gender"])
+    total, public = facets["all"].get("", 0), facets["public"].get("", 0)
+    nsfw, female = facets["nsfw"].get("", 0), facets["gender"].get("female", 0)
+    male = facets["gender"].get("male", 0)
     week, month = frame.last_days(7), frame.last_days(30)
     ranges = {"week": (week.start, week.end), "month": (month.start, month.end)}
     if not window.is_all_time:
@@ -48,14 +51,14 @@ async def character_stats(session: AsyncSession, window: Window) -> dict[str, An
     if not window.is_all_time:
         rate = growth(sums["now"]["new_characters"], sums["before"]["new_characters"])
     return {
-        "total": row.total,
-        "public": row.public,
-        "private": row.total - row.public,
-        "nsfw": row.nsfw,
-        "sfw": row.total - row.nsfw,
-        "female": row.female,
-        "male": row.male,
-        "other": row.total - row.female - row.male,
+        "total": total,
+        "public": public,
+        "private": total - public,
+        "nsfw": nsfw,
+        "sfw": total - nsfw,
+        "female": female,
+        "male": male,
+        "other": total - female - male,
         "new_this_week": sums["week"]["new_characters"],
         "new_this_month": sums["month"]["new_characters"],
         "growth_rate": rate,
@@ -74,22 +77,31 @@ async def top_characters(
         "start": window.start,
         "limit": limit,
         "offset": (page - 1) * limit,
+        "reach": page * limit,  # rows each ranked part may contribute to this page
     }
+    # Only characters with a score are ranked; the rest (score 0) follow in id order, read
+    # from the primary key just as far as the page needs.
     found = await rows(
         session,
         f"""
+WITH scored AS ({SORTS[sort_by]}),
+page AS (
+  SELECT id, score FROM (
+    (SELECT s.id, s.score FROM scored s JOIN characters c ON c.workspace_id = :ws AND c.id = s.id
+     WHERE {NSFW[nsfw]} ORDER BY s.score DESC, s.id LIMIT :reach)
+    UNION ALL
+    (SELECT c.id, 0 FROM characters c WHERE c.workspace_id = :ws AND {NSFW[nsfw]}
+     AND c.id NOT IN (SELECT id FROM scored) ORDER BY c.id LIMIT :reach)
+  ) ranked ORDER BY score DESC, id LIMIT :limit OFFSET :offset
+)
 SELECT c.id, c.name, c.slug, c.image_url, c.creator_id, cr.username AS creator_name, c.category,
-       c.tags, c.is_nsfw, c.created_at, {SORTS[sort_by]} AS score,
+       c.tags, c.is_nsfw, c.created_at,
        coalesce(s.total_messages, 0) AS total_messages, coalesce(s.unique_users, 0) AS unique_users,
        coalesce(s.favorites, 0) AS favorites, coalesce(s.images_generated, 0) AS images_generated
-FROM characters c
-LEFT JOIN character_days d ON d.workspace_id = c.workspace_id AND d.character_id = c.id
-  AND d.day BETWEEN :first AND :last
+FROM page p JOIN characters c ON c.workspace_id = :ws AND c.id = p.id
 LEFT JOIN character_stats s ON s.workspace_id = c.workspace_id AND s.character_id = c.id
 LEFT JOIN creators cr ON cr.workspace_id = c.workspace_id AND cr.id = c.creator_id
-WHERE c.workspace_id = :ws AND {NSFW[nsfw]}
-GROUP BY c.workspace_id, c.id, cr.username, s.workspace_id, s.character_id
-ORDER BY coalesce({SORTS[sort_by]}, 0) DESC, c.id LIMIT :limit OFFSET :offset
+ORDER BY p.score DESC, p.id
 """,
         **params,
     )
@@ -120,13 +132,7 @@ FROM characters c WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
             ps=previous.start,
         )
     }
-    total = (
-        await one(
-            session,
-            f"SELECT count(*) AS n FROM characters c WHERE c.workspace_id = :ws AND {NSFW[nsfw]}",
-            ws=frame.workspace_id,
-        )
-    ).n
+    total = await _characters_count(session, frame, nsfw)
     return {
         "characters": [
             {
@@ -161,33 +167,28 @@ FROM characters c WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
     }
 
 
+async def _characters_count(session: AsyncSession, frame: Frame, nsfw: str) -> int:
+    facets = await character_facets(session, frame, ["all", "nsfw"])
+    every, adult = facets["all"].get("", 0), facets["nsfw"].get("", 0)
+    return {"all": every, "true": adult, "false": every - adult}[nsfw]
+
+
 CATEGORY_NAMES = {"scifi": "Sci-Fi", "sci-fi": "Sci-Fi", "sci_fi": "Sci-Fi"}
 TOP_CATEGORIES, TOP_TAGS = 5, 10
 
 
 async def categories(session: AsyncSession, frame: Frame) -> dict[str, Any]:
-    found = await rows(
-        session,
-        "SELECT lower(category) AS k, count(*) AS n FROM characters WHERE workspace_id = :ws "
-        "GROUP BY 1 ORDER BY (lower(category) IS NULL), 2 DESC, 1",
-        ws=frame.workspace_id,
-    )
-    total = sum(r.n for r in found)
-    named = [r for r in found if r.k is not None][:TOP_CATEGORIES]
-    other = total - sum(r.n for r in named)
-    listed = [(CATEGORY_NAMES.get(r.k, r.k.title()), r.n) for r in named]
+    facets = await character_facets(session, frame, ["all", "category", "tag"])
+    total = facets["all"].get("", 0)
+    named = ranked(facets["category"])[:TOP_CATEGORIES]
+    other = total - sum(n for _, n in named)
+    listed = [(CATEGORY_NAMES.get(k, k.title()), n) for k, n in named]
     if other:
         listed.append(("Other", other))
-    tags = await rows(
-        session,
-        "SELECT tag, count(*) AS n FROM characters, unnest(tags) AS tag WHERE workspace_id = :ws "
-        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT :limit",
-        ws=frame.workspace_id,
-        limit=TOP_TAGS,
-    )
+    tags = ranked(facets["tag"])[:TOP_TAGS]
     return {
         "categories": [{"name": n, "count": c, "percentage": pct(c, total)} for n, c in listed],
-        "top_tags": [{"tag": r.tag, "count": r.n} for r in tags],
+        "top_tags": [{"tag": tag, "count": n} for tag, n in tags],
     }
 
 
@@ -201,14 +202,14 @@ async def character_engagement(
     totals = await one(
         session,
         """
-SELECT (SELECT count(*) FROM characters WHERE workspace_id = :ws) AS characters,
-  (SELECT coalesce(sum(sessions), 0) FROM character_days WHERE workspace_id = :ws
+SELECT (SELECT coalesce(sum(sessions), 0) FROM character_days WHERE workspace_id = :ws
      AND day BETWEEN :f AND :l) AS sessions
 """,
         ws=frame.workspace_id,
         f=window.first,
         l=window.last,
     )
+    characters = await _characters_count(session, frame, "all")
     # Pairs active from the window's first day on (a pair's last message falls in it).
     active_pairs = await distinct_active(
         session, frame, "character_user", window.first, frame.today
@@ -220,7 +221,7 @@ SELECT (SELECT count(*) FROM characters WHERE workspace_id = :ws) AS characters,
             ratio(m, a) for m, a in zip(series["messages"], active, strict=True)
         ],
         "unique_users_per_character": [ratio(p, a) for p, a in zip(pairs, active, strict=True)],
-        "average_messages_per_character": ratio(sum(series["messages"]), totals.characters),
-        "average_users_per_character": ratio(active_pairs, totals.characters),
-        "average_sessions_per_character": ratio(totals.sessions, totals.characters),
+        "average_messages_per_character": ratio(sum(series["messages"]), characters),
+        "average_users_per_character": ratio(active_pairs, characters),
+        "average_sessions_per_character": ratio(totals.sessions, characters),
     }

@@ -95,7 +95,8 @@ SELECT count(*) AS total, count(*) FILTER (WHERE c.created_at >= :start) AS new_
     ON ch.workspace_id = d.workspace_id AND ch.id = d.character_id
     WHERE d.workspace_id = c.workspace_id AND ch.creator_id = c.id AND d.day >= :first
     AND d.messages > 0)) AS active,
-  (SELECT count(*) FROM characters WHERE workspace_id = :ws AND creator_id IS NOT NULL) AS chars
+  (SELECT coalesce(sum(characters), 0) FROM platform_character_facets
+     WHERE workspace_id = :ws AND facet = 'with_creator') AS chars
 FROM creators c WHERE c.workspace_id = :ws
 """,
         ws=frame.workspace_id,

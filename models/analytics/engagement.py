@@ -6,7 +6,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.sql import distinct_active, hourly_ranges, hourly_series, one, rows
+from models.analytics.sql import (
+    character_facets,
+    distinct_active,
+    hourly_ranges,
+    hourly_series,
+    one,
+    rows,
+)
 from models.analytics.window import Window, buckets, growth, pct, ratio, round_half
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
@@ -135,9 +142,8 @@ async def favorites(session: AsyncSession, window: Window) -> dict[str, Any]:
     sums = await hourly_ranges(session, frame, ["favorites"], ranges)
     counts = await one(
         session,
-        "SELECT (SELECT count(*) FROM platform_user_stats WHERE workspace_id = :ws "
-        "AND favorites > 0) AS users, (SELECT count(*) FROM characters WHERE workspace_id = :ws) "
-        "AS characters",
+        "SELECT count(*) AS users FROM platform_user_stats WHERE workspace_id = :ws "
+        "AND favorites > 0",
         ws=frame.workspace_id,
     )
     top = await rows(
@@ -156,7 +162,9 @@ async def favorites(session: AsyncSession, window: Window) -> dict[str, Any]:
         "total_favorites": total,
         "new_favorites_this_week": sums["week"]["favorites"],
         "average_favorites_per_user": ratio(total, counts.users),
-        "average_favorites_per_character": ratio(total, counts.characters),
+        "average_favorites_per_character": ratio(
+            total, (await character_facets(session, frame, ["all"]))["all"].get("", 0)
+        ),
         "top_characters": [
             {"id": r.id, "name": r.name, "count": r.n, "image_url": r.image_url} for r in top
         ],

@@ -7,24 +7,26 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.names import COUNTRIES, FEATURES, LANGUAGES
-from models.analytics.sql import hourly_sums, one, rows
+from models.analytics.sql import (
+    character_facets,
+    hourly_sums,
+    one,
+    ranked,
+    rows,
+    user_facets,
+)
 from models.analytics.window import Frame, pct, ratio
 
 TOP_COUNTRIES, TOP_LANGUAGES, TOP_REGIONS = 10, 10, 5
 
 
 async def content_stats(session: AsyncSession, frame: Frame) -> dict[str, Any]:
+    facets = await character_facets(session, frame, ["all", "nsfw", "pending_review", "flagged"])
+    total, nsfw = facets["all"].get("", 0), facets["nsfw"].get("", 0)
     row = await one(
         session,
-        """
-SELECT count(*) AS total, count(*) FILTER (WHERE is_nsfw) AS nsfw,
-  count(*) FILTER (WHERE review_status = 'pending') AS pending,
-  count(*) FILTER (WHERE is_flagged) AS flagged,
-  (SELECT count(*) FROM moderation_reports WHERE workspace_id = :ws) AS reports,
-  (SELECT count(*) FROM moderation_reports WHERE workspace_id = :ws AND status = 'pending')
-    AS reports_pending
-FROM characters WHERE workspace_id = :ws
-""",
+        "SELECT count(*) AS reports, count(*) FILTER (WHERE status = 'pending') AS pending "
+        "FROM moderation_reports WHERE workspace_id = :ws",
         ws=frame.workspace_id,
     )
     everything = frame.last_days(None)
@@ -33,11 +35,11 @@ FROM characters WHERE workspace_id = :ws
     )
     return {
         "characters": {
-            "total": row.total,
-            "nsfw": row.nsfw,
-            "sfw": row.total - row.nsfw,
-            "pending_review": row.pending,
-            "flagged": row.flagged,
+            "total": total,
+            "nsfw": nsfw,
+            "sfw": total - nsfw,
+            "pending_review": facets["pending_review"].get("", 0),
+            "flagged": facets["flagged"].get("", 0),
         },
         "images": {
             "total_generated": images["images"],
@@ -46,46 +48,38 @@ FROM characters WHERE workspace_id = :ws
         },
         "reports": {
             "total_reports": row.reports,
-            "pending_review": row.reports_pending,
-            "resolved": row.reports - row.reports_pending,
+            "pending_review": row.pending,
+            "resolved": row.reports - row.pending,
         },
     }
 
 
 async def geo(session: AsyncSession, frame: Frame) -> dict[str, Any]:
-    async def top(column: str, limit: int) -> tuple[int, list[Any]]:
-        found = await rows(
-            session,
-            f"SELECT {column} AS k, count(*) AS n, sum(count(*)) OVER () AS total "
-            f"FROM platform_users WHERE workspace_id = :ws GROUP BY 1 ORDER BY 2 DESC, 1",
-            ws=frame.workspace_id,
-        )
-        total = int(found[0].total) if found else 0
-        return total, [r for r in found if r.k is not None][:limit]
-
-    total, countries = await top("country", TOP_COUNTRIES)
-    _, languages = await top("language", TOP_LANGUAGES)
-    _, regions = await top("region", TOP_REGIONS)
+    facets = await user_facets(session, frame, ["all", "country", "language", "region"])
+    total = facets["all"].get("", 0)
+    countries = ranked(facets["country"])[:TOP_COUNTRIES]
+    languages = ranked(facets["language"])[:TOP_LANGUAGES]
+    regions = ranked(facets["region"])[:TOP_REGIONS]
     return {
         "countries": [
             {
-                "code": r.k,
-                "name": COUNTRIES.get(r.k, r.k),
-                "users": r.n,
-                "percentage": pct(r.n, total),
+                "code": k,
+                "name": COUNTRIES.get(k, k),
+                "users": n,
+                "percentage": pct(n, total),
             }
-            for r in countries
+            for k, n in countries
         ],
         "languages": [
             {
-                "code": r.k,
-                "name": LANGUAGES.get(r.k, r.k),
-                "users": r.n,
-                "percentage": pct(r.n, total),
+                "code": k,
+                "name": LANGUAGES.get(k, k),
+                "users": n,
+                "percentage": pct(n, total),
             }
-            for r in languages
+            for k, n in languages
         ],
-        "regions": [{"name": r.k, "users": r.n, "percentage": pct(r.n, total)} for r in regions],
+        "regions": [{"name": k, "users": n, "percentage": pct(n, total)} for k, n in regions],
     }
 
 
@@ -99,13 +93,7 @@ async def feature_usage(session: AsyncSession, frame: Frame) -> list[dict[str, A
             ws=frame.workspace_id,
         )
     }
-    users = (
-        await one(
-            session,
-            "SELECT count(*) AS n FROM platform_users WHERE workspace_id = :ws",
-            ws=frame.workspace_id,
-        )
-    ).n
+    users = (await user_facets(session, frame, ["all"]))["all"].get("", 0)
     result = []
     for key, name in FEATURES.items():
         row = found.get(key)

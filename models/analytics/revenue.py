@@ -37,7 +37,8 @@ async def revenue_summary(session: AsyncSession, window: Window) -> dict[str, An
     )
     people = await one(
         session,
-        "SELECT (SELECT count(*) FROM platform_users WHERE workspace_id = :ws) AS users, "
+        "SELECT (SELECT coalesce(sum(users), 0) FROM platform_user_facets "
+        "WHERE workspace_id = :ws AND facet = 'all') AS users, "
         "(SELECT count(*) FROM platform_user_stats WHERE workspace_id = :ws AND revenue > 0) "
         "AS paying, (SELECT count(*) FROM subscriptions WHERE workspace_id = :ws "
         "AND status = 'active') AS subscribers",

@@ -143,3 +143,47 @@ def revenue_of(sums: dict[str, Any]) -> float:
 
 
 REVENUE_COLUMNS = ["revenue_subscription", "revenue_point_purchase", "revenue_tip"]
+
+
+async def user_facets(
+    session: AsyncSession, frame: Frame, facets: list[str], window: Window | None = None
+) -> dict[str, dict[str, int]]:
+    """Users per facet value (platform_user_facets; '' is "no value"), of those registered
+    in the window's local days, or of all users."""
+    period = "" if window is None else " AND registered_on BETWEEN :first AND :last"
+    found = await rows(
+        session,
+        "SELECT facet, value, sum(users) AS n FROM platform_user_facets "
+        f"WHERE workspace_id = :ws AND facet = ANY(:facets){period} GROUP BY 1, 2",
+        ws=frame.workspace_id,
+        facets=facets,
+        **({} if window is None else {"first": window.first, "last": window.last}),
+    )
+    return _by_facet(facets, found)
+
+
+async def character_facets(
+    session: AsyncSession, frame: Frame, facets: list[str]
+) -> dict[str, dict[str, int]]:
+    """Characters per facet value (platform_character_facets; '' is "no value")."""
+    found = await rows(
+        session,
+        "SELECT facet, value, characters AS n FROM platform_character_facets "
+        "WHERE workspace_id = :ws AND facet = ANY(:facets) AND characters <> 0",
+        ws=frame.workspace_id,
+        facets=facets,
+    )
+    return _by_facet(facets, found)
+
+
+def _by_facet(facets: list[str], found: list[Any]) -> dict[str, dict[str, int]]:
+    result: dict[str, dict[str, int]] = {facet: {} for facet in facets}
+    for row in found:
+        if row.n:
+            result[row.facet][row.value] = int(row.n)
+    return result
+
+
+def ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """(value, count) by count descending, then value; "no value" left out."""
+    return sorted(((v, n) for v, n in counts.items() if v != ""), key=lambda p: (-p[1], p[0]))

@@ -14,6 +14,7 @@ from models.analytics.sql import (
     hourly_sums,
     one,
     rows,
+    user_facets,
 )
 from models.analytics.window import Frame, Window, buckets, growth, money, pct
 
@@ -29,38 +30,41 @@ PREMIUM = (
 
 
 async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
-    params = {"ws": window.frame.workspace_id}
-    registered_in = "u.created_at >= :start AND u.created_at < :end"
-    params |= {"start": window.start, "end": window.end}
+    frame = window.frame
+    facets = await user_facets(session, frame, ["all", "registered", "language", "gender"], window)
+    total = facets["all"].get("", 0)
+    registered = facets["registered"].get("", 0)
+    # Premium users and creators among those registered in the window: both sets are small.
     head = await one(
         session,
-        "SELECT count(*) AS total, count(*) FILTER (WHERE NOT u.is_temporary) AS registered, "
-        "count(p.user_id) AS premium, "
-        "count(c.id) AS creators FROM platform_users u LEFT JOIN creators c "
-        "ON c.workspace_id = u.workspace_id AND c.id = u.id "
-        f"LEFT JOIN ({PREMIUM}) p ON p.user_id = u.id "
-        f"WHERE u.workspace_id = :ws AND {registered_in}",
-        **params,
+        f"SELECT (SELECT count(*) FROM ({PREMIUM}) p JOIN platform_users u ON "
+        "u.workspace_id = :ws AND u.id = p.user_id WHERE u.created_at >= :start "
+        "AND u.created_at < :end) AS premium, (SELECT count(*) FROM creators c JOIN "
+        "platform_users u ON u.workspace_id = c.workspace_id AND u.id = c.id "
+        "WHERE c.workspace_id = :ws AND u.created_at >= :start AND u.created_at < :end) "
+        "AS creators",
+        ws=frame.workspace_id,
+        start=window.start,
+        end=window.end,
     )
 
-    async def split(column: str) -> list[dict[str, Any]]:
-        found = await rows(
-            session,
-            f"SELECT coalesce(u.{column}, 'unknown') AS k, count(*) AS n FROM platform_users u "
-            f"WHERE u.workspace_id = :ws AND {registered_in} GROUP BY 1 ORDER BY 2 DESC, 1",
-            **params,
-        )
-        return [{"key": r.k, "count": r.n, "percentage": pct(r.n, head.total)} for r in found]
+    def split(facet: str) -> list[dict[str, Any]]:
+        merged: dict[str, int] = {}
+        for value, n in facets[facet].items():
+            key = value or "unknown"
+            merged[key] = merged.get(key, 0) + n
+        ordered = sorted(merged.items(), key=lambda p: (-p[1], p[0]))
+        return [{"key": k, "count": n, "percentage": pct(n, total)} for k, n in ordered]
 
     return {
-        "total_users": head.total,
-        "registered_users": head.registered,
-        "temporary_users": head.total - head.registered,
+        "total_users": total,
+        "registered_users": registered,
+        "temporary_users": total - registered,
         "premium_users": head.premium,
         "creator_accounts": head.creators,
-        "by_language": await split("language"),
-        "by_gender": await split("gender"),
-        "generated_at": window.frame.now,
+        "by_language": split("language"),
+        "by_gender": split("gender"),
+        "generated_at": frame.now,
     }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from gateway.database import transaction
 from gateway.ingestion import ingest
-from gateway.ingestion.activity_rollups import rebuild
+from gateway.ingestion.rollup_rebuild import rebuild
 from models.analytics.sql import distinct_active
 from models.analytics.window import Frame
 from tests.utils.builders import at, character, user
@@ -43,23 +43,32 @@ def _activity(seed: int) -> dict[str, list[dict]]:
     return records
 
 
-async def _tables(sessions, workspace: str) -> tuple[set, set]:  # type: ignore[no-untyped-def]
+DERIVED = {
+    "platform_user_days": "day, user_id, messages, images, sessions, favorites",
+    "character_days": "day, character_id, messages, images, sessions, favorites, unique_users",
+    "character_user_days": "day, character_id, user_id",
+    "platform_activity_gaps": "kind, day, prev_day, subjects",
+    "platform_retention_cells": "registered_on, span, k, users",
+    "platform_user_facets": "registered_on, facet, value, users",
+    "platform_character_facets": "facet, value, characters",
+}
+
+COUNTERS = {"subjects", "users", "characters"}
+
+
+async def _tables(sessions, workspace: str) -> dict[str, set]:  # type: ignore[no-untyped-def]
+    """Every rebuilt rollup's rows (a count moved to zero is the same as no row)."""
+    found = {}
     async with sessions() as session:
-        gaps = await session.execute(
-            text(
-                "SELECT kind, day, prev_day, subjects FROM platform_activity_gaps "
-                "WHERE workspace_id = :ws AND subjects <> 0"
-            ),
-            {"ws": workspace},
-        )
-        cells = await session.execute(
-            text(
-                "SELECT registered_on, span, k, users FROM platform_retention_cells "
-                "WHERE workspace_id = :ws AND users <> 0"
-            ),
-            {"ws": workspace},
-        )
-        return set(gaps.all()), set(cells.all())
+        for table, columns in DERIVED.items():
+            last = columns.rsplit(", ", 1)[1]
+            nonzero = f" AND {last} <> 0" if last in COUNTERS else ""
+            result = await session.execute(
+                text(f"SELECT {columns} FROM {table} WHERE workspace_id = :ws{nonzero}"),
+                {"ws": workspace},
+            )
+            found[table] = set(result.all())
+    return found
 
 
 async def _load_shuffled(upload, records: dict[str, list[dict]], seed: int) -> None:  # type: ignore[no-untyped-def]
@@ -83,8 +92,18 @@ async def people(upload):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("seed", [1, 2])
 async def test_incremental_upkeep_equals_a_rebuild(people, upload, sessions, workspace, seed):  # type: ignore[no-untyped-def]
     await _load_shuffled(upload, _activity(seed), seed)
+    # Edits move facet counts: users change language or registration day, characters their
+    # tags, category and flags.
+    await upload(
+        "users",
+        [user(n, created_at=at(-3 + n % 4), language="ja") for n in range(1, 13, 2)],
+    )
+    await upload(
+        "characters",
+        [character(2, None, tags=["bold", "bold", "kind"], category="Sci-Fi", is_nsfw=True)],
+    )
     kept = await _tables(sessions, workspace)
-    assert kept[0] and kept[1]
+    assert all(kept.values()), kept
     async with transaction(sessions) as session:
         await rebuild(session, workspace)
     assert await _tables(sessions, workspace) == kept
@@ -149,3 +168,30 @@ async def test_a_concurrent_upload_waits_for_the_upkeep_of_the_first(  # type: i
     async with transaction(sessions) as session:
         await rebuild(session, workspace)
     assert await _tables(sessions, workspace) == kept
+
+
+async def test_a_rebuild_cuts_days_in_the_current_timezone(people, upload, sessions, workspace):  # type: ignore[no-untyped-def]
+    # 20:00 UTC on Mar 1 is 05:00 on Mar 2 in Tokyo.
+    await upload(
+        "messages",
+        [{"user_id": "user_1", "character_id": "char_1", "created_at": "2024-03-01T20:00:00Z"}],
+    )
+    days = "SELECT day FROM platform_user_days WHERE workspace_id = :ws"
+    async with transaction(sessions) as session:
+        assert (await session.execute(text(days), {"ws": workspace})).scalars().all() == [
+            date(2024, 3, 1)
+        ]
+        await session.execute(
+            text("UPDATE workspaces SET settings = CAST(:s AS jsonb) WHERE id = :ws"),
+            {"s": '{"timezone": "Asia/Tokyo"}', "ws": workspace},
+        )
+        await rebuild(session, workspace)
+    async with sessions() as session:
+        assert (await session.execute(text(days), {"ws": workspace})).scalars().all() == [
+            date(2024, 3, 2)
+        ]
+        gaps = await session.execute(
+            text("SELECT kind, day FROM platform_activity_gaps WHERE workspace_id = :ws"),
+            {"ws": workspace},
+        )
+        assert set(gaps.all()) >= {("user", date(2024, 3, 2)), ("character", date(2024, 3, 2))}

@@ -160,3 +160,28 @@ async def test_openapi_document_validates_and_lists_every_route(api) -> None:
     assert len(ROUTES) == 27  # spec 000's 28, less keys/generate (identity)
     page = await api.get("/docs")
     assert page.status_code == 200 and "/openapi.json" in page.text
+
+
+async def test_top_performing_pages_run_from_scored_to_unscored_characters(
+    api_data, upload
+) -> None:
+    quiet = {"creator_id": None, "created_at": "2024-03-01T12:00:00Z"}
+    await upload(
+        "characters",
+        [{**quiet, "id": "char_5", "name": "Wren"}, {**quiet, "id": "char_4", "name": "Ash"}],
+    )
+    path = "/api/marketing/characters/top-performing?period=7d&sortBy=messages"
+    whole = await _data(api_data, f"{path}&limit=100")
+    # Mar 4-10 local: char_2 6 messages, char_3 3, char_1 1; then those without any, by id.
+    order = ["char_2", "char_3", "char_1", "char_4", "char_5"]
+    assert [c["id"] for c in whole["characters"]] == order
+    assert whole["totalCharacters"] == 5
+    paged = []
+    for page in range(1, 4):
+        two = await _data(api_data, f"{path}&limit=2&page={page}")
+        assert two["page"] == page and two["totalPages"] == 3
+        paged += [c["id"] for c in two["characters"]]
+    assert paged == order
+    sfw = await _data(api_data, f"{path}&limit=100&nsfw=false")
+    assert [c["id"] for c in sfw["characters"]] == ["char_3", "char_1", "char_4", "char_5"]
+    assert sfw["totalCharacters"] == 4

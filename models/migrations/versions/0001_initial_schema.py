@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:02:43.928772
+Create Date: 2026-11-23 11:17:03.160109
 """
 
 from collections.abc import Sequence
@@ -486,6 +486,14 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_activity_gaps_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'kind', 'day', 'prev_day', name=op.f('pk_platform_activity_gaps'))
     )
+    op.create_table('platform_character_facets',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('facet', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('value', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('characters', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_character_facets_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'facet', 'value', name=op.f('pk_platform_character_facets'))
+    )
     op.create_table('platform_hourly',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
@@ -521,6 +529,15 @@ def upgrade() -> None:
     sa.Column('users', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_retention_cells_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'registered_on', 'span', 'k', name=op.f('pk_platform_retention_cells'))
+    )
+    op.create_table('platform_user_facets',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('registered_on', sa.Date(), nullable=False),
+    sa.Column('facet', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('value', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('users', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_user_facets_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'registered_on', 'facet', 'value', name=op.f('pk_platform_user_facets'))
     )
     op.create_table('platform_users',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1388,8 +1405,10 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_platform_users_workspace_id_is_temporary'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_created_at'), table_name='platform_users')
     op.drop_table('platform_users')
+    op.drop_table('platform_user_facets')
     op.drop_table('platform_retention_cells')
     op.drop_table('platform_hourly')
+    op.drop_table('platform_character_facets')
     op.drop_table('platform_activity_gaps')
     op.drop_index(op.f('ix_leads_workspace_id_status'), table_name='leads')
     op.drop_index(op.f('ix_leads_workspace_id_created_at'), table_name='leads')

@@ -1,0 +1,71 @@
+"""Recompute the local-day rollups from the raw rows, in the workspace's current timezone:
+the per-day activity tables, then what derives from them (activity gaps, retention cells),
+and the facets. `gateway rebuild-rollups` runs it (e.g. after a timezone change); the upkeep
+tests compare it with what ingestion maintained."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.ingestion import activity_rollups, facet_rollups
+from gateway.ingestion.activity_rollups import WS, ZONE
+
+# (table, time column, per-day column) of every kind of activity.
+_ACTIVITY = (
+    ("messages", "created_at", "messages"),
+    ("chat_sessions", "started_at", "sessions"),
+    ("images", "created_at", "images"),
+    ("favorites", "created_at", "favorites"),
+)
+_COUNTS = ("messages", "images", "sessions", "favorites")
+
+
+def _per_day(key: str) -> str:
+    """Each activity row as (local day, key, one in its kind's column)."""
+    parts = []
+    for table, time_column, column in _ACTIVITY:
+        ones = ", ".join(f"{int(c == column)} AS {c}" for c in _COUNTS)
+        parts.append(
+            f"SELECT (r.{time_column} AT TIME ZONE z.tz)::date AS day, r.{key}, {ones} "
+            f"FROM {table} r CROSS JOIN {ZONE} WHERE r.workspace_id = :ws AND r.{key} IS NOT NULL"
+        )
+    return " UNION ALL ".join(parts)
+
+
+_SUMS = ", ".join(f"sum({c})" for c in _COUNTS)
+PER_DAY = (
+    "DELETE FROM character_days WHERE workspace_id = :ws",
+    "DELETE FROM character_user_days WHERE workspace_id = :ws",
+    "DELETE FROM platform_user_days WHERE workspace_id = :ws",
+    f"""
+INSERT INTO platform_user_days (workspace_id, day, user_id, {", ".join(_COUNTS)})
+SELECT {WS}, day, user_id, {_SUMS} FROM ({_per_day("user_id")}) a GROUP BY day, user_id
+""",
+    f"""
+INSERT INTO character_user_days (workspace_id, day, character_id, user_id)
+SELECT DISTINCT {WS}, (m.created_at AT TIME ZONE z.tz)::date, m.character_id, m.user_id
+FROM messages m CROSS JOIN {ZONE} WHERE m.workspace_id = :ws
+""",
+    f"""
+INSERT INTO character_days (workspace_id, day, character_id, {", ".join(_COUNTS)}, unique_users)
+SELECT {WS}, a.day, a.character_id, {_SUMS},
+  (SELECT count(*) FROM character_user_days p WHERE p.workspace_id = :ws AND p.day = a.day
+     AND p.character_id = a.character_id)
+FROM ({_per_day("character_id")}) a GROUP BY a.day, a.character_id
+""",
+)
+
+
+async def rebuild(session: AsyncSession, workspace_id: str) -> None:
+    """Run inside the caller's transaction, so readers see the old numbers or the new ones,
+    never a half-built table (e.g. after changing a workspace's timezone)."""
+    # Writers of the tables read here wait until the rebuilt numbers are committed.
+    await session.execute(
+        text(
+            "LOCK TABLE messages, chat_sessions, images, favorites, platform_users, characters "
+            "IN SHARE MODE"
+        )
+    )
+    for statement in (*PER_DAY, *activity_rollups.REBUILD, *facet_rollups.REBUILD):
+        await session.execute(text(statement), {"ws": workspace_id})
