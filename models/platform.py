@@ -360,3 +360,5 @@ class CreatorStats(TenantScoped, table=True):
     total_messages: int = CounterField()
     total_images: int = CounterField()
     earnings: Decimal = CounterField(sa_type=Numeric(14, 2))
+    # The latest message to any of the creator's characters ("active creator").
+    last_message_at: datetime | None = TimestampField(default=None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, Index, Numeric
+from sqlalchemy import BigInteger, Date, Index, Numeric, text
 from sqlmodel import Field
 
 from models.base import CounterField, TenantScoped, TimestampField, tenant_fk
@@ -45,6 +45,7 @@ class PlatformHourly(TenantScoped, table=True):
     session_seconds: int = CounterField()
     session_messages: int = CounterField()
     bounced_sessions: int = CounterField()
+    character_sessions: int = CounterField()  # sessions with a character
     sessions_mobile: int = CounterField()
     sessions_desktop: int = CounterField()
     sessions_tablet: int = CounterField()
@@ -79,6 +80,14 @@ class CharacterDay(TenantScoped, table=True):
     __table_args__ = (
         tenant_fk("character_id", "characters"),
         Index(None, "workspace_id", "character_id", "day"),
+        # Window totals per character (top lists) read this index alone, not the table.
+        Index(
+            "ix_character_days_window",
+            "workspace_id",
+            "day",
+            "character_id",
+            postgresql_include=["messages", "images", "favorites"],
+        ),
     )
 
     day: date = Field(sa_type=Date, primary_key=True)
@@ -181,3 +190,82 @@ class CharacterFacet(TenantScoped, table=True):
     facet: str = Field(primary_key=True, max_length=16)
     value: str = Field(primary_key=True)
     characters: int = CounterField()
+
+
+class PlatformVisitor(TenantScoped, table=True):
+    """Every visitor id seen on the site, once: new ones raise `platform_counters.visitors`."""
+
+    __tablename__ = "platform_visitors"
+
+    visitor_id: str = Field(primary_key=True, max_length=64)
+
+
+class PlatformCounter(TenantScoped, table=True):
+    """Workspace-wide counts that would otherwise need a distinct count over raw rows."""
+
+    __tablename__ = "platform_counters"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = CounterField(sa_type=BigInteger)
+
+
+class CharacterWindowTotal(TenantScoped, table=True):
+    """Per character, totals over the last `days` local days as of `character_window_state`'s
+    day for that length: top lists read a page off an index instead of summing the window."""
+
+    __tablename__ = "character_window_totals"
+    # Highest first, ties by id: the order a top list reads a page in.
+    __table_args__ = tuple(
+        Index(
+            f"ix_character_window_totals_{c}",
+            "workspace_id",
+            "days",
+            text(f"{c} DESC"),
+            "character_id",
+        )
+        for c in ("messages", "images", "favorites")
+    )
+
+    days: int = Field(primary_key=True)
+    character_id: str = Field(primary_key=True, max_length=64)
+    messages: int = CounterField()
+    images: int = CounterField()
+    favorites: int = CounterField()
+
+
+class CharacterWindowState(TenantScoped, table=True):
+    """The local day the window totals of a length were computed for; ingestion keeps them
+    exact for that day, and a read on a later day recomputes them."""
+
+    __tablename__ = "character_window_state"
+
+    days: int = Field(primary_key=True)
+    as_of: date = Field(sa_type=Date)
+
+
+class UserSegmentKey(TenantScoped, table=True):
+    """Each user's last-counted place in `platform_segment_cells`: what a change to the user
+    takes out of the cells before adding the new place."""
+
+    __tablename__ = "platform_user_segment_keys"
+    __table_args__ = (tenant_fk("user_id", "platform_users"),)
+
+    user_id: str = Field(primary_key=True, max_length=64)
+    band: str = Field(max_length=8)
+    active_day: date | None = Field(default=None, sa_type=Date)
+    seen_day: date = Field(sa_type=Date)
+    registered_on: date = Field(sa_type=Date)
+    revenue: Decimal = _money()
+
+
+class SegmentCell(TenantScoped, table=True):
+    """Users (and their revenue) by a place and a local day, for the segments:
+    message band ('lt10', '10to99', 'ge100') x last active day; 'seen' x last active day (or
+    registration day, never active); 'reg' x registration day; 'paid' (revenue > 0)."""
+
+    __tablename__ = "platform_segment_cells"
+
+    band: str = Field(primary_key=True, max_length=8)
+    day: date = Field(sa_type=Date, primary_key=True)
+    users: int = CounterField()
+    revenue: Decimal = _money()

@@ -144,11 +144,13 @@ async def _analyze(sessions: async_sessionmaker[AsyncSession], data_type: str) -
 
 
 async def _analyze_all(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Statistics for every table, rollups included, so that the first dashboard reads after
-    a load are planned on real row counts rather than waiting for autovacuum."""
-    async with sessions() as session:
-        await session.execute(text("ANALYZE"))
-        await session.commit()
+    """Statistics and visibility maps for every table, rollups included, so that the first
+    dashboard reads after a load are planned on real row counts and can answer from indexes
+    alone, rather than waiting for autovacuum. (VACUUM cannot run inside a transaction.)"""
+    engine = sessions.kw["bind"]
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("VACUUM (ANALYZE)"))
 
 
 def summary_table(results: list[StreamResult], title: str) -> Table:

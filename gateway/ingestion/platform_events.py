@@ -49,6 +49,17 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET {column} = s.{column} + EXC
 """
 
 
+_CREATOR_MESSAGES = """
+INSERT INTO creator_stats AS s (workspace_id, creator_id, total_messages, last_message_at)
+SELECT c.workspace_id, c.creator_id, count(*), max(e.created_at) FROM {ins} e
+JOIN characters c ON c.workspace_id = e.workspace_id AND c.id = e.character_id
+WHERE e._inserted AND c.creator_id IS NOT NULL GROUP BY 1, 2
+ON CONFLICT (workspace_id, creator_id) DO UPDATE SET
+  total_messages = s.total_messages + EXCLUDED.total_messages,
+  last_message_at = GREATEST(s.last_message_at, EXCLUDED.last_message_at)
+"""
+
+
 # New (character, user) pairs raise the character's unique-user count exactly once.
 _MESSAGE_PAIRS = """
 WITH pairs AS (
@@ -211,7 +222,7 @@ register(
         rollups=(
             _bump_character("total_messages"),
             _MESSAGE_PAIRS,
-            _bump_creator_via_character("total_messages"),
+            _CREATOR_MESSAGES,
             _last_active("created_at"),
             *rollup.MESSAGES,
         ),
@@ -408,6 +419,7 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET followers = s.followers + E
         on_conflict="ignore",
         id_prefix="visit",
         references=_USER,
+        rollups=rollup.VISITS,
         example={"visitor_id": "anon_77", "source": "tiktok", "created_at": "2024-01-04T19:00:00Z"},
     ),
 )

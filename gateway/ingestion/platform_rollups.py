@@ -16,6 +16,7 @@ from gateway.ingestion.activity_rollups import (
     gaps,
     tracked_per_day,
 )
+from gateway.ingestion.segment_rollups import resegment
 
 # The workspace's timezone, joined as `z.tz`.
 _ZONE = "(SELECT coalesce(settings->>'timezone', 'UTC') AS tz FROM workspaces WHERE id = :ws) z"
@@ -33,6 +34,41 @@ INSERT INTO platform_hourly AS h (workspace_id, hour, {", ".join(columns)})
 SELECT workspace_id, date_trunc('hour', {time_column}, 'UTC'), {", ".join(counters.values())}
 FROM {{ins}} WHERE _inserted GROUP BY 1, 2
 ON CONFLICT (workspace_id, hour) DO UPDATE SET {_set_add("h", columns)}
+"""
+
+
+def window_totals(time_column: str, column: str) -> str:
+    """Add the batch to the character window totals whose window holds its local day
+    (models/analytics/window_totals.py); run after the character_days upsert, whose lock
+    orders it against a recomputation."""
+    return f"""
+INSERT INTO character_window_totals AS t (workspace_id, days, character_id, {column})
+SELECT CAST(:ws AS varchar), w.days, s.character_id, sum(s.n)
+FROM (SELECT (i.{time_column} AT TIME ZONE z.tz)::date AS day, i.character_id, count(*) AS n
+      FROM {{ins}} i CROSS JOIN {_ZONE} WHERE i._inserted AND i.character_id IS NOT NULL
+      GROUP BY 1, 2) s
+JOIN character_window_state w ON w.workspace_id = :ws
+  AND s.day BETWEEN w.as_of - w.days + 1 AND w.as_of
+GROUP BY 2, 3
+ON CONFLICT (workspace_id, days, character_id) DO UPDATE SET {_set_add("t", [column])}
+"""
+
+
+# Users with at least one favorite: those whose counter this batch took from 0.
+_FAVORITING_USERS = """
+WITH src AS (
+  SELECT user_id, count(*) AS n FROM {ins} WHERE _inserted GROUP BY 1
+),
+up AS (
+  INSERT INTO platform_user_stats AS s (workspace_id, user_id, favorites)
+  SELECT CAST(:ws AS varchar), user_id, n FROM src
+  ON CONFLICT (workspace_id, user_id) DO UPDATE SET favorites = s.favorites + EXCLUDED.favorites
+  RETURNING s.user_id, s.favorites
+)
+INSERT INTO platform_counters AS c (workspace_id, name, value)
+SELECT CAST(:ws AS varchar), 'favoriting_users', count(*) FROM up JOIN src USING (user_id)
+WHERE up.favorites = src.n HAVING count(*) > 0
+ON CONFLICT (workspace_id, name) DO UPDATE SET value = c.value + EXCLUDED.value
 """
 
 
@@ -98,6 +134,7 @@ USERS = (
     ),
     facet_rollups.USERS,
     REGISTRATION_MOVES,
+    resegment("id"),
 )
 
 CHARACTERS = (
@@ -122,14 +159,17 @@ GROUP BY t.user_id
 ON CONFLICT (workspace_id, user_id)
   DO UPDATE SET revenue = EXCLUDED.revenue, first_purchase_at = EXCLUDED.first_purchase_at
 """,
+    resegment("user_id"),
 )
 
 MESSAGES = (
     hourly("created_at", {"messages": "count(*)"}),
     tracked_per_day("platform_user_days", "user_id", "created_at", "messages"),
     tracked_per_day("character_days", "character_id", "created_at", "messages"),
+    window_totals("created_at", "messages"),
     CHARACTER_USER_DAYS,
     _USER_MESSAGES,
+    resegment("user_id"),
 )
 
 SESSIONS = (
@@ -140,6 +180,7 @@ SESSIONS = (
             "session_seconds": "sum(duration_seconds)",
             "session_messages": "sum(message_count)",
             "bounced_sessions": "count(*) FILTER (WHERE message_count <= 1)",
+            "character_sessions": "count(*) FILTER (WHERE character_id IS NOT NULL)",
             **{
                 f"sessions_{d}": f"count(*) FILTER (WHERE device = '{d}')"
                 for d in ("mobile", "desktop", "tablet")
@@ -149,13 +190,16 @@ SESSIONS = (
     tracked_per_day("platform_user_days", "user_id", "started_at", "sessions"),
     tracked_per_day("character_days", "character_id", "started_at", "sessions"),
     user_total("sessions"),
+    resegment("user_id"),
 )
 
 IMAGES = (
     hourly("created_at", {"images": "count(*)", "nsfw_images": "count(*) FILTER (WHERE is_nsfw)"}),
     tracked_per_day("platform_user_days", "user_id", "created_at", "images"),
     tracked_per_day("character_days", "character_id", "created_at", "images"),
+    window_totals("created_at", "images"),
     user_total("images"),
+    resegment("user_id"),
 )
 
 IMAGE_LIKES = (hourly("created_at", {"image_likes": "count(*)"}),)
@@ -164,7 +208,9 @@ FAVORITES = (
     hourly("created_at", {"favorites": "count(*)"}),
     tracked_per_day("platform_user_days", "user_id", "created_at", "favorites"),
     tracked_per_day("character_days", "character_id", "created_at", "favorites"),
-    user_total("favorites"),
+    window_totals("created_at", "favorites"),
+    _FAVORITING_USERS,
+    resegment("user_id"),
 )
 
 FEATURE_USAGE = (
@@ -172,5 +218,19 @@ FEATURE_USAGE = (
 INSERT INTO feature_user_stats AS s (workspace_id, feature, user_id, uses)
 SELECT workspace_id, feature, user_id, count(*) FROM {ins} WHERE _inserted GROUP BY 1, 2, 3
 ON CONFLICT (workspace_id, feature, user_id) DO UPDATE SET uses = s.uses + EXCLUDED.uses
+""",
+)
+
+# New visitor ids raise the visitor count once, however many visits they make.
+VISITS = (
+    """
+WITH new AS (
+  INSERT INTO platform_visitors (workspace_id, visitor_id)
+  SELECT DISTINCT workspace_id, visitor_id FROM {ins} WHERE _inserted
+  ON CONFLICT DO NOTHING RETURNING 1
+)
+INSERT INTO platform_counters AS c (workspace_id, name, value)
+SELECT CAST(:ws AS varchar), 'visitors', count(*) FROM new HAVING count(*) > 0
+ON CONFLICT (workspace_id, name) DO UPDATE SET value = c.value + EXCLUDED.value
 """,
 )

@@ -1,14 +1,14 @@
 """Recompute the local-day rollups from the raw rows, in the workspace's current timezone:
 the per-day activity tables, then what derives from them (activity gaps, retention cells),
-and the facets. `gateway rebuild-rollups` runs it (e.g. after a timezone change); the upkeep
-tests compare it with what ingestion maintained."""
+the facets and the segment cells. `gateway rebuild-rollups` runs it (e.g. after a timezone
+change); the upkeep tests compare it with what ingestion maintained."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.ingestion import activity_rollups, facet_rollups
+from gateway.ingestion import activity_rollups, facet_rollups, segment_rollups
 from gateway.ingestion.activity_rollups import WS, ZONE
 
 # (table, time column, per-day column) of every kind of activity.
@@ -57,15 +57,36 @@ FROM ({_per_day("character_id")}) a GROUP BY a.day, a.character_id
 )
 
 
+COUNTERS = (
+    "DELETE FROM platform_visitors WHERE workspace_id = :ws",
+    f"INSERT INTO platform_visitors (workspace_id, visitor_id) "
+    f"SELECT DISTINCT {WS}, visitor_id FROM site_visits WHERE workspace_id = :ws",
+    "DELETE FROM platform_counters WHERE workspace_id = :ws",
+    f"""
+INSERT INTO platform_counters (workspace_id, name, value)
+SELECT {WS}, 'visitors', count(*) FROM platform_visitors WHERE workspace_id = :ws
+UNION ALL
+SELECT {WS}, 'favoriting_users', count(*) FROM platform_user_stats
+WHERE workspace_id = :ws AND favorites > 0
+""",
+)
+
+
 async def rebuild(session: AsyncSession, workspace_id: str) -> None:
     """Run inside the caller's transaction, so readers see the old numbers or the new ones,
     never a half-built table (e.g. after changing a workspace's timezone)."""
     # Writers of the tables read here wait until the rebuilt numbers are committed.
     await session.execute(
         text(
-            "LOCK TABLE messages, chat_sessions, images, favorites, platform_users, characters "
-            "IN SHARE MODE"
+            "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, platform_users, "
+            "characters, platform_user_stats IN SHARE MODE"
         )
     )
-    for statement in (*PER_DAY, *activity_rollups.REBUILD, *facet_rollups.REBUILD):
+    for statement in (
+        *PER_DAY,
+        *COUNTERS,
+        *activity_rollups.REBUILD,
+        *facet_rollups.REBUILD,
+        *segment_rollups.REBUILD,
+    ):
         await session.execute(text(statement), {"ws": workspace_id})

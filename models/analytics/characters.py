@@ -7,17 +7,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.analytics import window_totals
 from models.analytics.sql import (
     character_facets,
     distinct_active,
     distinct_series,
     hourly_ranges,
     hourly_series,
-    one,
+    hourly_sums,
     ranked,
     rows,
 )
 from models.analytics.window import Frame, Window, buckets, growth, pct, ratio
+from models.analytics.window_totals import METRICS
 
 # Each sort's scores, for the characters that have one above 0 in the window.
 _DAY_SUM = (
@@ -81,17 +83,32 @@ async def top_characters(
     }
     # Only characters with a score are ranked; the rest (score 0) follow in id order, read
     # from the primary key just as far as the page needs.
-    found = await rows(
-        session,
-        f"""
-WITH scored AS ({SORTS[sort_by]}),
-page AS (
-  SELECT id, score FROM (
-    (SELECT s.id, s.score FROM scored s JOIN characters c ON c.workspace_id = :ws AND c.id = s.id
+    if sort_by in METRICS and await window_totals.usable(session, window):
+        params["days"] = window.days
+        metric = sort_by
+        ranked = f"""
+    (SELECT t.character_id AS id, t.{metric} AS score FROM character_window_totals t
+     JOIN characters c ON c.workspace_id = :ws AND c.id = t.character_id
+     WHERE t.workspace_id = :ws AND t.days = :days AND t.{metric} > 0 AND {NSFW[nsfw]}
+     ORDER BY t.{metric} DESC, t.character_id LIMIT :reach)
+    UNION ALL
+    (SELECT c.id, 0 FROM characters c WHERE c.workspace_id = :ws AND {NSFW[nsfw]}
+     AND NOT EXISTS (SELECT 1 FROM character_window_totals t WHERE t.workspace_id = :ws
+       AND t.days = :days AND t.character_id = c.id AND t.{metric} > 0)
+     ORDER BY c.id LIMIT :reach)"""
+    else:
+        ranked = f"""
+    (SELECT s.id, s.score FROM ({SORTS[sort_by]}) s
+     JOIN characters c ON c.workspace_id = :ws AND c.id = s.id
      WHERE {NSFW[nsfw]} ORDER BY s.score DESC, s.id LIMIT :reach)
     UNION ALL
     (SELECT c.id, 0 FROM characters c WHERE c.workspace_id = :ws AND {NSFW[nsfw]}
-     AND c.id NOT IN (SELECT id FROM scored) ORDER BY c.id LIMIT :reach)
+     AND c.id NOT IN (SELECT id FROM ({SORTS[sort_by]}) s) ORDER BY c.id LIMIT :reach)"""
+    found = await rows(
+        session,
+        f"""
+WITH page AS (
+  SELECT id, score FROM ({ranked}
   ) ranked ORDER BY score DESC, id LIMIT :limit OFFSET :offset
 )
 SELECT c.id, c.name, c.slug, c.image_url, c.creator_id, cr.username AS creator_name, c.category,
@@ -199,16 +216,9 @@ async def character_engagement(
     series = await hourly_series(session, window, granularity, ["new_characters", "messages"])
     active = await distinct_series(session, window, granularity, "character")
     pairs = await distinct_series(session, window, granularity, "character_user")
-    totals = await one(
-        session,
-        """
-SELECT (SELECT coalesce(sum(sessions), 0) FROM character_days WHERE workspace_id = :ws
-     AND day BETWEEN :f AND :l) AS sessions
-""",
-        ws=frame.workspace_id,
-        f=window.first,
-        l=window.last,
-    )
+    sessions = (
+        await hourly_sums(session, frame, window.start, window.end, ["character_sessions"])
+    )["character_sessions"]
     characters = await _characters_count(session, frame, "all")
     # Pairs active from the window's first day on (a pair's last message falls in it).
     active_pairs = await distinct_active(
@@ -223,5 +233,5 @@ SELECT (SELECT coalesce(sum(sessions), 0) FROM character_days WHERE workspace_id
         "unique_users_per_character": [ratio(p, a) for p, a in zip(pairs, active, strict=True)],
         "average_messages_per_character": ratio(sum(series["messages"]), characters),
         "average_users_per_character": ratio(active_pairs, characters),
-        "average_sessions_per_character": ratio(totals.sessions, characters),
+        "average_sessions_per_character": ratio(sessions, characters),
     }

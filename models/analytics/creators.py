@@ -18,7 +18,14 @@ SORTS = {
 }
 TOP = 5
 
+# One page of creators, ranked on creator_stats alone; the per-creator extras (paying fans,
+# top character) are then computed for that page only, not for every creator.
 _CREATORS = """
+WITH page AS (
+  SELECT c.workspace_id, c.id, {sort} AS score FROM creators c
+  LEFT JOIN creator_stats s ON s.workspace_id = c.workspace_id AND s.creator_id = c.id
+  WHERE c.workspace_id = :ws ORDER BY 3 DESC, c.id LIMIT :limit OFFSET :offset
+)
 SELECT c.id, c.username, c.profile_url, c.is_verified, c.created_at,
   coalesce(s.followers, 0) AS followers, coalesce(s.characters_count, 0) AS characters_count,
   coalesce(s.total_messages, 0) AS total_messages, coalesce(s.total_images, 0) AS total_images,
@@ -27,7 +34,7 @@ SELECT c.id, c.username, c.profile_url, c.is_verified, c.created_at,
      AND t.creator_id = c.id AND t.status = 'completed' AND t.created_at >= :start
      AND t.created_at < :end) AS paying_fans,
   top.id AS top_id, top.name AS top_name, top.messages AS top_messages
-FROM creators c
+FROM page p JOIN creators c ON c.workspace_id = p.workspace_id AND c.id = p.id
 LEFT JOIN creator_stats s ON s.workspace_id = c.workspace_id AND s.creator_id = c.id
 LEFT JOIN LATERAL (
   SELECT ch.id, ch.name, coalesce(cs.total_messages, 0) AS messages FROM characters ch
@@ -35,7 +42,7 @@ LEFT JOIN LATERAL (
   WHERE ch.workspace_id = c.workspace_id AND ch.creator_id = c.id
   ORDER BY 3 DESC, ch.id LIMIT 1
 ) top ON TRUE
-WHERE c.workspace_id = :ws
+ORDER BY p.score DESC, p.id
 """
 
 
@@ -63,7 +70,7 @@ async def top_creators(
 ) -> dict[str, Any]:
     found = await rows(
         session,
-        _CREATORS + f" ORDER BY {SORTS[sort_by]} DESC, c.id LIMIT :limit OFFSET :offset",
+        _CREATORS.format(sort=SORTS[sort_by]),
         ws=window.frame.workspace_id,
         start=window.start,
         end=window.end,
@@ -91,22 +98,22 @@ async def creator_stats(session: AsyncSession, frame: Frame) -> dict[str, Any]:
         session,
         """
 SELECT count(*) AS total, count(*) FILTER (WHERE c.created_at >= :start) AS new_month,
-  count(*) FILTER (WHERE EXISTS (SELECT 1 FROM character_days d JOIN characters ch
-    ON ch.workspace_id = d.workspace_id AND ch.id = d.character_id
-    WHERE d.workspace_id = c.workspace_id AND ch.creator_id = c.id AND d.day >= :first
-    AND d.messages > 0)) AS active,
+  count(*) FILTER (WHERE s.last_message_at >= :start) AS active,
   (SELECT coalesce(sum(characters), 0) FROM platform_character_facets
      WHERE workspace_id = :ws AND facet = 'with_creator') AS chars
-FROM creators c WHERE c.workspace_id = :ws
+FROM creators c
+LEFT JOIN creator_stats s ON s.workspace_id = c.workspace_id AND s.creator_id = c.id
+WHERE c.workspace_id = :ws
 """,
         ws=frame.workspace_id,
         start=month.start,
-        first=month.first,
     )
     top = await rows(
         session,
-        _CREATORS + f" ORDER BY {SORTS['followers']} DESC, c.id LIMIT {TOP}",
+        _CREATORS.format(sort=SORTS["followers"]),
         ws=frame.workspace_id,
+        limit=TOP,
+        offset=0,
         start=month.start,
         end=month.end,
     )

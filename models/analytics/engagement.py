@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.analytics import window_totals
 from models.analytics.sql import (
     character_facets,
     distinct_active,
@@ -70,15 +71,28 @@ async def messages(session: AsyncSession, window: Window, granularity: str) -> d
 
 
 async def _top_characters(session: AsyncSession, window: Window, column: str) -> list[Any]:
+    """The window totals when current, else character_days' window index; names are joined
+    for the top few only."""
+    if await window_totals.usable(session, window):
+        totals = (
+            f"SELECT character_id, {column} AS n FROM character_window_totals "
+            f"WHERE workspace_id = :ws AND days = :days AND {column} > 0 "
+            f"ORDER BY {column} DESC, character_id LIMIT {TOP}"
+        )
+    else:
+        totals = (
+            f"SELECT character_id, sum({column}) AS n FROM character_days WHERE workspace_id = :ws "
+            f"AND day BETWEEN :f AND :l GROUP BY 1 HAVING sum({column}) > 0 "
+            f"ORDER BY 2 DESC, 1 LIMIT {TOP}"
+        )
     return await rows(
         session,
-        f"SELECT c.id, c.name, c.image_url, sum(d.{column}) AS n FROM character_days d "
-        "JOIN characters c ON c.workspace_id = d.workspace_id AND c.id = d.character_id "
-        "WHERE d.workspace_id = :ws AND d.day BETWEEN :f AND :l GROUP BY c.id, c.name, c.image_url "
-        f"HAVING sum(d.{column}) > 0 ORDER BY 4 DESC, 1 LIMIT {TOP}",
+        f"SELECT c.id, c.name, c.image_url, t.n FROM ({totals}) t "
+        "JOIN characters c ON c.workspace_id = :ws AND c.id = t.character_id ORDER BY 4 DESC, 1",
         ws=window.frame.workspace_id,
         f=window.first,
         l=window.last,
+        days=window.days,
     )
 
 
@@ -142,8 +156,8 @@ async def favorites(session: AsyncSession, window: Window) -> dict[str, Any]:
     sums = await hourly_ranges(session, frame, ["favorites"], ranges)
     counts = await one(
         session,
-        "SELECT count(*) AS users FROM platform_user_stats WHERE workspace_id = :ws "
-        "AND favorites > 0",
+        "SELECT coalesce(max(value), 0) AS users FROM platform_counters "
+        "WHERE workspace_id = :ws AND name = 'favoriting_users'",
         ws=frame.workspace_id,
     )
     top = await rows(

@@ -7,7 +7,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.sql import REVENUE_COLUMNS, active_users, hourly_ranges, one, revenue_of
+from models.analytics.sql import (
+    REVENUE_COLUMNS,
+    active_users,
+    character_facets,
+    hourly_ranges,
+    one,
+    revenue_of,
+)
 from models.analytics.window import Frame, growth, money, pct, ratio, round_half
 
 PROCESS_STARTED = time.monotonic()
@@ -52,12 +59,8 @@ async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, An
     total, today, this_week, this_month, before = (
         sums[k] for k in ("all", "today", "week", "month", "before")
     )
-    characters = await one(
-        session,
-        "SELECT count(*) AS total, count(*) FILTER (WHERE is_public) AS public "
-        "FROM characters WHERE workspace_id = :ws",
-        ws=frame.workspace_id,
-    )
+    facets = await character_facets(session, frame, ["all", "public"])
+    characters_total, characters_public = facets["all"].get("", 0), facets["public"].get("", 0)
     premium = await premium_users(session, frame)
     users = int(total["new_users"])
     registered = users - int(total["new_temporary_users"])
@@ -74,9 +77,9 @@ async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, An
             "monthly_active_users": await active_users(session, frame, month.first, month.last),
         },
         "characters": {
-            "total_characters": characters.total,
-            "public_characters": characters.public,
-            "private_characters": characters.total - characters.public,
+            "total_characters": characters_total,
+            "public_characters": characters_public,
+            "private_characters": characters_total - characters_public,
             "new_characters_this_week": this_week["new_characters"],
             "character_growth_rate": growth(this_month["new_characters"], before["new_characters"]),
         },

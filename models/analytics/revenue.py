@@ -39,7 +39,8 @@ async def revenue_summary(session: AsyncSession, window: Window) -> dict[str, An
         session,
         "SELECT (SELECT coalesce(sum(users), 0) FROM platform_user_facets "
         "WHERE workspace_id = :ws AND facet = 'all') AS users, "
-        "(SELECT count(*) FROM platform_user_stats WHERE workspace_id = :ws AND revenue > 0) "
+        "(SELECT coalesce(sum(users), 0) FROM platform_segment_cells WHERE workspace_id = :ws "
+        "AND band = 'paid') "
         "AS paying, (SELECT count(*) FROM subscriptions WHERE workspace_id = :ws "
         "AND status = 'active') AS subscribers",
         ws=frame.workspace_id,
@@ -152,7 +153,8 @@ async def conversions(session: AsyncSession, frame: Frame) -> dict[str, Any]:
     row = await one(
         session,
         f"""
-SELECT (SELECT count(DISTINCT visitor_id) FROM site_visits WHERE workspace_id = :ws) AS visitors,
+SELECT (SELECT coalesce(max(value), 0) FROM platform_counters WHERE workspace_id = :ws
+          AND name = 'visitors') AS visitors,
   count(*) AS registered,
   count(*) FILTER (WHERE s.messages > 0) AS activated,
   count(*) FILTER (WHERE s.messages >= {ENGAGED_MESSAGES}) AS engaged,

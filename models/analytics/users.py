@@ -207,51 +207,49 @@ async def _churn(session: AsyncSession, frame: Frame) -> dict[str, float]:
     return result
 
 
+# Each segment as a condition on platform_segment_cells (local days; :d7 and :d30 are the
+# first days of the last 7 and 30), except premium, read live from the active subscriptions.
 SEGMENTS = (
     (
         "power",
         "Power Users",
         "Users with 100+ messages and active in last 7 days",
-        "s.messages >= 100 AND u.last_active_at >= :d7",
+        "band = 'ge100' AND day >= :d7",
     ),
     (
         "regular",
         "Regular Users",
         "Users with 10-100 messages and active in last 30 days",
-        "s.messages BETWEEN 10 AND 99 AND u.last_active_at >= :d30",
+        "band = '10to99' AND day >= :d30",
     ),
-    ("new", "New Users", "Users registered in last 7 days", "u.created_at >= :d7"),
-    (
-        "dormant",
-        "Dormant Users",
-        "Users inactive for 30+ days",
-        "coalesce(u.last_active_at, u.created_at) < :d30",
-    ),
-    (
-        "premium",
-        "Premium Users",
-        "Users with active subscription",
-        "p.user_id IS NOT NULL",
-    ),
+    ("new", "New Users", "Users registered in last 7 days", "band = 'reg' AND day >= :d7"),
+    ("dormant", "Dormant Users", "Users inactive for 30+ days", "band = 'seen' AND day < :d30"),
+    ("premium", "Premium Users", "Users with active subscription", None),
 )
 
 
 async def segments(session: AsyncSession, frame: Frame) -> list[dict[str, Any]]:
     parts = ", ".join(
-        f"count(*) FILTER (WHERE {cond}) AS {key}_n, "
-        f"coalesce(sum(s.revenue) FILTER (WHERE {cond}), 0) AS {key}_r"
+        f"coalesce(sum(users) FILTER (WHERE {cond}), 0) AS {key}_n, "
+        f"coalesce(sum(revenue) FILTER (WHERE {cond}), 0) AS {key}_r"
         for key, _, _, cond in SEGMENTS
+        if cond
     )
     row = await one(
         session,
-        f"SELECT count(*) AS total, {parts} FROM platform_users u LEFT JOIN platform_user_stats s "
-        "ON s.workspace_id = u.workspace_id AND s.user_id = u.id "
-        f"LEFT JOIN ({PREMIUM}) p ON p.user_id = u.id WHERE u.workspace_id = :ws",
+        f"SELECT coalesce(sum(users) FILTER (WHERE band = 'reg'), 0) AS total, {parts} "
+        "FROM platform_segment_cells WHERE workspace_id = :ws",
         ws=frame.workspace_id,
-        d7=frame.last_days(7).start,
-        d30=frame.last_days(30).start,
+        d7=frame.last_days(7).first,
+        d30=frame.last_days(30).first,
     )
-    values = row._mapping
+    premium = await one(
+        session,
+        f"SELECT count(*) AS n, coalesce(sum(s.revenue), 0) AS r FROM ({PREMIUM}) p "
+        "LEFT JOIN platform_user_stats s ON s.workspace_id = :ws AND s.user_id = p.user_id",
+        ws=frame.workspace_id,
+    )
+    values = {**row._mapping, "premium_n": premium.n, "premium_r": premium.r}
     return [
         {
             "key": key,

@@ -51,9 +51,12 @@ DERIVED = {
     "platform_retention_cells": "registered_on, span, k, users",
     "platform_user_facets": "registered_on, facet, value, users",
     "platform_character_facets": "facet, value, characters",
+    "platform_user_segment_keys": "user_id, band, active_day, seen_day, registered_on, revenue",
+    "platform_segment_cells": "band, day, revenue, users",
+    "platform_counters": "name, value",
 }
 
-COUNTERS = {"subjects", "users", "characters"}
+COUNTERS = {"subjects", "users", "characters", "value"}
 
 
 async def _tables(sessions, workspace: str) -> dict[str, set]:  # type: ignore[no-untyped-def]
@@ -92,6 +95,25 @@ async def people(upload):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("seed", [1, 2])
 async def test_incremental_upkeep_equals_a_rebuild(people, upload, sessions, workspace, seed):  # type: ignore[no-untyped-def]
     await _load_shuffled(upload, _activity(seed), seed)
+    await upload(
+        "transactions",
+        [
+            {
+                "id": f"txn_{n}",
+                "user_id": f"user_{n % 5 + 1}",
+                "type": "tip",
+                "amount": 2.5 * n,
+                "status": "completed" if n % 3 else "refunded",
+                "created_at": at(n),
+            }
+            for n in range(1, 9)
+        ],
+    )
+    await upload(
+        "visits",
+        [{"visitor_id": f"anon_{n % 4}", "created_at": at(n)} for n in range(9)]
+        + [{"visitor_id": "anon_9", "user_id": "user_3", "created_at": at(2)}],
+    )
     # Edits move facet counts: users change language or registration day, characters their
     # tags, category and flags.
     await upload(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:17:03.160109
+Create Date: 2026-11-23 11:34:48.747493
 """
 
 from collections.abc import Sequence
@@ -263,6 +263,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_channels'))
     )
     op.create_index(op.f('ix_channels_workspace_id_channel_type'), 'channels', ['workspace_id', 'channel_type'], unique=False)
+    op.create_table('character_window_state',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_window_state_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'days', name=op.f('pk_character_window_state'))
+    )
+    op.create_table('character_window_totals',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('character_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('messages', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('images', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('favorites', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_window_totals_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'days', 'character_id', name=op.f('pk_character_window_totals'))
+    )
+    op.create_index('ix_character_window_totals_favorites', 'character_window_totals', ['workspace_id', 'days', sa.literal_column('favorites DESC'), 'character_id'], unique=False)
+    op.create_index('ix_character_window_totals_images', 'character_window_totals', ['workspace_id', 'days', sa.literal_column('images DESC'), 'character_id'], unique=False)
+    op.create_index('ix_character_window_totals_messages', 'character_window_totals', ['workspace_id', 'days', sa.literal_column('messages DESC'), 'character_id'], unique=False)
     op.create_table('content_items',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -494,6 +514,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_character_facets_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'facet', 'value', name=op.f('pk_platform_character_facets'))
     )
+    op.create_table('platform_counters',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('value', sa.BigInteger(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_counters_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'name', name=op.f('pk_platform_counters'))
+    )
     op.create_table('platform_hourly',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
@@ -509,6 +536,7 @@ def upgrade() -> None:
     sa.Column('session_seconds', sa.Integer(), server_default='0', nullable=False),
     sa.Column('session_messages', sa.Integer(), server_default='0', nullable=False),
     sa.Column('bounced_sessions', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('character_sessions', sa.Integer(), server_default='0', nullable=False),
     sa.Column('sessions_mobile', sa.Integer(), server_default='0', nullable=False),
     sa.Column('sessions_desktop', sa.Integer(), server_default='0', nullable=False),
     sa.Column('sessions_tablet', sa.Integer(), server_default='0', nullable=False),
@@ -529,6 +557,15 @@ def upgrade() -> None:
     sa.Column('users', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_retention_cells_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'registered_on', 'span', 'k', name=op.f('pk_platform_retention_cells'))
+    )
+    op.create_table('platform_segment_cells',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('band', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('users', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_segment_cells_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'band', 'day', name=op.f('pk_platform_segment_cells'))
     )
     op.create_table('platform_user_facets',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -559,6 +596,12 @@ def upgrade() -> None:
     op.create_index(op.f('ix_platform_users_workspace_id_is_temporary'), 'platform_users', ['workspace_id', 'is_temporary'], unique=False)
     op.create_index(op.f('ix_platform_users_workspace_id_language'), 'platform_users', ['workspace_id', 'language'], unique=False)
     op.create_index(op.f('ix_platform_users_workspace_id_last_active_at'), 'platform_users', ['workspace_id', 'last_active_at'], unique=False)
+    op.create_table('platform_visitors',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('visitor_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_visitors_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'visitor_id', name=op.f('pk_platform_visitors'))
+    )
     op.create_table('proactive_rules',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -902,6 +945,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('workspace_id', 'day', 'user_id', name=op.f('pk_platform_user_days'))
     )
     op.create_index(op.f('ix_platform_user_days_workspace_id_user_id_day'), 'platform_user_days', ['workspace_id', 'user_id', 'day'], unique=False)
+    op.create_table('platform_user_segment_keys',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('band', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('active_day', sa.Date(), nullable=True),
+    sa.Column('seen_day', sa.Date(), nullable=False),
+    sa.Column('registered_on', sa.Date(), nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id', 'user_id'], ['platform_users.workspace_id', 'platform_users.id'], name=op.f('fk_platform_user_segment_keys_workspace_id_user_id_platform_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_platform_user_segment_keys_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'user_id', name=op.f('pk_platform_user_segment_keys'))
+    )
     op.create_table('platform_user_stats',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1101,6 +1156,7 @@ def upgrade() -> None:
     sa.Column('total_messages', sa.Integer(), server_default='0', nullable=False),
     sa.Column('total_images', sa.Integer(), server_default='0', nullable=False),
     sa.Column('earnings', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False),
+    sa.Column('last_message_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['workspace_id', 'creator_id'], ['creators.workspace_id', 'creators.id'], name=op.f('fk_creator_stats_workspace_id_creator_id_creators'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_creator_stats_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'creator_id', name=op.f('pk_creator_stats'))
@@ -1174,6 +1230,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_days_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'day', 'character_id', name=op.f('pk_character_days'))
     )
+    op.create_index('ix_character_days_window', 'character_days', ['workspace_id', 'day', 'character_id'], unique=False, postgresql_include=['messages', 'images', 'favorites'])
     op.create_index(op.f('ix_character_days_workspace_id_character_id_day'), 'character_days', ['workspace_id', 'character_id', 'day'], unique=False)
     op.create_table('character_stats',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1313,6 +1370,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_character_stats_workspace_id_total_messages'), table_name='character_stats')
     op.drop_table('character_stats')
     op.drop_index(op.f('ix_character_days_workspace_id_character_id_day'), table_name='character_days')
+    op.drop_index('ix_character_days_window', table_name='character_days', postgresql_include=['messages', 'images', 'favorites'])
     op.drop_table('character_days')
     op.drop_index(op.f('ix_transactions_workspace_id_user_id'), table_name='transactions')
     op.drop_index(op.f('ix_transactions_workspace_id_creator_id'), table_name='transactions')
@@ -1351,6 +1409,7 @@ def downgrade() -> None:
     op.drop_table('posts')
     op.drop_index(op.f('ix_platform_user_stats_workspace_id_messages'), table_name='platform_user_stats')
     op.drop_table('platform_user_stats')
+    op.drop_table('platform_user_segment_keys')
     op.drop_index(op.f('ix_platform_user_days_workspace_id_user_id_day'), table_name='platform_user_days')
     op.drop_table('platform_user_days')
     op.drop_index(op.f('ix_platform_daily_metrics_workspace_id_date'), table_name='platform_daily_metrics')
@@ -1400,14 +1459,17 @@ def downgrade() -> None:
     op.drop_table('programs')
     op.drop_index(op.f('ix_proactive_rules_workspace_id_created_at'), table_name='proactive_rules')
     op.drop_table('proactive_rules')
+    op.drop_table('platform_visitors')
     op.drop_index(op.f('ix_platform_users_workspace_id_last_active_at'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_language'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_is_temporary'), table_name='platform_users')
     op.drop_index(op.f('ix_platform_users_workspace_id_created_at'), table_name='platform_users')
     op.drop_table('platform_users')
     op.drop_table('platform_user_facets')
+    op.drop_table('platform_segment_cells')
     op.drop_table('platform_retention_cells')
     op.drop_table('platform_hourly')
+    op.drop_table('platform_counters')
     op.drop_table('platform_character_facets')
     op.drop_table('platform_activity_gaps')
     op.drop_index(op.f('ix_leads_workspace_id_status'), table_name='leads')
@@ -1444,6 +1506,11 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_content_items_workspace_id_published_at'), table_name='content_items')
     op.drop_index(op.f('ix_content_items_workspace_id_created_at'), table_name='content_items')
     op.drop_table('content_items')
+    op.drop_index('ix_character_window_totals_messages', table_name='character_window_totals')
+    op.drop_index('ix_character_window_totals_images', table_name='character_window_totals')
+    op.drop_index('ix_character_window_totals_favorites', table_name='character_window_totals')
+    op.drop_table('character_window_totals')
+    op.drop_table('character_window_state')
     op.drop_index(op.f('ix_channels_workspace_id_channel_type'), table_name='channels')
     op.drop_table('channels')
     op.drop_index(op.f('ix_channel_daily_metrics_workspace_id_date'), table_name='channel_daily_metrics')
