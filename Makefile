@@ -35,8 +35,9 @@ lint: $(VENV)/.installed
 schema: $(VENV)/.installed  ## rewrite schema.graphql from the code
 	$(BIN)/gateway export-schema schema.graphql
 
-bench: $(VENV)/.installed
-	$(BIN)/python bench/nested_query.py
+bench: $(VENV)/.installed  ## needs DATABASE_URL (a server where scratch databases may be created)
+	$(BIN)/python bench/load_and_query.py --scale 1
+	$(BIN)/python bench/marketing_routes.py --scales 1 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache
