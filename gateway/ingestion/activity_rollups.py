@@ -38,13 +38,16 @@ class Kind:
     column: str | None = None
 
     def existing(self) -> str:
-        """The pairs already stored for the subjects of `new_<name>` (the snapshot)."""
+        """The pairs already stored for the subjects of `new_<name>` (the snapshot). Written
+        as a join from the distinct subjects so that the planner probes the table's
+        (subject, day) index per subject rather than filtering one against the other."""
         columns = ", ".join(self.subject)
+        on = " AND ".join(f"e.{c} = t.{c}" for c in self.subject)
         keep = f" AND e.{self.column} > 0" if self.column else ""
         return (
-            f"SELECT {_subject('e', self.subject)} AS subject, e.day FROM {self.table} e "
-            f"WHERE e.workspace_id = :ws AND ({columns}) IN "
-            f"(SELECT {columns} FROM new_{self.name}){keep}"
+            f"SELECT {_subject('e', self.subject)} AS subject, e.day "
+            f"FROM (SELECT DISTINCT {columns} FROM new_{self.name}) t "
+            f"JOIN {self.table} e ON e.workspace_id = :ws AND {on}{keep}"
         )
 
 
@@ -95,8 +98,8 @@ _SPANS = ", ".join(f"({span}, {periods})" for span, periods in SPANS)
 RETENTION = f"""
 registered AS (
   SELECT u.id AS user_id, (u.created_at AT TIME ZONE z.tz)::date AS day
-  FROM platform_users u CROSS JOIN {ZONE}
-  WHERE u.workspace_id = :ws AND u.id IN (SELECT user_id FROM new_user)
+  FROM (SELECT DISTINCT user_id FROM new_user) t
+  JOIN platform_users u ON u.workspace_id = :ws AND u.id = t.user_id CROSS JOIN {ZONE}
 ),
 cells AS (
   SELECT DISTINCT n.user_id, r.day AS registered_on, s.span, (n.day - r.day) / s.span AS k
@@ -147,11 +150,13 @@ def tracked_per_day(table: str, key: str, time_column: str, column: str) -> str:
     kinds = [k for k in KINDS if k.table == table and k.column in (None, column)]
     new = []
     for kind in kinds:
-        made = "up.created" if kind.column is None else "up.value = src.n"
-        new.append(
-            f"new_{kind.name} AS (SELECT up.{key}, up.day FROM up "
-            f"JOIN src ON src.{key} = up.{key} AND src.day = up.day WHERE {made})"
-        )
+        if kind.column is None:  # a row the upsert created
+            new.append(f"new_{kind.name} AS (SELECT {key}, day FROM up WHERE created)")
+        else:  # a row whose column was 0 before: it now holds just this batch's count
+            new.append(
+                f"new_{kind.name} AS (SELECT up.{key}, up.day FROM up "
+                f"JOIN src ON src.{key} = up.{key} AND src.day = up.day WHERE up.value = src.n)"
+            )
     ctes = [*new, *(gaps(kind) for kind in kinds)]
     if USERS in kinds:
         ctes.append(RETENTION)

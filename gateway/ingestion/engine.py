@@ -238,6 +238,10 @@ async def _write(session: AsyncSession, batch: PreparedBatch) -> tuple[int, int]
     )
     if set_based:  # (on error the rollback undoes the SET LOCAL too)
         await raw.execute("SET LOCAL session_replication_role = DEFAULT")
+    if spec.rollups:
+        # Row counts for the rollups' plans: without them every join over the batch is
+        # planned as if it held a handful of rows (nested loops, quadratic on a big batch).
+        await raw.execute(f"ANALYZE {written}")
     for sql in spec.rollups:
         statement = sql.format(ins=written, old=before)
         if ":ws" in statement:

@@ -39,8 +39,8 @@ placed AS (
 ),
 before AS (
   SELECT k.user_id, k.band, k.active_day, k.seen_day, k.registered_on, k.revenue, -1 AS n
-  FROM platform_user_segment_keys k
-  WHERE k.workspace_id = :ws AND k.user_id IN (SELECT user_id FROM touched)
+  FROM touched t
+  JOIN platform_user_segment_keys k ON k.workspace_id = :ws AND k.user_id = t.user_id
 ),
 saved AS (
   INSERT INTO platform_user_segment_keys AS k
