@@ -323,6 +323,7 @@ class CharacterStats(TenantScoped, table=True):
     __table_args__ = (
         tenant_fk("character_id", "characters"),
         Index(None, "workspace_id", "total_messages"),
+        Index(None, "workspace_id", "favorites"),  # the most-favorited list
     )
 
     character_id: str = Field(primary_key=True, max_length=64)
@@ -341,6 +342,8 @@ class CharacterUserStats(TenantScoped, table=True):
         tenant_fk("character_id", "characters"),
         tenant_fk("user_id", "platform_users"),
         Index(None, "workspace_id", "user_id"),
+        # New users of a character in a period (top lists' user growth): a range, not a scan.
+        Index(None, "workspace_id", "character_id", "first_message_at"),
     )
 
     character_id: str = Field(primary_key=True, max_length=64)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:34:48.747493
+Create Date: 2026-11-23 12:33:56.060988
 """
 
 from collections.abc import Sequence
@@ -1244,6 +1244,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_stats_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'character_id', name=op.f('pk_character_stats'))
     )
+    op.create_index(op.f('ix_character_stats_workspace_id_favorites'), 'character_stats', ['workspace_id', 'favorites'], unique=False)
     op.create_index(op.f('ix_character_stats_workspace_id_total_messages'), 'character_stats', ['workspace_id', 'total_messages'], unique=False)
     op.create_table('character_user_days',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1268,6 +1269,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_user_stats_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'character_id', 'user_id', name=op.f('pk_character_user_stats'))
     )
+    op.create_index(op.f('ix_character_user_stats_workspace_id_character_id_first_message_at'), 'character_user_stats', ['workspace_id', 'character_id', 'first_message_at'], unique=False)
     op.create_index(op.f('ix_character_user_stats_workspace_id_user_id'), 'character_user_stats', ['workspace_id', 'user_id'], unique=False)
     op.create_table('chat_sessions',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1364,10 +1366,12 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_chat_sessions_workspace_id_character_id'), table_name='chat_sessions')
     op.drop_table('chat_sessions')
     op.drop_index(op.f('ix_character_user_stats_workspace_id_user_id'), table_name='character_user_stats')
+    op.drop_index(op.f('ix_character_user_stats_workspace_id_character_id_first_message_at'), table_name='character_user_stats')
     op.drop_table('character_user_stats')
     op.drop_index(op.f('ix_character_user_days_workspace_id_character_id_user_id_day'), table_name='character_user_days')
     op.drop_table('character_user_days')
     op.drop_index(op.f('ix_character_stats_workspace_id_total_messages'), table_name='character_stats')
+    op.drop_index(op.f('ix_character_stats_workspace_id_favorites'), table_name='character_stats')
     op.drop_table('character_stats')
     op.drop_index(op.f('ix_character_days_workspace_id_character_id_day'), table_name='character_days')
     op.drop_index('ix_character_days_window', table_name='character_days', postgresql_include=['messages', 'images', 'favorites'])
