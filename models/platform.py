@@ -343,7 +343,12 @@ class CharacterUserStats(TenantScoped, table=True):
         tenant_fk("user_id", "platform_users"),
         Index(None, "workspace_id", "user_id"),
         # New users of a character in a period (top lists' user growth): a range, not a scan.
-        Index(None, "workspace_id", "character_id", "first_message_at"),
+        Index(
+            "ix_character_user_stats_first_message",
+            "workspace_id",
+            "character_id",
+            "first_message_at",
+        ),
     )
 
     character_id: str = Field(primary_key=True, max_length=64)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:33:56.060988
+Create Date: 2026-11-23 13:04:32.766618
 """
 
 from collections.abc import Sequence
@@ -1269,7 +1269,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_character_user_stats_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'character_id', 'user_id', name=op.f('pk_character_user_stats'))
     )
-    op.create_index(op.f('ix_character_user_stats_workspace_id_character_id_first_message_at'), 'character_user_stats', ['workspace_id', 'character_id', 'first_message_at'], unique=False)
+    op.create_index('ix_character_user_stats_first_message', 'character_user_stats', ['workspace_id', 'character_id', 'first_message_at'], unique=False)
     op.create_index(op.f('ix_character_user_stats_workspace_id_user_id'), 'character_user_stats', ['workspace_id', 'user_id'], unique=False)
     op.create_table('chat_sessions',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -1366,7 +1366,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_chat_sessions_workspace_id_character_id'), table_name='chat_sessions')
     op.drop_table('chat_sessions')
     op.drop_index(op.f('ix_character_user_stats_workspace_id_user_id'), table_name='character_user_stats')
-    op.drop_index(op.f('ix_character_user_stats_workspace_id_character_id_first_message_at'), table_name='character_user_stats')
+    op.drop_index('ix_character_user_stats_first_message', table_name='character_user_stats')
     op.drop_table('character_user_stats')
     op.drop_index(op.f('ix_character_user_days_workspace_id_character_id_user_id_day'), table_name='character_user_days')
     op.drop_table('character_user_days')
