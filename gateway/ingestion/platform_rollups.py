@@ -13,13 +13,12 @@ from gateway.ingestion import facet_rollups
 from gateway.ingestion.activity_rollups import (
     PAIRS,
     REGISTRATION_MOVES,
+    WS,
+    ZONE,
     gaps,
     tracked_per_day,
 )
 from gateway.ingestion.segment_rollups import resegment
-
-# The workspace's timezone, joined as `z.tz`.
-_ZONE = "(SELECT coalesce(settings->>'timezone', 'UTC') AS tz FROM workspaces WHERE id = :ws) z"
 
 
 def _set_add(alias: str, columns: list[str]) -> str:
@@ -43,9 +42,9 @@ def window_totals(time_column: str, column: str) -> str:
     orders it against a recomputation."""
     return f"""
 INSERT INTO character_window_totals AS t (workspace_id, days, character_id, {column})
-SELECT CAST(:ws AS varchar), w.days, s.character_id, sum(s.n)
+SELECT {WS}, w.days, s.character_id, sum(s.n)
 FROM (SELECT (i.{time_column} AT TIME ZONE z.tz)::date AS day, i.character_id, count(*) AS n
-      FROM {{ins}} i CROSS JOIN {_ZONE} WHERE i._inserted AND i.character_id IS NOT NULL
+      FROM {{ins}} i CROSS JOIN {ZONE} WHERE i._inserted AND i.character_id IS NOT NULL
       GROUP BY 1, 2) s
 JOIN character_window_state w ON w.workspace_id = :ws
   AND s.day BETWEEN w.as_of - w.days + 1 AND w.as_of
@@ -55,18 +54,18 @@ ON CONFLICT (workspace_id, days, character_id) DO UPDATE SET {_set_add("t", [col
 
 
 # Users with at least one favorite: those whose counter this batch took from 0.
-_FAVORITING_USERS = """
+_FAVORITING_USERS = f"""
 WITH src AS (
-  SELECT user_id, count(*) AS n FROM {ins} WHERE _inserted GROUP BY 1
+  SELECT user_id, count(*) AS n FROM {{ins}} WHERE _inserted GROUP BY 1
 ),
 up AS (
   INSERT INTO platform_user_stats AS s (workspace_id, user_id, favorites)
-  SELECT CAST(:ws AS varchar), user_id, n FROM src
+  SELECT {WS}, user_id, n FROM src
   ON CONFLICT (workspace_id, user_id) DO UPDATE SET favorites = s.favorites + EXCLUDED.favorites
   RETURNING s.user_id, s.favorites
 )
 INSERT INTO platform_counters AS c (workspace_id, name, value)
-SELECT CAST(:ws AS varchar), 'favoriting_users', count(*) FROM up JOIN src USING (user_id)
+SELECT {WS}, 'favoriting_users', count(*) FROM up JOIN src USING (user_id)
 WHERE up.favorites = src.n HAVING count(*) > 0
 ON CONFLICT (workspace_id, name) DO UPDATE SET value = c.value + EXCLUDED.value
 """
@@ -93,7 +92,7 @@ CHARACTER_USER_DAYS = f"""
 WITH pairs AS (
   INSERT INTO character_user_days (workspace_id, day, character_id, user_id)
   SELECT DISTINCT i.workspace_id, (i.created_at AT TIME ZONE z.tz)::date, i.character_id, i.user_id
-  FROM {{ins}} i CROSS JOIN {_ZONE} WHERE i._inserted
+  FROM {{ins}} i CROSS JOIN {ZONE} WHERE i._inserted
   ON CONFLICT DO NOTHING RETURNING workspace_id, day, character_id, user_id
 ),
 new_character_user AS (SELECT character_id, user_id, day FROM pairs),
@@ -110,7 +109,7 @@ def recount_hours(table: str, time_column: str, counters: dict[str, str]) -> str
     aggregates = ", ".join(counters.values())
     return f"""
 INSERT INTO platform_hourly AS h (workspace_id, hour, {", ".join(columns)})
-SELECT CAST(:ws AS varchar), t.h, {aggregates}
+SELECT {WS}, t.h, {aggregates}
 FROM (SELECT DISTINCT date_trunc('hour', {time_column}, 'UTC') AS h FROM {{ins}}) t
 LEFT JOIN {table} r ON r.workspace_id = :ws
   AND r.{time_column} >= t.h AND r.{time_column} < t.h + interval '1 hour'
@@ -148,13 +147,13 @@ _PAYMENTS = {f"count_{k}": _completed(k, "count(r.id)") for k in _KINDS}
 
 TRANSACTIONS = (
     recount_hours("transactions", "created_at", _REVENUE | _PAYMENTS),
-    """
+    f"""
 INSERT INTO platform_user_stats AS s (workspace_id, user_id, revenue, first_purchase_at)
-SELECT CAST(:ws AS varchar), t.user_id,
+SELECT {WS}, t.user_id,
        coalesce(sum(t.amount) FILTER (WHERE t.status = 'completed'), 0),
        min(t.created_at) FILTER (WHERE t.status = 'completed')
 FROM transactions t
-WHERE t.workspace_id = :ws AND t.user_id IN (SELECT user_id FROM {ins})
+WHERE t.workspace_id = :ws AND t.user_id IN (SELECT user_id FROM {{ins}})
 GROUP BY t.user_id
 ON CONFLICT (workspace_id, user_id)
   DO UPDATE SET revenue = EXCLUDED.revenue, first_purchase_at = EXCLUDED.first_purchase_at
@@ -223,14 +222,14 @@ ON CONFLICT (workspace_id, feature, user_id) DO UPDATE SET uses = s.uses + EXCLU
 
 # New visitor ids raise the visitor count once, however many visits they make.
 VISITS = (
-    """
+    f"""
 WITH new AS (
   INSERT INTO platform_visitors (workspace_id, visitor_id)
-  SELECT DISTINCT workspace_id, visitor_id FROM {ins} WHERE _inserted
+  SELECT DISTINCT workspace_id, visitor_id FROM {{ins}} WHERE _inserted
   ON CONFLICT DO NOTHING RETURNING 1
 )
 INSERT INTO platform_counters AS c (workspace_id, name, value)
-SELECT CAST(:ws AS varchar), 'visitors', count(*) FROM new HAVING count(*) > 0
+SELECT {WS}, 'visitors', count(*) FROM new HAVING count(*) > 0
 ON CONFLICT (workspace_id, name) DO UPDATE SET value = c.value + EXCLUDED.value
 """,
 )

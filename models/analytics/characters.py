@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.analytics import window_totals
 from models.analytics.sql import (
     character_facets,
+    characters_count,
     distinct_active,
     distinct_series,
     hourly_ranges,
@@ -149,7 +150,7 @@ FROM characters c WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
             ps=previous.start,
         )
     }
-    total = await _characters_count(session, frame, nsfw)
+    total = await characters_count(session, frame, nsfw)
     return {
         "characters": [
             {
@@ -184,12 +185,6 @@ FROM characters c WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
     }
 
 
-async def _characters_count(session: AsyncSession, frame: Frame, nsfw: str) -> int:
-    facets = await character_facets(session, frame, ["all", "nsfw"])
-    every, adult = facets["all"].get("", 0), facets["nsfw"].get("", 0)
-    return {"all": every, "true": adult, "false": every - adult}[nsfw]
-
-
 CATEGORY_NAMES = {"scifi": "Sci-Fi", "sci-fi": "Sci-Fi", "sci_fi": "Sci-Fi"}
 TOP_CATEGORIES, TOP_TAGS = 5, 10
 
@@ -219,7 +214,7 @@ async def character_engagement(
     sessions = (
         await hourly_sums(session, frame, window.start, window.end, ["character_sessions"])
     )["character_sessions"]
-    characters = await _characters_count(session, frame, "all")
+    characters = await characters_count(session, frame, "all")
     # Pairs active from the window's first day on (a pair's last message falls in it).
     active_pairs = await distinct_active(
         session, frame, "character_user", window.first, frame.today

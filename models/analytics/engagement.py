@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics import window_totals
 from models.analytics.sql import (
-    character_facets,
+    characters_count,
     distinct_active,
     hourly_ranges,
     hourly_series,
@@ -176,9 +176,7 @@ async def favorites(session: AsyncSession, window: Window) -> dict[str, Any]:
         "total_favorites": total,
         "new_favorites_this_week": sums["week"]["favorites"],
         "average_favorites_per_user": ratio(total, counts.users),
-        "average_favorites_per_character": ratio(
-            total, (await character_facets(session, frame, ["all"]))["all"].get("", 0)
-        ),
+        "average_favorites_per_character": ratio(total, await characters_count(session, frame)),
         "top_characters": [
             {"id": r.id, "name": r.name, "count": r.n, "image_url": r.image_url} for r in top
         ],

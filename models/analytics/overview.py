@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.sql import (
     REVENUE_COLUMNS,
-    active_users,
     character_facets,
+    distinct_active_ranges,
     hourly_ranges,
     one,
     revenue_of,
@@ -62,6 +62,12 @@ async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, An
     facets = await character_facets(session, frame, ["all", "public"])
     characters_total, characters_public = facets["all"].get("", 0), facets["public"].get("", 0)
     premium = await premium_users(session, frame)
+    active = await distinct_active_ranges(
+        session,
+        frame,
+        "user",
+        {name: (w.first, w.last) for name, w in (("today", day), ("week", week), ("month", month))},
+    )
     users = int(total["new_users"])
     registered = users - int(total["new_temporary_users"])
     revenue = revenue_of(total)
@@ -72,9 +78,9 @@ async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, An
             "new_users_this_week": this_week["new_users"],
             "new_users_this_month": this_month["new_users"],
             "user_growth_rate": growth(this_month["new_users"], before["new_users"]),
-            "active_users_today": await active_users(session, frame, day.first, day.last),
-            "active_users_this_week": await active_users(session, frame, week.first, week.last),
-            "monthly_active_users": await active_users(session, frame, month.first, month.last),
+            "active_users_today": active["today"],
+            "active_users_this_week": active["week"],
+            "monthly_active_users": active["month"],
         },
         "characters": {
             "total_characters": characters_total,

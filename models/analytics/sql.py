@@ -67,23 +67,32 @@ async def hourly_series(
 async def distinct_active(
     session: AsyncSession, frame: Frame, kind: str, first: date, last: date
 ) -> int:
-    """Distinct subjects of `kind` (platform_activity_gaps) active on local days first..last:
-    each counts on its first active day in the range, where its previous one lies before."""
+    return (await distinct_active_ranges(session, frame, kind, {"n": (first, last)}))["n"]
+
+
+async def distinct_active_ranges(
+    session: AsyncSession, frame: Frame, kind: str, ranges: dict[str, tuple[date, date]]
+) -> dict[str, int]:
+    """Distinct subjects of `kind` (platform_activity_gaps) active on local days first..last,
+    for several ranges in one scan: each subject counts on its first active day in a range,
+    where its previous one lies before the range."""
+    params: dict[str, Any] = {"ws": frame.workspace_id, "kind": kind}
+    parts = []
+    for name, (first, last) in ranges.items():
+        params[f"{name}_f"], params[f"{name}_l"] = first, last
+        parts.append(
+            f"coalesce(sum(subjects) FILTER (WHERE day BETWEEN :{name}_f AND :{name}_l "
+            f"AND prev_day < :{name}_f), 0) AS {name}"
+        )
     row = await one(
         session,
-        "SELECT coalesce(sum(subjects), 0) AS n FROM platform_activity_gaps "
-        "WHERE workspace_id = :ws AND kind = :kind AND day BETWEEN :first AND :last "
-        "AND prev_day < :first",
-        ws=frame.workspace_id,
-        kind=kind,
-        first=first,
-        last=last,
+        f"SELECT {', '.join(parts)} FROM platform_activity_gaps "
+        "WHERE workspace_id = :ws AND kind = :kind AND day BETWEEN :lo AND :hi",
+        lo=min(first for first, _ in ranges.values()),
+        hi=max(last for _, last in ranges.values()),
+        **params,
     )
-    return int(row.n)
-
-
-async def active_users(session: AsyncSession, frame: Frame, first: date, last: date) -> int:
-    return await distinct_active(session, frame, "user", first, last)
+    return {name: int(row._mapping[name]) for name in ranges}
 
 
 async def distinct_series(
@@ -174,6 +183,13 @@ async def character_facets(
         facets=facets,
     )
     return _by_facet(facets, found)
+
+
+async def characters_count(session: AsyncSession, frame: Frame, nsfw: str = "all") -> int:
+    """Characters, all or only the (non-)NSFW ones (`nsfw`: "all", "true", "false")."""
+    facets = await character_facets(session, frame, ["all", "nsfw"])
+    every, adult = facets["all"].get("", 0), facets["nsfw"].get("", 0)
+    return {"all": every, "true": adult, "false": every - adult}[nsfw]
 
 
 def _by_facet(facets: list[str], found: list[Any]) -> dict[str, dict[str, int]]:

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.sql import (
-    active_users,
+    distinct_active_ranges,
     distinct_series,
+    hourly_ranges,
     hourly_series,
     hourly_sums,
     one,
@@ -107,23 +108,23 @@ async def retention(session: AsyncSession, window: Window, cohort: str) -> dict[
     """Read from platform_retention_cells (who came back) and platform_hourly (who
     registered), so the cost depends on the window's days, not on its users."""
     frame = window.frame
-    rates = {}
-    for n in RETENTION_DAYS:
-        # Users whose day N has come: registered in the window up to N days before today.
-        last = min(window.last, frame.today - timedelta(days=n))
-        eligible = 0
-        if last >= window.first:
-            eligible = (
-                await hourly_sums(
-                    session,
-                    frame,
-                    window.start,
-                    frame.midnight(last + timedelta(days=1)),
-                    ["new_users"],
-                )
-            )["new_users"]
-        kept = await _cells_total(session, window, span=1, k=n, last=last)
-        rates[f"day{n}"] = pct(kept, eligible)
+    # Users whose day N has come: registered in the window up to N days before today.
+    lasts = {n: min(window.last, frame.today - timedelta(days=n)) for n in RETENTION_DAYS}
+    due = {n: last for n, last in lasts.items() if last >= window.first}
+    eligible = await hourly_ranges(
+        session,
+        frame,
+        ["new_users"],
+        {
+            f"d{n}": (window.start, frame.midnight(last + timedelta(days=1)))
+            for n, last in due.items()
+        },
+    )
+    kept = await _cells_totals(session, window, due)
+    rates = {
+        f"day{n}": pct(kept.get(n, 0), eligible[f"d{n}"]["new_users"]) if n in due else 0.0
+        for n in RETENTION_DAYS
+    }
     return {
         "retention": rates,
         "churn": await _churn(session, frame),
@@ -131,21 +132,25 @@ async def retention(session: AsyncSession, window: Window, cohort: str) -> dict[
     }
 
 
-async def _cells_total(
-    session: AsyncSession, window: Window, *, span: int, k: int, last: Any
-) -> int:
-    row = await one(
+async def _cells_totals(
+    session: AsyncSession, window: Window, lasts: dict[int, Any]
+) -> dict[int, int]:
+    """Users back on exactly day N, of those registered from the window's first day to
+    lasts[N], for every N at once."""
+    if not lasts:
+        return {}
+    found = await rows(
         session,
-        "SELECT coalesce(sum(users), 0) AS n FROM platform_retention_cells "
-        "WHERE workspace_id = :ws AND span = :span AND k = :k "
-        "AND registered_on BETWEEN :first AND :last",
+        "SELECT k, sum(users) AS n FROM platform_retention_cells c "
+        "JOIN unnest(CAST(:ks AS int[]), CAST(:lasts AS date[])) AS d(k, last) USING (k) "
+        "WHERE c.workspace_id = :ws AND c.span = 1 "
+        "AND c.registered_on BETWEEN :first AND d.last GROUP BY k",
         ws=window.frame.workspace_id,
-        span=span,
-        k=k,
+        ks=list(lasts),
+        lasts=list(lasts.values()),
         first=window.first,
-        last=last,
     )
-    return int(row.n)
+    return {r.k: int(r.n) for r in found}
 
 
 async def _cohort_table(session: AsyncSession, window: Window, cohort: str) -> list[dict[str, Any]]:
@@ -197,14 +202,19 @@ def _cohort_start(day: Any, cohort: str) -> Any:
 async def _churn(session: AsyncSession, frame: Frame) -> dict[str, float]:
     """Users active in the previous period but not in this one: those active over both
     periods together, less those active in this one."""
-    result = {}
-    for name, days in (("this_week", 7), ("this_month", 30)):
+    ranges = {}
+    for name, days in (("week", 7), ("month", 30)):
         now, before = frame.last_days(days), frame.last_days(days).previous()
-        was = await active_users(session, frame, before.first, before.last)
-        either = await active_users(session, frame, before.first, now.last)
-        still = await active_users(session, frame, now.first, now.last)
-        result[name] = pct(either - still, was)
-    return result
+        ranges |= {
+            f"{name}_was": (before.first, before.last),
+            f"{name}_either": (before.first, now.last),
+            f"{name}_still": (now.first, now.last),
+        }
+    n = await distinct_active_ranges(session, frame, "user", ranges)
+    return {
+        f"this_{name}": pct(n[f"{name}_either"] - n[f"{name}_still"], n[f"{name}_was"])
+        for name in ("week", "month")
+    }
 
 
 # Each segment as a condition on platform_segment_cells (local days; :d7 and :d30 are the
