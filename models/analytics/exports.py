@@ -44,8 +44,9 @@ ORDER BY t.created_at, t.id LIMIT :batch
 """
 
 
-async def stream(session: AsyncSession, sql: str, window: Window) -> AsyncIterator[Any]:
-    """Rows in (created_at, id) order, fetched BATCH at a time by keyset."""
+async def batches(session: AsyncSession, sql: str, window: Window) -> AsyncIterator[list[Any]]:
+    """Rows in (created_at, id) order, BATCH at a time by keyset (a response writes one chunk
+    per batch, not per row)."""
     params = {
         "ws": window.frame.workspace_id,
         "start": window.start,
@@ -56,8 +57,8 @@ async def stream(session: AsyncSession, sql: str, window: Window) -> AsyncIterat
     }
     while True:
         found = (await session.execute(text(sql), params)).all()
-        for row in found:
-            yield row
+        if found:
+            yield found
         if len(found) < BATCH:
             return
         params |= {"after_t": found[-1].created_at, "after_id": found[-1].id}

@@ -9,6 +9,7 @@ import io
 import pytest
 
 from gateway.principal import Principal
+from models.analytics import exports
 from tests.rest import dataset
 
 
@@ -185,3 +186,46 @@ async def test_top_performing_pages_run_from_scored_to_unscored_characters(
     sfw = await _data(api_data, f"{path}&limit=100&nsfw=false")
     assert [c["id"] for c in sfw["characters"]] == ["char_3", "char_1", "char_4", "char_5"]
     assert sfw["totalCharacters"] == 4
+
+
+@pytest.mark.parametrize("form", ["json", "csv"])
+async def test_exports_read_in_keyset_batches_lose_and_repeat_nothing(
+    api, upload, monkeypatch, form
+) -> None:
+    """Batches of 2 over 7 users, 5 of them registered at the same instant: the ties are
+    split across batch edges (broken by id) and every user comes exactly once, in order."""
+
+    def registered(n: int) -> str:
+        return "2024-03-01T10:00:00Z" if n < 5 else f"2024-03-01T11:00:0{n}Z"
+
+    await upload(
+        "users",
+        [
+            {"id": f"user_t{n}", "username": f"tied{n}", "created_at": registered(n)}
+            for n in range(7)
+        ],
+    )
+    path = f"/api/marketing/export/users?period=all&format={form}"
+    whole = await api.get(path)
+    monkeypatch.setattr(exports, "BATCH", 2)
+    batched = await api.get(path)
+    assert whole.status_code == batched.status_code == 200
+    ids = [f"user_t{n}" for n in range(7)]
+    if form == "csv":
+        assert batched.text == whole.text
+        assert [row[0] for row in csv.reader(io.StringIO(batched.text))] == ["userId", *ids]
+        return
+    data = batched.json()["data"]
+    assert data["users"] == whole.json()["data"]["users"]
+    assert [u["userId"] for u in data["users"]] == ids
+    assert data["totalRecords"] == 7
+
+
+async def test_an_empty_export_is_a_whole_document(api) -> None:
+    d = await _data(api, "/api/marketing/export/characters?period=7d")
+    assert d["characters"] == [] and d["totalRecords"] == 0
+    empty = await api.get("/api/marketing/export/characters?period=7d&format=csv")
+    assert empty.text.splitlines() == [
+        "characterId,name,creatorId,category,tags,isNsfw,isPublic,totalMessages,uniqueUsers,"
+        "favorites,createdAt"
+    ]
