@@ -212,11 +212,29 @@ FAVORITES = (
     resegment("user_id"),
 )
 
+# Per feature, uses ('uses:<feature>') and users ('users:<feature>') in platform_counters: a
+# user counts once, when the batch takes their counter of the feature from 0. The upsert
+# returns each pair's counter after any concurrent batch of the same pair (it waits for that
+# row's lock), so two uploads never both count the same user; counters are locked in name
+# order, so two batches of several features cannot deadlock on them.
 FEATURE_USAGE = (
-    """
-INSERT INTO feature_user_stats AS s (workspace_id, feature, user_id, uses)
-SELECT workspace_id, feature, user_id, count(*) FROM {ins} WHERE _inserted GROUP BY 1, 2, 3
-ON CONFLICT (workspace_id, feature, user_id) DO UPDATE SET uses = s.uses + EXCLUDED.uses
+    f"""
+WITH src AS (
+  SELECT feature, user_id, count(*) AS n FROM {{ins}} WHERE _inserted GROUP BY 1, 2
+),
+up AS (
+  INSERT INTO feature_user_stats AS s (workspace_id, feature, user_id, uses)
+  SELECT {WS}, feature, user_id, n FROM src ORDER BY feature, user_id
+  ON CONFLICT (workspace_id, feature, user_id) DO UPDATE SET uses = s.uses + EXCLUDED.uses
+  RETURNING s.feature, s.user_id, s.uses
+)
+INSERT INTO platform_counters AS c (workspace_id, name, value)
+SELECT {WS}, name, sum(n) FROM (
+  SELECT 'uses:' || feature AS name, n FROM src
+  UNION ALL
+  SELECT 'users:' || feature, 1 FROM up JOIN src USING (feature, user_id) WHERE up.uses = src.n
+) m GROUP BY name ORDER BY name
+ON CONFLICT (workspace_id, name) DO UPDATE SET value = c.value + EXCLUDED.value
 """,
 )
 

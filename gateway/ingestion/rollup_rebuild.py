@@ -57,6 +57,16 @@ FROM ({_per_day("character_id")}) a GROUP BY a.day, a.character_id
 )
 
 
+# Uses and users of each feature, from the raw rows (platform_rollups.FEATURE_USAGE).
+FEATURE_COUNTERS = f"""
+INSERT INTO platform_counters (workspace_id, name, value)
+SELECT {WS}, k.name, k.value
+FROM (SELECT feature, count(*) AS uses, count(DISTINCT user_id) AS users FROM feature_usage
+      WHERE workspace_id = :ws GROUP BY feature) f
+CROSS JOIN LATERAL (VALUES ('uses:' || f.feature, f.uses), ('users:' || f.feature, f.users))
+  k (name, value)
+"""
+
 COUNTERS = (
     "DELETE FROM platform_visitors WHERE workspace_id = :ws",
     f"INSERT INTO platform_visitors (workspace_id, visitor_id) "
@@ -69,6 +79,7 @@ UNION ALL
 SELECT {WS}, 'favoriting_users', count(*) FROM platform_user_stats
 WHERE workspace_id = :ws AND favorites > 0
 """,
+    FEATURE_COUNTERS,
 )
 
 
@@ -78,8 +89,8 @@ async def rebuild(session: AsyncSession, workspace_id: str) -> None:
     # Writers of the tables read here wait until the rebuilt numbers are committed.
     await session.execute(
         text(
-            "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, platform_users, "
-            "characters, platform_user_stats IN SHARE MODE"
+            "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, feature_usage, "
+            "platform_users, characters, platform_user_stats IN SHARE MODE"
         )
     )
     for statement in (

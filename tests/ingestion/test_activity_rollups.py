@@ -40,6 +40,18 @@ def _activity(seed: int) -> dict[str, list[dict]]:
                 records[kind].append({**base, "created_at": when})
             else:
                 records[kind].append({**base, "created_at": when})
+    # Feature uses, some of them sent twice under the same id (the copy is ignored).
+    features = ("image_generation", "scenarios", "voice_messages")
+    uses = [
+        {
+            "id": f"fu_{k}",
+            "user_id": f"user_{rng.randint(1, 12)}",
+            "feature": rng.choice(features),
+            "used_at": at(rng.randint(-5, DAYS - 6), rng.randint(0, 23)),
+        }
+        for k in range(40)
+    ]
+    records["feature_usage"] = uses + rng.sample(uses, 10)
     return records
 
 
