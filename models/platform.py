@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, Numeric
+from sqlalchemy import BigInteger, CheckConstraint, Index, Numeric
 from sqlmodel import Field
 
 from models.base import CounterField, TenantScoped, TextArrayField, TimestampField, tenant_fk
@@ -332,6 +332,8 @@ class CharacterStats(TenantScoped, table=True):
     favorites: int = CounterField()
     images_generated: int = CounterField()
     sessions: int = CounterField()
+    # Sum of the sessions' durations: average session length = session_seconds / sessions.
+    session_seconds: int = CounterField(sa_type=BigInteger)
 
 
 class CharacterUserStats(TenantScoped, table=True):

@@ -54,6 +54,27 @@ SELECT {WS}, a.day, a.character_id, {_SUMS},
      AND p.character_id = a.character_id)
 FROM ({_per_day("character_id")}) a GROUP BY a.day, a.character_id
 """,
+    # New users of a character on a day: the pairs whose first day it is.
+    """
+UPDATE character_days d SET new_users = f.users
+FROM (SELECT character_id, day, count(*) AS users
+      FROM (SELECT character_id, min(day) AS day FROM character_user_days
+            WHERE workspace_id = :ws GROUP BY character_id, user_id) p
+      GROUP BY character_id, day) f
+WHERE d.workspace_id = :ws AND d.character_id = f.character_id AND d.day = f.day
+""",
+)
+
+# Per-character session totals (platform_events._CHARACTER_SESSIONS), from the raw sessions.
+CHARACTER_TOTALS = (
+    """
+UPDATE character_stats s SET sessions = coalesce(t.n, 0), session_seconds = coalesce(t.seconds, 0)
+FROM character_stats c
+LEFT JOIN (SELECT character_id, count(*) AS n, sum(duration_seconds) AS seconds
+           FROM chat_sessions WHERE workspace_id = :ws AND character_id IS NOT NULL
+           GROUP BY character_id) t ON t.character_id = c.character_id
+WHERE c.workspace_id = :ws AND s.workspace_id = :ws AND s.character_id = c.character_id
+""",
 )
 
 
@@ -95,6 +116,7 @@ async def rebuild(session: AsyncSession, workspace_id: str) -> None:
     )
     for statement in (
         *PER_DAY,
+        *CHARACTER_TOTALS,
         *COUNTERS,
         *activity_rollups.REBUILD,
         *facet_rollups.REBUILD,

@@ -35,7 +35,8 @@ def _activity(seed: int) -> dict[str, list[dict]]:
             if kind == "messages":
                 records[kind] += [{**base, "created_at": when}] * rng.randint(1, 3)
             elif kind == "sessions":
-                records[kind].append({**base, "started_at": when, "duration_seconds": 60})
+                seconds = rng.randint(0, 4000)
+                records[kind].append({**base, "started_at": when, "duration_seconds": seconds})
             elif kind == "images":
                 records[kind].append({**base, "created_at": when})
             else:
@@ -57,7 +58,10 @@ def _activity(seed: int) -> dict[str, list[dict]]:
 
 DERIVED = {
     "platform_user_days": "day, user_id, messages, images, sessions, favorites",
-    "character_days": "day, character_id, messages, images, sessions, favorites, unique_users",
+    "character_days": (
+        "day, character_id, messages, images, sessions, favorites, new_users, unique_users"
+    ),
+    "character_stats": "character_id, sessions, session_seconds",
     "character_user_days": "day, character_id, user_id",
     "platform_activity_gaps": "kind, day, prev_day, subjects",
     "platform_retention_cells": "registered_on, span, k, users",

@@ -1,6 +1,8 @@
 """character, creator and feature rollups
 
-Per feature, uses and users as platform_counters ('uses:<feature>', 'users:<feature>').
+- character_days.new_users: users whose first message to the character fell on the day.
+- character_stats.session_seconds: the summed duration of the character's sessions.
+- per feature, uses and users as platform_counters ('uses:<feature>', 'users:<feature>').
 
 Every existing workspace is backfilled from its raw rows, with the statements
 gateway/ingestion/rollup_rebuild.py runs for these rollups (copied here as they are at this
@@ -24,6 +26,22 @@ depends_on: str | Sequence[str] | None = None
 WS = "CAST(:ws AS varchar)"
 
 BACKFILL = (
+    """
+UPDATE character_days d SET new_users = f.users
+FROM (SELECT character_id, day, count(*) AS users
+      FROM (SELECT character_id, min(day) AS day FROM character_user_days
+            WHERE workspace_id = :ws GROUP BY character_id, user_id) p
+      GROUP BY character_id, day) f
+WHERE d.workspace_id = :ws AND d.character_id = f.character_id AND d.day = f.day
+""",
+    """
+UPDATE character_stats s SET sessions = coalesce(t.n, 0), session_seconds = coalesce(t.seconds, 0)
+FROM character_stats c
+LEFT JOIN (SELECT character_id, count(*) AS n, sum(duration_seconds) AS seconds
+           FROM chat_sessions WHERE workspace_id = :ws AND character_id IS NOT NULL
+           GROUP BY character_id) t ON t.character_id = c.character_id
+WHERE c.workspace_id = :ws AND s.workspace_id = :ws AND s.character_id = c.character_id
+""",
     "DELETE FROM platform_counters WHERE workspace_id = :ws "
     "AND (name LIKE 'uses:%' OR name LIKE 'users:%')",
     f"""
@@ -38,13 +56,17 @@ CROSS JOIN LATERAL (VALUES ('uses:' || f.feature, f.uses), ('users:' || f.featur
 
 
 def upgrade() -> None:
+    op.add_column('character_days', sa.Column('new_users', sa.Integer(), server_default='0', nullable=False))
+    op.add_column('character_stats', sa.Column('session_seconds', sa.BigInteger(), server_default='0', nullable=False))
     bind = op.get_bind()
     # Uploads wait for the backfill, so none is counted twice or missed.
-    bind.execute(sa.text("LOCK TABLE feature_usage IN SHARE MODE"))
+    bind.execute(sa.text("LOCK TABLE messages, chat_sessions, feature_usage IN SHARE MODE"))
     for (ws,) in bind.execute(sa.text("SELECT id FROM workspaces ORDER BY id")).all():
         for statement in BACKFILL:
             bind.execute(sa.text(statement), {"ws": ws})
 
 
 def downgrade() -> None:
+    op.drop_column('character_stats', 'session_seconds')
+    op.drop_column('character_days', 'new_users')
     op.execute("DELETE FROM platform_counters WHERE name LIKE 'uses:%' OR name LIKE 'users:%'")
