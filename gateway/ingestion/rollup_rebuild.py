@@ -65,8 +65,23 @@ WHERE d.workspace_id = :ws AND d.character_id = f.character_id AND d.day = f.day
 """,
 )
 
-# Per-character session totals (platform_events._CHARACTER_SESSIONS), from the raw sessions.
+# Per-character and per-creator rows: one for every character (with its current creator,
+# platform_entities._CHARACTER_STATS) and creator, and the characters' session totals
+# (platform_events._CHARACTER_SESSIONS) from the raw sessions.
 CHARACTER_TOTALS = (
+    f"""
+INSERT INTO character_stats (workspace_id, character_id)
+SELECT {WS}, id FROM characters WHERE workspace_id = :ws ON CONFLICT DO NOTHING
+""",
+    """
+UPDATE character_stats s SET creator_id = ch.creator_id FROM characters ch
+WHERE ch.workspace_id = :ws AND s.workspace_id = :ws AND s.character_id = ch.id
+  AND s.creator_id IS DISTINCT FROM ch.creator_id
+""",
+    f"""
+INSERT INTO creator_stats (workspace_id, creator_id)
+SELECT {WS}, id FROM creators WHERE workspace_id = :ws ON CONFLICT DO NOTHING
+""",
     """
 UPDATE character_stats s SET sessions = coalesce(t.n, 0), session_seconds = coalesce(t.seconds, 0)
 FROM character_stats c
@@ -111,7 +126,7 @@ async def rebuild(session: AsyncSession, workspace_id: str) -> None:
     await session.execute(
         text(
             "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, feature_usage, "
-            "platform_users, characters, platform_user_stats IN SHARE MODE"
+            "platform_users, creators, characters, platform_user_stats IN SHARE MODE"
         )
     )
     for statement in (

@@ -135,3 +135,63 @@ async def test_top_characters_over_all_time_have_no_growth(graphql, upload, sess
         {"id": "char_1", "messagesThisWeek": 1, "userGrowthRate": 0.0},
         {"id": "char_3", "messagesThisWeek": 3, "userGrowthRate": 0.0},
     ]
+
+
+def _tip(n: int, user: int, at: str, **kw) -> dict:
+    return {
+        "id": f"txn_{n}",
+        "user_id": f"user_{user}",
+        "type": "tip",
+        "amount": "1.00",
+        "creator_id": "user_1",
+        "created_at": at,
+        **kw,
+    }
+
+
+async def _creators(api, query: str = "") -> dict[str, dict]:
+    d = await _data(api, f"/api/marketing/creators/top?limit=10{query}")
+    return {c["creatorId"]: c for c in d["creators"]}
+
+
+async def test_creator_extras_follow_moves_and_status_changes(api_data, upload) -> None:
+    # char_3 moves from StarForge (user_2) to MoonStudio (user_1).
+    await upload("characters", [{**dataset.CHARACTERS[2], "creator_id": "user_1"}])
+    top = await _creators(api_data, "&sortBy=characters")
+    assert list(top) == ["user_1", "user_2"]  # 3 characters vs 0
+    assert top["user_1"]["topCharacter"] == {"id": "char_2", "name": "Orrin", "messages": 6}
+    assert top["user_2"]["topCharacter"] is None
+    # Two more messages to char_1 (5 + 2 = 7) make it user_1's top character.
+    await upload(
+        "messages", [_msg(1, 1, "2024-03-09T12:00:00Z"), _msg(6, 1, "2024-03-09T13:00:00Z")]
+    )
+    top = await _creators(api_data)
+    assert top["user_1"]["topCharacter"] == {"id": "char_1", "name": "Luma", "messages": 7}
+    # Paying fans (30d = Feb 10-Mar 10): user_2's tip (txn_5), user_3 twice, user_4 once it
+    # completes; not a tip before the period, nor a failed one.
+    await upload(
+        "transactions",
+        [
+            _tip(7, 3, "2024-03-08T10:00:00Z"),
+            _tip(8, 3, "2024-03-09T10:00:00Z"),
+            _tip(9, 4, "2024-03-09T11:00:00Z", status="pending"),
+            _tip(10, 6, "2024-02-01T10:00:00Z"),
+            _tip(11, 6, "2024-03-09T12:00:00Z", status="failed"),
+        ],
+    )
+    assert (await _creators(api_data))["user_1"]["metrics"]["subscriberCount"] == 2
+    await upload("transactions", [_tip(9, 4, "2024-03-09T11:00:00Z")])  # now completed
+    m = (await _creators(api_data))["user_1"]["metrics"]
+    assert (m["subscriberCount"], m["earnings"]) == (3, 6.5)  # 2.50 + four 1.00 tips
+
+
+async def test_creator_stats_counts(api_data, upload) -> None:
+    await upload("users", [{"id": "user_7", "created_at": "2024-03-05T10:00:00Z"}])
+    await upload(
+        "creators", [{"id": "user_7", "username": "Quiet", "created_at": "2024-03-05T10:00:00Z"}]
+    )
+    d = await _data(api_data, "/api/marketing/creators/stats")
+    # Three creators; users 1 and 2 have characters with messages in Feb 10-Mar 10; users 2
+    # and 7 joined then.
+    assert (d["totalCreators"], d["activeCreators"], d["newCreatorsThisMonth"]) == (3, 2, 2)
+    assert [c["creatorId"] for c in d["topCreators"]] == ["user_1", "user_2", "user_7"]
