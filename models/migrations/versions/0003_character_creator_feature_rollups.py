@@ -91,6 +91,8 @@ def upgrade() -> None:
         op.create_index(f'ix_creator_stats_{column}', 'creator_stats', ['workspace_id', sa.literal_column(f'{column} DESC'), 'creator_id'], unique=False)
     op.create_index(op.f('ix_creator_stats_workspace_id_last_message_at'), 'creator_stats', ['workspace_id', 'last_message_at'], unique=False)
     op.create_index('ix_transactions_creator_fans', 'transactions', ['workspace_id', 'creator_id', 'created_at'], unique=False, postgresql_include=['user_id'], postgresql_where=sa.text("status = 'completed'"))
+    # The backfill rewrote these tables: plan the new reads with current statistics.
+    op.execute("ANALYZE character_days, character_stats, creator_stats, platform_counters")
 
 
 def downgrade() -> None:
