@@ -44,6 +44,12 @@ LEFT JOIN LATERAL (
 ORDER BY p.score DESC, p.id
 """
 
+# All creators: a counter kept by the creators upload (platform_entities.py).
+_TOTAL = (
+    "SELECT coalesce(max(value), 0) AS n FROM platform_counters "
+    "WHERE workspace_id = :ws AND name = 'creators'"
+)
+
 
 def _creator(r: Any) -> dict[str, Any]:
     return {
@@ -76,13 +82,7 @@ async def top_creators(
         limit=limit,
         offset=(page - 1) * limit,
     )
-    total = (
-        await one(
-            session,
-            "SELECT count(*) AS n FROM creators WHERE workspace_id = :ws",
-            ws=window.frame.workspace_id,
-        )
-    ).n
+    total = (await one(session, _TOTAL, ws=window.frame.workspace_id)).n
     return {
         "creators": [_creator(r) for r in found],
         "total_creators": total,
@@ -96,7 +96,8 @@ async def creator_stats(session: AsyncSession, frame: Frame) -> dict[str, Any]:
     head = await one(
         session,
         """
-SELECT (SELECT count(*) FROM creators WHERE workspace_id = :ws) AS total,
+SELECT (SELECT coalesce(max(value), 0) FROM platform_counters WHERE workspace_id = :ws
+     AND name = 'creators') AS total,
   (SELECT count(*) FROM creators WHERE workspace_id = :ws AND created_at >= :start) AS new_month,
   (SELECT count(*) FROM creator_stats WHERE workspace_id = :ws
      AND last_message_at >= :start) AS active,

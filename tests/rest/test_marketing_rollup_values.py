@@ -187,9 +187,9 @@ async def test_creator_extras_follow_moves_and_status_changes(api_data, upload) 
 
 async def test_creator_stats_counts(api_data, upload) -> None:
     await upload("users", [{"id": "user_7", "created_at": "2024-03-05T10:00:00Z"}])
-    await upload(
-        "creators", [{"id": "user_7", "username": "Quiet", "created_at": "2024-03-05T10:00:00Z"}]
-    )
+    quiet = {"id": "user_7", "username": "Quiet", "created_at": "2024-03-05T10:00:00Z"}
+    await upload("creators", [quiet, quiet])
+    await upload("creators", [{**quiet, "is_verified": True}, dataset.CREATORS[0]])  # edits
     d = await _data(api_data, "/api/marketing/creators/stats")
     # Three creators; users 1 and 2 have characters with messages in Feb 10-Mar 10; users 2
     # and 7 joined then.
