@@ -278,7 +278,9 @@ async def capture(settings: Any, profile_path: str | None) -> Captured:
                 ) -> None:
                     # Only the route's reads: the access log and a key's last use are writes
                     # (and replaying an insert would clash with the row already written).
-                    if not executemany and statement.lstrip()[:6].upper() in ("SELECT", "WITH "):
+                    # ("WITH ..." statements are reads too: the first word decides.)
+                    first = statement.split(None, 1)[0].upper() if statement.strip() else ""
+                    if not executemany and first in ("SELECT", "WITH"):
                         seen.append((statement, tuple(params or ())))
 
                 event.listen(engine, "before_cursor_execute", record)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, Numeric
+from sqlalchemy import BigInteger, CheckConstraint, Index, Numeric, text
 from sqlmodel import Field
 
 from models.base import CounterField, TenantScoped, TextArrayField, TimestampField, tenant_fk
@@ -246,6 +246,15 @@ class Transaction(TenantScoped, table=True):
         Index(None, "workspace_id", "created_at"),
         Index(None, "workspace_id", "user_id"),
         Index(None, "workspace_id", "creator_id"),
+        # A creator's paying fans in a period (creator lists) from the index alone.
+        Index(
+            "ix_transactions_creator_fans",
+            "workspace_id",
+            "creator_id",
+            "created_at",
+            postgresql_include=["user_id"],
+            postgresql_where=text("status = 'completed'"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -324,14 +333,26 @@ class CharacterStats(TenantScoped, table=True):
         tenant_fk("character_id", "characters"),
         Index(None, "workspace_id", "total_messages"),
         Index(None, "workspace_id", "favorites"),  # the most-favorited list
+        # A creator's most-messaged character: the first entry of the creator's range.
+        Index(
+            "ix_character_stats_creator_top",
+            "workspace_id",
+            "creator_id",
+            text("total_messages DESC"),
+            "character_id",
+        ),
     )
 
     character_id: str = Field(primary_key=True, max_length=64)
+    # The character's creator (characters.creator_id), copied by the characters upload.
+    creator_id: str | None = Field(default=None, max_length=64)
     total_messages: int = CounterField()
     unique_users: int = CounterField()
     favorites: int = CounterField()
     images_generated: int = CounterField()
     sessions: int = CounterField()
+    # Sum of the sessions' durations: average session length = session_seconds / sessions.
+    session_seconds: int = CounterField(sa_type=BigInteger)
 
 
 class CharacterUserStats(TenantScoped, table=True):
@@ -359,8 +380,18 @@ class CharacterUserStats(TenantScoped, table=True):
 
 
 class CreatorStats(TenantScoped, table=True):
+    """One row per creator (the creators upload adds it), so rankings read this table alone."""
+
     __tablename__ = "creator_stats"
-    __table_args__ = (tenant_fk("creator_id", "creators"),)
+    __table_args__ = (
+        tenant_fk("creator_id", "creators"),
+        # Highest first, ties by id: the order a creator list reads a page in.
+        *(
+            Index(f"ix_creator_stats_{c}", "workspace_id", text(f"{c} DESC"), "creator_id")
+            for c in ("followers", "characters_count", "total_messages", "earnings")
+        ),
+        Index(None, "workspace_id", "last_message_at"),  # active creators
+    )
 
     creator_id: str = Field(primary_key=True, max_length=64)
     followers: int = CounterField()

@@ -7,7 +7,8 @@ as the raw rows they summarise (gateway/ingestion/platform_rollups.py holds the 
 - `platform_user_days` / `character_user_days`: who was active on which local day (the
   workspace's timezone at ingestion time); distinct counts (active users, unique users per
   character) need the pairs, not counters.
-- `character_days`, `platform_user_stats`, `feature_user_stats`: per-entity totals.
+- `character_days`, `platform_user_stats`, `feature_user_stats`: per-entity totals
+  (`character_days.new_users`: users whose first message to the character fell that day).
 - `platform_activity_gaps`: distinct active users (characters, pairs) over any run of days,
   read in time that depends on the number of days, not of users.
 - `platform_retention_cells`: users of a registration day active again k days (weeks,
@@ -97,6 +98,9 @@ class CharacterDay(TenantScoped, table=True):
     images: int = CounterField()
     favorites: int = CounterField()
     sessions: int = CounterField()
+    # Users whose first message to the character fell on this day (first day of the pair in
+    # character_user_days): new users of the character in a run of days.
+    new_users: int = CounterField()
 
 
 class CharacterUserDay(TenantScoped, table=True):

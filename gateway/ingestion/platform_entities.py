@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from gateway.ingestion import platform_rollups as rollup
+from gateway.ingestion.activity_rollups import WS
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import platform as m
 from subscriptions import platform_events as ev
@@ -62,13 +63,35 @@ class TierRecord(Record):
 
 
 # A creator's character count is recomputed for the whole workspace: characters are few,
-# and recounting stays right when a character moves between creators.
+# and recounting stays right when a character moves between creators. Unchanged counts
+# are not rewritten.
 _RECOUNT_CREATOR_CHARACTERS = """
 INSERT INTO creator_stats AS cs (workspace_id, creator_id, characters_count)
 SELECT c.workspace_id, c.id, count(ch.id)
 FROM creators c LEFT JOIN characters ch ON ch.workspace_id = c.workspace_id AND ch.creator_id = c.id
 WHERE c.workspace_id = :ws GROUP BY c.workspace_id, c.id
 ON CONFLICT (workspace_id, creator_id) DO UPDATE SET characters_count = EXCLUDED.characters_count
+WHERE cs.characters_count <> EXCLUDED.characters_count
+"""
+
+# The number of creators ('creators' in platform_counters): the upsert's new rows.
+_COUNT_CREATORS = f"""
+INSERT INTO platform_counters AS c (workspace_id, name, value)
+SELECT {WS}, 'creators', count(*) FROM {{ins}} WHERE _inserted HAVING count(*) > 0
+ON CONFLICT (workspace_id, name) DO UPDATE SET value = c.value + EXCLUDED.value
+"""
+
+# Every character has a character_stats row, carrying its current creator (a creator's
+# top character is read from character_stats by creator). Only new characters and those
+# whose creator changed are written, so an edit does not lock the rows message uploads
+# update. Two uploads of the same character are ordered by its characters row.
+_CHARACTER_STATS = """
+INSERT INTO character_stats AS s (workspace_id, character_id, creator_id)
+SELECT i.workspace_id, i.id, i.creator_id FROM {ins} i
+LEFT JOIN character_stats o ON o.workspace_id = i.workspace_id AND o.character_id = i.id
+WHERE o.character_id IS NULL OR o.creator_id IS DISTINCT FROM i.creator_id
+ORDER BY i.id
+ON CONFLICT (workspace_id, character_id) DO UPDATE SET creator_id = EXCLUDED.creator_id
 """
 
 register(
@@ -102,6 +125,7 @@ register(
         rollups=(
             "INSERT INTO creator_stats (workspace_id, creator_id) "
             "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
+            _COUNT_CREATORS,
         ),
         example={
             "id": "user_1001",
@@ -118,8 +142,7 @@ register(
         table=m.Character,
         references={"creator_id": "creators"},
         rollups=(
-            "INSERT INTO character_stats (workspace_id, character_id) "
-            "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
+            _CHARACTER_STATS,
             _RECOUNT_CREATOR_CHARACTERS,
             *rollup.CHARACTERS,
         ),

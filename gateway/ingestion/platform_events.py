@@ -60,6 +60,16 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET
 """
 
 
+# Sessions and their seconds per character (average session length = seconds / sessions).
+_CHARACTER_SESSIONS = """
+INSERT INTO character_stats AS s (workspace_id, character_id, sessions, session_seconds)
+SELECT workspace_id, character_id, count(*), sum(duration_seconds) FROM {ins}
+WHERE _inserted AND character_id IS NOT NULL GROUP BY 1, 2
+ON CONFLICT (workspace_id, character_id) DO UPDATE SET sessions = s.sessions + EXCLUDED.sessions,
+  session_seconds = s.session_seconds + EXCLUDED.session_seconds
+"""
+
+
 # New (character, user) pairs raise the character's unique-user count exactly once.
 _MESSAGE_PAIRS = """
 WITH pairs AS (
@@ -245,7 +255,7 @@ register(
         on_conflict="ignore",
         id_prefix="sess",
         references=_USER_CHAR,
-        rollups=(_bump_character("sessions"), _last_active("started_at"), *rollup.SESSIONS),
+        rollups=(_CHARACTER_SESSIONS, _last_active("started_at"), *rollup.SESSIONS),
         example={
             "id": "sess_3001",
             "user_id": "user_1001",

@@ -88,6 +88,10 @@ ON CONFLICT (workspace_id, user_id) DO UPDATE SET messages = s.messages + EXCLUD
 """
 
 
+# New (day, character, user) pairs raise the day's unique users; a pair whose first day they
+# make earlier (or that is new) moves its new user from the old first day to the new one.
+# The existing days are the statement's snapshot, which does not show the pairs it inserts;
+# a concurrent batch of the same character waits on its character_stats row (updated first).
 CHARACTER_USER_DAYS = f"""
 WITH pairs AS (
   INSERT INTO character_user_days (workspace_id, day, character_id, user_id)
@@ -96,10 +100,24 @@ WITH pairs AS (
   ON CONFLICT DO NOTHING RETURNING workspace_id, day, character_id, user_id
 ),
 new_character_user AS (SELECT character_id, user_id, day FROM pairs),
-{gaps(PAIRS)}
-INSERT INTO character_days AS d (workspace_id, day, character_id, unique_users)
-SELECT workspace_id, day, character_id, count(*) FROM pairs GROUP BY 1, 2, 3
-ON CONFLICT (workspace_id, day, character_id) DO UPDATE SET {_set_add("d", ["unique_users"])}
+{gaps(PAIRS)},
+first_days AS (
+  SELECT n.character_id, n.day, e.day AS old_day
+  FROM (SELECT character_id, user_id, min(day) AS day FROM pairs GROUP BY 1, 2) n
+  CROSS JOIN LATERAL (
+    SELECT min(p.day) AS day FROM character_user_days p WHERE p.workspace_id = :ws
+      AND p.character_id = n.character_id AND p.user_id = n.user_id
+  ) e
+  WHERE e.day IS NULL OR n.day < e.day
+)
+INSERT INTO character_days AS d (workspace_id, day, character_id, unique_users, new_users)
+SELECT {WS}, day, character_id, sum(users), sum(firsts) FROM (
+  SELECT day, character_id, 1 AS users, 0 AS firsts FROM pairs
+  UNION ALL SELECT day, character_id, 0, 1 FROM first_days
+  UNION ALL SELECT old_day, character_id, 0, -1 FROM first_days WHERE old_day IS NOT NULL
+) x GROUP BY day, character_id
+ON CONFLICT (workspace_id, day, character_id)
+  DO UPDATE SET {_set_add("d", ["unique_users", "new_users"])}
 """
 
 
@@ -212,11 +230,29 @@ FAVORITES = (
     resegment("user_id"),
 )
 
+# Per feature, uses ('uses:<feature>') and users ('users:<feature>') in platform_counters: a
+# user counts once, when the batch takes their counter of the feature from 0. The upsert
+# returns each pair's counter after any concurrent batch of the same pair (it waits for that
+# row's lock), so two uploads never both count the same user; counters are locked in name
+# order, so two batches of several features cannot deadlock on them.
 FEATURE_USAGE = (
-    """
-INSERT INTO feature_user_stats AS s (workspace_id, feature, user_id, uses)
-SELECT workspace_id, feature, user_id, count(*) FROM {ins} WHERE _inserted GROUP BY 1, 2, 3
-ON CONFLICT (workspace_id, feature, user_id) DO UPDATE SET uses = s.uses + EXCLUDED.uses
+    f"""
+WITH src AS (
+  SELECT feature, user_id, count(*) AS n FROM {{ins}} WHERE _inserted GROUP BY 1, 2
+),
+up AS (
+  INSERT INTO feature_user_stats AS s (workspace_id, feature, user_id, uses)
+  SELECT {WS}, feature, user_id, n FROM src ORDER BY feature, user_id
+  ON CONFLICT (workspace_id, feature, user_id) DO UPDATE SET uses = s.uses + EXCLUDED.uses
+  RETURNING s.feature, s.user_id, s.uses
+)
+INSERT INTO platform_counters AS c (workspace_id, name, value)
+SELECT {WS}, name, sum(n) FROM (
+  SELECT 'uses:' || feature AS name, n FROM src
+  UNION ALL
+  SELECT 'users:' || feature, 1 FROM up JOIN src USING (feature, user_id) WHERE up.uses = src.n
+) m GROUP BY name ORDER BY name
+ON CONFLICT (workspace_id, name) DO UPDATE SET value = c.value + EXCLUDED.value
 """,
 )
 

@@ -54,8 +54,54 @@ SELECT {WS}, a.day, a.character_id, {_SUMS},
      AND p.character_id = a.character_id)
 FROM ({_per_day("character_id")}) a GROUP BY a.day, a.character_id
 """,
+    # New users of a character on a day: the pairs whose first day it is.
+    """
+UPDATE character_days d SET new_users = f.users
+FROM (SELECT character_id, day, count(*) AS users
+      FROM (SELECT character_id, min(day) AS day FROM character_user_days
+            WHERE workspace_id = :ws GROUP BY character_id, user_id) p
+      GROUP BY character_id, day) f
+WHERE d.workspace_id = :ws AND d.character_id = f.character_id AND d.day = f.day
+""",
 )
 
+# Per-character and per-creator rows: one for every character (with its current creator,
+# platform_entities._CHARACTER_STATS) and creator, and the characters' session totals
+# (platform_events._CHARACTER_SESSIONS) from the raw sessions.
+CHARACTER_TOTALS = (
+    f"""
+INSERT INTO character_stats (workspace_id, character_id)
+SELECT {WS}, id FROM characters WHERE workspace_id = :ws ON CONFLICT DO NOTHING
+""",
+    """
+UPDATE character_stats s SET creator_id = ch.creator_id FROM characters ch
+WHERE ch.workspace_id = :ws AND s.workspace_id = :ws AND s.character_id = ch.id
+  AND s.creator_id IS DISTINCT FROM ch.creator_id
+""",
+    f"""
+INSERT INTO creator_stats (workspace_id, creator_id)
+SELECT {WS}, id FROM creators WHERE workspace_id = :ws ON CONFLICT DO NOTHING
+""",
+    """
+UPDATE character_stats s SET sessions = coalesce(t.n, 0), session_seconds = coalesce(t.seconds, 0)
+FROM character_stats c
+LEFT JOIN (SELECT character_id, count(*) AS n, sum(duration_seconds) AS seconds
+           FROM chat_sessions WHERE workspace_id = :ws AND character_id IS NOT NULL
+           GROUP BY character_id) t ON t.character_id = c.character_id
+WHERE c.workspace_id = :ws AND s.workspace_id = :ws AND s.character_id = c.character_id
+""",
+)
+
+
+# Uses and users of each feature, from the raw rows (platform_rollups.FEATURE_USAGE).
+FEATURE_COUNTERS = f"""
+INSERT INTO platform_counters (workspace_id, name, value)
+SELECT {WS}, k.name, k.value
+FROM (SELECT feature, count(*) AS uses, count(DISTINCT user_id) AS users FROM feature_usage
+      WHERE workspace_id = :ws GROUP BY feature) f
+CROSS JOIN LATERAL (VALUES ('uses:' || f.feature, f.uses), ('users:' || f.feature, f.users))
+  k (name, value)
+"""
 
 COUNTERS = (
     "DELETE FROM platform_visitors WHERE workspace_id = :ws",
@@ -68,7 +114,10 @@ SELECT {WS}, 'visitors', count(*) FROM platform_visitors WHERE workspace_id = :w
 UNION ALL
 SELECT {WS}, 'favoriting_users', count(*) FROM platform_user_stats
 WHERE workspace_id = :ws AND favorites > 0
+UNION ALL
+SELECT {WS}, 'creators', count(*) FROM creators WHERE workspace_id = :ws
 """,
+    FEATURE_COUNTERS,
 )
 
 
@@ -78,12 +127,13 @@ async def rebuild(session: AsyncSession, workspace_id: str) -> None:
     # Writers of the tables read here wait until the rebuilt numbers are committed.
     await session.execute(
         text(
-            "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, platform_users, "
-            "characters, platform_user_stats IN SHARE MODE"
+            "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, feature_usage, "
+            "platform_users, creators, characters, platform_user_stats IN SHARE MODE"
         )
     )
     for statement in (
         *PER_DAY,
+        *CHARACTER_TOTALS,
         *COUNTERS,
         *activity_rollups.REBUILD,
         *facet_rollups.REBUILD,

@@ -83,7 +83,9 @@ async def top_characters(
         "reach": page * limit,  # rows each ranked part may contribute to this page
     }
     # Only characters with a score are ranked; the rest (score 0) follow in id order, read
-    # from the primary key just as far as the page needs.
+    # from the primary key just as far as the page needs. (Their test is a scalar subquery,
+    # one primary-key probe per character read: as NOT EXISTS the planner may make it an
+    # anti join that rescans every scored character for each character read.)
     if sort_by in METRICS and await window_totals.usable(session, window):
         params["days"] = window.days
         metric = sort_by
@@ -94,8 +96,8 @@ async def top_characters(
      ORDER BY t.{metric} DESC, t.character_id LIMIT :reach)
     UNION ALL
     (SELECT c.id, 0 FROM characters c WHERE c.workspace_id = :ws AND {NSFW[nsfw]}
-     AND NOT EXISTS (SELECT 1 FROM character_window_totals t WHERE t.workspace_id = :ws
-       AND t.days = :days AND t.character_id = c.id AND t.{metric} > 0)
+     AND NOT coalesce((SELECT t.{metric} > 0 FROM character_window_totals t
+       WHERE t.workspace_id = :ws AND t.days = :days AND t.character_id = c.id), FALSE)
      ORDER BY c.id LIMIT :reach)"""
     else:
         ranked = f"""
@@ -124,30 +126,40 @@ ORDER BY p.score DESC, p.id
         **params,
     )
     ids = [r.id for r in found]
+    # The page's extras, from per-character totals kept by ingestion: messages this week and
+    # new users (first message to the character) in the period and the previous one from
+    # character_days, the average session from character_stats. All time has no previous
+    # period (growth 0.0), so its new users are not needed.
+    all_time = window.is_all_time
+    lo = week.first if all_time else min(previous.first, week.first)
     extra = {
         r.id: r
         for r in await rows(
             session,
             """
-SELECT c.id,
-  (SELECT coalesce(sum(messages), 0) FROM character_days d WHERE d.workspace_id = c.workspace_id
-     AND d.character_id = c.id AND d.day BETWEEN :wf AND :wl) AS week_messages,
-  (SELECT avg(duration_seconds) FROM chat_sessions x WHERE x.workspace_id = c.workspace_id
-     AND x.character_id = c.id) AS avg_seconds,
-  (SELECT count(*) FROM character_user_stats p WHERE p.workspace_id = c.workspace_id
-     AND p.character_id = c.id AND p.first_message_at >= :s AND p.first_message_at < :e) AS new_now,
-  (SELECT count(*) FROM character_user_stats p WHERE p.workspace_id = c.workspace_id
-     AND p.character_id = c.id AND p.first_message_at >= :ps
-     AND p.first_message_at < :s) AS new_before
-FROM characters c WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
+SELECT c.id, CAST(s.session_seconds AS numeric) / nullif(s.sessions, 0) AS avg_seconds,
+  d.week_messages, d.new_now, d.new_before
+FROM characters c
+LEFT JOIN character_stats s ON s.workspace_id = c.workspace_id AND s.character_id = c.id
+CROSS JOIN LATERAL (
+  SELECT coalesce(sum(messages) FILTER (WHERE day BETWEEN :wf AND :wl), 0) AS week_messages,
+    coalesce(sum(new_users) FILTER (WHERE day BETWEEN :first AND :last), 0) AS new_now,
+    coalesce(sum(new_users) FILTER (WHERE day BETWEEN :pfirst AND :plast), 0) AS new_before
+  FROM character_days WHERE workspace_id = :ws AND character_id = c.id
+    AND day BETWEEN :lo AND :hi
+) d
+WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
 """,
             ws=frame.workspace_id,
             ids=ids,
             wf=week.first,
             wl=week.last,
-            s=window.start,
-            e=window.end,
-            ps=previous.start,
+            first=window.first,
+            last=window.last,
+            pfirst=previous.first,
+            plast=previous.last,
+            lo=lo,
+            hi=max(window.last, week.last),
         )
     }
     total = await characters_count(session, frame, nsfw)
@@ -175,7 +187,9 @@ FROM characters c WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
                 },
                 "average_session_minutes": ratio(float(extra[r.id].avg_seconds or 0), 60),
                 "messages_this_week": extra[r.id].week_messages,
-                "user_growth_rate": growth(extra[r.id].new_now, extra[r.id].new_before),
+                "user_growth_rate": (
+                    0.0 if all_time else growth(extra[r.id].new_now, extra[r.id].new_before)
+                ),
             }
             for r in found
         ],

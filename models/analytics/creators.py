@@ -11,39 +11,44 @@ from models.analytics.sql import one, rows
 from models.analytics.window import Frame, Window, money, ratio
 
 SORTS = {
-    "followers": "coalesce(s.followers, 0)",
-    "characters": "coalesce(s.characters_count, 0)",
-    "messages": "coalesce(s.total_messages, 0)",
-    "earnings": "coalesce(s.earnings, 0)",
+    "followers": "followers",
+    "characters": "characters_count",
+    "messages": "total_messages",
+    "earnings": "earnings",
 }
 TOP = 5
 
-# One page of creators, ranked on creator_stats alone; the per-creator extras (paying fans,
-# top character) are then computed for that page only, not for every creator.
+# One page of creators, read off creator_stats' index for the sort (every creator has a
+# creator_stats row); the per-creator extras are then computed for that page only: paying
+# fans from the completed transactions' index, the top character as the first entry of the
+# creator's range of character_stats.
 _CREATORS = """
 WITH page AS (
-  SELECT c.workspace_id, c.id, {sort} AS score FROM creators c
-  LEFT JOIN creator_stats s ON s.workspace_id = c.workspace_id AND s.creator_id = c.id
-  WHERE c.workspace_id = :ws ORDER BY 3 DESC, c.id LIMIT :limit OFFSET :offset
+  SELECT s.creator_id AS id, s.{sort} AS score FROM creator_stats s
+  WHERE s.workspace_id = :ws ORDER BY s.{sort} DESC, s.creator_id LIMIT :limit OFFSET :offset
 )
 SELECT c.id, c.username, c.profile_url, c.is_verified, c.created_at,
-  coalesce(s.followers, 0) AS followers, coalesce(s.characters_count, 0) AS characters_count,
-  coalesce(s.total_messages, 0) AS total_messages, coalesce(s.total_images, 0) AS total_images,
-  coalesce(s.earnings, 0) AS earnings,
-  (SELECT count(DISTINCT t.user_id) FROM transactions t WHERE t.workspace_id = c.workspace_id
+  s.followers, s.characters_count, s.total_messages, s.total_images, s.earnings,
+  (SELECT count(DISTINCT t.user_id) FROM transactions t WHERE t.workspace_id = :ws
      AND t.creator_id = c.id AND t.status = 'completed' AND t.created_at >= :start
      AND t.created_at < :end) AS paying_fans,
   top.id AS top_id, top.name AS top_name, top.messages AS top_messages
-FROM page p JOIN creators c ON c.workspace_id = p.workspace_id AND c.id = p.id
-LEFT JOIN creator_stats s ON s.workspace_id = c.workspace_id AND s.creator_id = c.id
+FROM page p JOIN creators c ON c.workspace_id = :ws AND c.id = p.id
+JOIN creator_stats s ON s.workspace_id = :ws AND s.creator_id = c.id
 LEFT JOIN LATERAL (
-  SELECT ch.id, ch.name, coalesce(cs.total_messages, 0) AS messages FROM characters ch
-  LEFT JOIN character_stats cs ON cs.workspace_id = ch.workspace_id AND cs.character_id = ch.id
-  WHERE ch.workspace_id = c.workspace_id AND ch.creator_id = c.id
-  ORDER BY 3 DESC, ch.id LIMIT 1
+  SELECT cs.character_id AS id, ch.name, cs.total_messages AS messages FROM character_stats cs
+  JOIN characters ch ON ch.workspace_id = cs.workspace_id AND ch.id = cs.character_id
+  WHERE cs.workspace_id = :ws AND cs.creator_id = c.id
+  ORDER BY cs.total_messages DESC, cs.character_id LIMIT 1
 ) top ON TRUE
 ORDER BY p.score DESC, p.id
 """
+
+# All creators: a counter kept by the creators upload (platform_entities.py).
+_TOTAL = (
+    "SELECT coalesce(max(value), 0) AS n FROM platform_counters "
+    "WHERE workspace_id = :ws AND name = 'creators'"
+)
 
 
 def _creator(r: Any) -> dict[str, Any]:
@@ -77,13 +82,7 @@ async def top_creators(
         limit=limit,
         offset=(page - 1) * limit,
     )
-    total = (
-        await one(
-            session,
-            "SELECT count(*) AS n FROM creators WHERE workspace_id = :ws",
-            ws=window.frame.workspace_id,
-        )
-    ).n
+    total = (await one(session, _TOTAL, ws=window.frame.workspace_id)).n
     return {
         "creators": [_creator(r) for r in found],
         "total_creators": total,
@@ -97,13 +96,13 @@ async def creator_stats(session: AsyncSession, frame: Frame) -> dict[str, Any]:
     head = await one(
         session,
         """
-SELECT count(*) AS total, count(*) FILTER (WHERE c.created_at >= :start) AS new_month,
-  count(*) FILTER (WHERE s.last_message_at >= :start) AS active,
+SELECT (SELECT coalesce(max(value), 0) FROM platform_counters WHERE workspace_id = :ws
+     AND name = 'creators') AS total,
+  (SELECT count(*) FROM creators WHERE workspace_id = :ws AND created_at >= :start) AS new_month,
+  (SELECT count(*) FROM creator_stats WHERE workspace_id = :ws
+     AND last_message_at >= :start) AS active,
   (SELECT coalesce(sum(characters), 0) FROM platform_character_facets
      WHERE workspace_id = :ws AND facet = 'with_creator') AS chars
-FROM creators c
-LEFT JOIN creator_stats s ON s.workspace_id = c.workspace_id AND s.creator_id = c.id
-WHERE c.workspace_id = :ws
 """,
         ws=frame.workspace_id,
         start=month.start,

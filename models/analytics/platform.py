@@ -84,20 +84,21 @@ async def geo(session: AsyncSession, frame: Frame) -> dict[str, Any]:
 
 
 async def feature_usage(session: AsyncSession, frame: Frame) -> list[dict[str, Any]]:
-    found = {
-        r.feature: r
+    # Users and uses of each feature: counters kept by ingestion (platform_rollups.py).
+    counters = {
+        r.name: r.value
         for r in await rows(
             session,
-            "SELECT feature, count(*) AS users, sum(uses) AS uses FROM feature_user_stats "
-            "WHERE workspace_id = :ws GROUP BY 1",
+            "SELECT name, value FROM platform_counters WHERE workspace_id = :ws "
+            "AND name = ANY(:names)",
             ws=frame.workspace_id,
+            names=[f"{kind}:{key}" for key in FEATURES for kind in ("users", "uses")],
         )
     }
     users = (await user_facets(session, frame, ["all"]))["all"].get("", 0)
     result = []
     for key, name in FEATURES.items():
-        row = found.get(key)
-        used, uses = (row.users, row.uses) if row else (0, 0)
+        used, uses = counters.get(f"users:{key}", 0), counters.get(f"uses:{key}", 0)
         result.append(
             {
                 "key": key,

@@ -35,6 +35,10 @@ INSERT INTO character_window_state (workspace_id, days, as_of)
 VALUES (CAST(:ws AS varchar), CAST(:days AS int), CAST(:last AS date))
 ON CONFLICT (workspace_id, days) DO UPDATE SET as_of = EXCLUDED.as_of
 """,
+    # Every row was just rewritten: without fresh statistics the planner takes the table
+    # for empty and may probe a character's totals through a score index, reading the
+    # whole window per probe (the unscored part of a top list).
+    "ANALYZE character_window_totals",
 )
 
 

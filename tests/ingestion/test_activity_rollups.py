@@ -16,7 +16,7 @@ from gateway.ingestion import ingest
 from gateway.ingestion.rollup_rebuild import rebuild
 from models.analytics.sql import distinct_active
 from models.analytics.window import Frame
-from tests.utils.builders import at, character, user
+from tests.utils.builders import at, character, creator, user
 
 DAYS = 40
 
@@ -35,17 +35,34 @@ def _activity(seed: int) -> dict[str, list[dict]]:
             if kind == "messages":
                 records[kind] += [{**base, "created_at": when}] * rng.randint(1, 3)
             elif kind == "sessions":
-                records[kind].append({**base, "started_at": when, "duration_seconds": 60})
+                seconds = rng.randint(0, 4000)
+                records[kind].append({**base, "started_at": when, "duration_seconds": seconds})
             elif kind == "images":
                 records[kind].append({**base, "created_at": when})
             else:
                 records[kind].append({**base, "created_at": when})
+    # Feature uses, some of them sent twice under the same id (the copy is ignored).
+    features = ("image_generation", "scenarios", "voice_messages")
+    uses = [
+        {
+            "id": f"fu_{k}",
+            "user_id": f"user_{rng.randint(1, 12)}",
+            "feature": rng.choice(features),
+            "used_at": at(rng.randint(-5, DAYS - 6), rng.randint(0, 23)),
+        }
+        for k in range(40)
+    ]
+    records["feature_usage"] = uses + rng.sample(uses, 10)
     return records
 
 
 DERIVED = {
     "platform_user_days": "day, user_id, messages, images, sessions, favorites",
-    "character_days": "day, character_id, messages, images, sessions, favorites, unique_users",
+    "character_days": (
+        "day, character_id, messages, images, sessions, favorites, new_users, unique_users"
+    ),
+    "character_stats": "character_id, creator_id, sessions, session_seconds",
+    "creator_stats": "creator_id",
     "character_user_days": "day, character_id, user_id",
     "platform_activity_gaps": "kind, day, prev_day, subjects",
     "platform_retention_cells": "registered_on, span, k, users",
@@ -64,7 +81,7 @@ async def _tables(sessions, workspace: str) -> dict[str, set]:  # type: ignore[n
     found = {}
     async with sessions() as session:
         for table, columns in DERIVED.items():
-            last = columns.rsplit(", ", 1)[1]
+            last = columns.rsplit(", ", 1)[-1]
             nonzero = f" AND {last} <> 0" if last in COUNTERS else ""
             result = await session.execute(
                 text(f"SELECT {columns} FROM {table} WHERE workspace_id = :ws{nonzero}"),
@@ -89,7 +106,8 @@ async def _load_shuffled(upload, records: dict[str, list[dict]], seed: int) -> N
 @pytest.fixture
 async def people(upload):  # type: ignore[no-untyped-def]
     await upload("users", [user(n, created_at=at(-6 + n % 5)) for n in range(1, 13)])
-    await upload("characters", [character(n, None) for n in range(1, 5)])
+    await upload("creators", [creator(1), creator(2)])
+    await upload("characters", [character(n, (None, 1, 1, 2)[n - 1]) for n in range(1, 5)])
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -122,7 +140,11 @@ async def test_incremental_upkeep_equals_a_rebuild(people, upload, sessions, wor
     )
     await upload(
         "characters",
-        [character(2, None, tags=["bold", "bold", "kind"], category="Sci-Fi", is_nsfw=True)],
+        # char_2 also moves from creator 1 to creator 2, char_4 loses its creator.
+        [
+            character(2, 2, tags=["bold", "bold", "kind"], category="Sci-Fi", is_nsfw=True),
+            character(4, None),
+        ],
     )
     kept = await _tables(sessions, workspace)
     assert all(kept.values()), kept
