@@ -104,13 +104,15 @@ ON CONFLICT (workspace_id, day, character_id) DO UPDATE SET {_set_add("d", ["uni
 
 
 def recount_hours(table: str, time_column: str, counters: dict[str, str]) -> str:
-    """Recompute the hours touched by the written rows from the raw table."""
+    """Recompute the hours touched by the written rows from the raw table: their new hours
+    and, for an edit that moved a row, its old one (`{old}`, the pre-image)."""
     columns = list(counters)
     aggregates = ", ".join(counters.values())
     return f"""
 INSERT INTO platform_hourly AS h (workspace_id, hour, {", ".join(columns)})
 SELECT {WS}, t.h, {aggregates}
-FROM (SELECT DISTINCT date_trunc('hour', {time_column}, 'UTC') AS h FROM {{ins}}) t
+FROM (SELECT date_trunc('hour', {time_column}, 'UTC') AS h FROM {{ins}}
+      UNION SELECT date_trunc('hour', {time_column}, 'UTC') FROM {{old}}) t
 LEFT JOIN {table} r ON r.workspace_id = :ws
   AND r.{time_column} >= t.h AND r.{time_column} < t.h + interval '1 hour'
 GROUP BY t.h
