@@ -102,6 +102,7 @@ register(
         rollups=(
             "INSERT INTO creator_stats (workspace_id, creator_id) "
             "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
+            *rollup.CREATORS,
         ),
         example={
             "id": "user_1001",
