@@ -344,6 +344,9 @@ async def test_numbers_equal_the_raw_formulas(loaded, sessions, workspace):  # t
                     by_key = {r.b.isoformat(): r.n for r in found}
                     expected = [by_key.get(k, 0) for k in buckets(window, granularity)]
                     assert growth["premium_conversions"] == expected, (window, granularity)
+                if window.days == 7:  # hour buckets count too (they were all 0 before)
+                    hourly = await users.user_growth(session, window, "hour")
+                    assert sum(hourly["premium_conversions"]) == sum(growth["premium_conversions"])
             summary = await revenue.revenue_summary(session, frame.last_days(30))
             assert summary["active_subscribers"] == head.active
     assert checked > 0
