@@ -6,7 +6,7 @@ statement: its snapshot still holds the old keys while it writes the new ones.
 
 Batches touching the same user are ordered by the row locks taken earlier in their
 transactions: platform_users.last_active_at (activity), the user upsert itself, or
-`LOCK_USERS` (transactions, subscriptions, creators), so a key is never read by one batch
+`lock_users` (transactions, subscriptions, creators), so a key is never read by one batch
 while another is changing it, and what a batch recomputes from raw rows includes the rows
 of every batch of the same user committed before it.
 """
@@ -65,6 +65,7 @@ _ADD_CELLS = f"""
 INSERT INTO platform_segment_cells AS c (workspace_id, band, day, users, revenue, measure)
 SELECT {WS}, band, day, sum(n), sum(revenue), sum(measure) FROM moves GROUP BY band, day
 HAVING sum(n) <> 0 OR sum(revenue) <> 0 OR sum(measure) <> 0
+ORDER BY band, day  -- every batch locks cells in one order: no deadlock between two
 ON CONFLICT (workspace_id, band, day) DO UPDATE SET users = c.users + EXCLUDED.users,
   revenue = c.revenue + EXCLUDED.revenue, measure = c.measure + EXCLUDED.measure
 """
@@ -116,7 +117,7 @@ first_subscriptions AS (
   SELECT {WS}, date_trunc('hour', first_subscription_at, 'UTC'), sum(n) FROM (
     SELECT first_subscription_at, n FROM placed
     UNION ALL SELECT first_subscription_at, n FROM before
-  ) f WHERE first_subscription_at IS NOT NULL GROUP BY 2 HAVING sum(n) <> 0
+  ) f WHERE first_subscription_at IS NOT NULL GROUP BY 2 HAVING sum(n) <> 0 ORDER BY 2
   ON CONFLICT (workspace_id, hour)
     DO UPDATE SET first_subscriptions = h.first_subscriptions + EXCLUDED.first_subscriptions
 ),

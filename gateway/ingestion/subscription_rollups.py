@@ -2,7 +2,10 @@
 subscriptions per tier, subscriptions per local day of their start, cancellation and end,
 and per due day of their month-N retention. Subscriptions are upserted, so each written row
 adds its contributions and its pre-image (`{old}`, locked by the engine until commit) takes
-the old ones away: a status change moves counts instead of adding to them.
+the old ones away: a status change moves counts instead of adding to them. (As for the
+user and character facets, the pre-image is exact for rows that existed when the batch
+began: two batches creating the same new subscription id at the same moment would both
+count it; a rebuild puts that right.)
 
 The subscriptions' users get their `platform_user_stats` subscription columns recomputed
 from the raw rows and are re-placed in the segment cells (segment_rollups.py), after
@@ -48,13 +51,13 @@ COUNTS = (
     f"""
 INSERT INTO platform_tier_subscriptions AS t (workspace_id, tier_id, active)
 SELECT {WS}, tier_id, sum(n) FROM {_CHANGES} c WHERE status = 'active'
-GROUP BY tier_id HAVING sum(n) <> 0
+GROUP BY tier_id HAVING sum(n) <> 0 ORDER BY tier_id
 ON CONFLICT (workspace_id, tier_id) DO UPDATE SET active = t.active + EXCLUDED.active
 """,
     f"""
 INSERT INTO platform_subscription_days AS d (workspace_id, kind, day, subscriptions)
 SELECT {WS}, kind, day, sum(n) FROM ({_days(_CHANGES)}) x
-GROUP BY kind, day HAVING sum(n) <> 0
+GROUP BY kind, day HAVING sum(n) <> 0 ORDER BY kind, day
 ON CONFLICT (workspace_id, kind, day)
   DO UPDATE SET subscriptions = d.subscriptions + EXCLUDED.subscriptions
 """,
@@ -62,7 +65,7 @@ ON CONFLICT (workspace_id, kind, day)
 INSERT INTO platform_subscription_retention AS r
   (workspace_id, months, due_on, subscriptions, kept)
 SELECT {WS}, months, due_on, sum(n), sum(kept) FROM ({_retention(_CHANGES)}) x
-GROUP BY months, due_on HAVING sum(n) <> 0 OR sum(kept) <> 0
+GROUP BY months, due_on HAVING sum(n) <> 0 OR sum(kept) <> 0 ORDER BY months, due_on
 ON CONFLICT (workspace_id, months, due_on)
   DO UPDATE SET subscriptions = r.subscriptions + EXCLUDED.subscriptions,
     kept = r.kept + EXCLUDED.kept
