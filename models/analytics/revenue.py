@@ -146,8 +146,12 @@ async def _retention(session: AsyncSession, frame: Frame) -> dict[int, tuple[int
     """(kept, eligible) per N: subscriptions whose month-N due time (created_at + N months)
     has come, and those of them neither cancelled nor ended before it. Due days before
     today (UTC) come from the cells; today's, where `now` cuts the day, from the raw rows
-    created about N months ago (an index range of a few days)."""
+    created N months before it, through the created_at index: due >= midnight means
+    created_at >= midnight - N months, and due <= now means created_at <= now - N months,
+    give or take a day for the session's timezone, or 3 more near a month's end, where
+    month ends clamp (Jan 29-31 + 1 month are all Feb 29)."""
     midnight = datetime.combine(frame.now.astimezone(UTC).date(), time(), tzinfo=UTC)
+    slack = 4 if frame.now.astimezone(UTC).day in (27, 28, 29, 30, 31, 1) else 1
     found = await rows(
         session,
         f"""
@@ -162,9 +166,9 @@ SELECT months, sum(subscriptions) AS eligible, sum(kept) AS kept FROM (
     FROM subscriptions s
     WHERE s.workspace_id = :ws
       AND s.created_at >= CAST(:midnight AS timestamptz)
-        - make_interval(months => m.months, days => 4)
+        - make_interval(months => m.months, days => 1)
       AND s.created_at <= CAST(:now AS timestamptz)
-        - make_interval(months => m.months, days => -4)
+        - make_interval(months => m.months, days => -CAST(:slack AS int))
   ) b
   WHERE b.due >= :midnight AND b.due <= :now
 ) c GROUP BY months
@@ -174,6 +178,7 @@ SELECT months, sum(subscriptions) AS eligible, sum(kept) AS kept FROM (
         months=list(RETENTION_MONTHS),
         midnight=midnight,
         now=frame.now,
+        slack=slack,
     )
     by_months = {r.months: (int(r.kept), int(r.eligible)) for r in found}
     return {m: by_months.get(m, (0, 0)) for m in RETENTION_MONTHS}

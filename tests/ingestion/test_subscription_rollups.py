@@ -252,12 +252,14 @@ def _windows(frame: Frame) -> list[Window]:
 
 async def _nows(session, workspace: str) -> list[datetime]:  # type: ignore[no-untyped-def]
     """Mid-day instants, the start of a UTC day, and exactly the month-1 and month-12 due
-    times of subscriptions (where `due <= now` is decided on the instant)."""
+    times of subscriptions (where `due <= now` is decided on the instant), two of them
+    started at a month's end (sub_5, sub_10)."""
     due = (
         await session.execute(
             text(
                 "SELECT created_at + interval '1 month' AS d1, created_at + interval '12 months' "
-                "AS d12 FROM subscriptions WHERE workspace_id = :ws ORDER BY id LIMIT 2"
+                "AS d12 FROM subscriptions WHERE workspace_id = :ws "
+                "AND id IN ('sub_1', 'sub_2', 'sub_5', 'sub_10')"
             ),
             {"ws": workspace},
         )
