@@ -80,6 +80,14 @@ def _backfill() -> None:
     for workspace_id in workspaces:
         for statement in SUBSCRIPTIONS:
             bind.execute(sa.text(statement), {'ws': workspace_id})
+    # Statistics for the first reads' plans (else they scan the cells before autovacuum comes).
+    bind.execute(
+        sa.text(
+            'ANALYZE platform_user_segment_keys, platform_segment_cells, platform_user_stats, '
+            'platform_tier_subscriptions, platform_subscription_days, '
+            'platform_subscription_retention'
+        )
+    )
 
 
 def downgrade() -> None:
