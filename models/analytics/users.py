@@ -220,7 +220,8 @@ async def segments(session: AsyncSession, frame: Frame) -> list[dict[str, Any]]:
     row = await one(
         session,
         f"SELECT coalesce(sum(users) FILTER (WHERE band = 'reg'), 0) AS total, {parts} "
-        "FROM platform_segment_cells WHERE workspace_id = :ws",
+        "FROM platform_segment_cells WHERE workspace_id = :ws "
+        "AND band IN ('ge100', '10to99', 'reg', 'seen', 'premium')",
         ws=frame.workspace_id,
         d7=frame.last_days(7).first,
         d30=frame.last_days(30).first,
