@@ -13,6 +13,11 @@ as the raw rows they summarise (gateway/ingestion/platform_rollups.py holds the 
   read in time that depends on the number of days, not of users.
 - `platform_retention_cells`: users of a registration day active again k days (weeks,
   months) later, for the retention rates and cohort tables.
+- `platform_user_segment_keys` / `platform_segment_cells`: each user's place (message band,
+  funnel stage, premium, creator, ...) and the users per place and day.
+- `platform_tier_subscriptions`, `platform_subscription_days`,
+  `platform_subscription_retention`: subscriptions by tier, by local day of their changes and
+  by the day their month-N retention falls due (gateway/ingestion/subscription_rollups.py).
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ class PlatformHourly(TenantScoped, table=True):
     count_subscription: int = CounterField()
     count_point_purchase: int = CounterField()
     count_tip: int = CounterField()
+    # Users whose first subscription (of any status) started in the hour.
+    first_subscriptions: int = CounterField()
 
 
 class PlatformUserDay(TenantScoped, table=True):
@@ -134,6 +141,9 @@ class PlatformUserStats(TenantScoped, table=True):
     # Completed transactions of this user.
     revenue: Decimal = _money()
     first_purchase_at: datetime | None = TimestampField(default=None)
+    # Subscriptions of this user: the earliest start (any status) and how many are active.
+    first_subscription_at: datetime | None = TimestampField(default=None)
+    active_subscriptions: int = CounterField()
 
 
 class FeatureUserStats(TenantScoped, table=True):
@@ -247,9 +257,14 @@ class CharacterWindowState(TenantScoped, table=True):
     as_of: date = Field(sa_type=Date)
 
 
+def _flag() -> bool:
+    return Field(default=False, sa_column_kwargs={"server_default": "false"})
+
+
 class UserSegmentKey(TenantScoped, table=True):
     """Each user's last-counted place in `platform_segment_cells`: what a change to the user
-    takes out of the cells before adding the new place."""
+    takes out of the cells (and of `platform_hourly.first_subscriptions`) before adding the
+    new place."""
 
     __tablename__ = "platform_user_segment_keys"
     __table_args__ = (tenant_fk("user_id", "platform_users"),)
@@ -260,12 +275,26 @@ class UserSegmentKey(TenantScoped, table=True):
     seen_day: date = Field(sa_type=Date)
     registered_on: date = Field(sa_type=Date)
     revenue: Decimal = _money()
+    registered: bool = _flag()  # not temporary
+    chatted: bool = _flag()  # at least one message
+    premium: bool = _flag()  # holds an active subscription
+    creator: bool = _flag()  # has a creator profile
+    # Seconds from registration to the first completed payment.
+    to_purchase: Decimal | None = Field(default=None, sa_type=Numeric)
+    # Days from the first message to the first subscription, when that came after it.
+    chat_to_sub: Decimal | None = Field(default=None, sa_type=Numeric)
+    first_subscription_at: datetime | None = TimestampField(default=None)
 
 
 class SegmentCell(TenantScoped, table=True):
     """Users (and their revenue) by a place and a local day, for the segments:
     message band ('lt10', '10to99', 'ge100') x last active day; 'seen' x last active day (or
-    registration day, never active); 'reg' x registration day; 'paid' (revenue > 0)."""
+    registration day, never active); 'reg' x registration day; 'paid' (revenue > 0);
+    'premium' (an active subscription); 'prem_reg' and 'creator' x registration day (premium
+    users, creator accounts). The funnel's places hold registered users only, on day
+    '-infinity': 'f_reg', 'f_act' (a message), 'f_eng' (10+ messages), 'f_pay' (revenue > 0),
+    and with `measure` the sum of their key's `to_purchase` ('f_buy') or `chat_to_sub`
+    ('f_sub') over the users that have one."""
 
     __tablename__ = "platform_segment_cells"
 
@@ -273,3 +302,48 @@ class SegmentCell(TenantScoped, table=True):
     day: date = Field(sa_type=Date, primary_key=True)
     users: int = CounterField()
     revenue: Decimal = _money()
+    measure: Decimal = CounterField(sa_type=Numeric)
+
+
+class TierSubscriptions(TenantScoped, table=True):
+    """Active subscriptions per tier (status 'active')."""
+
+    __tablename__ = "platform_tier_subscriptions"
+    __table_args__ = (tenant_fk("tier_id", "subscription_tiers"),)
+
+    tier_id: str = Field(primary_key=True, max_length=64)
+    active: int = CounterField()
+
+
+class SubscriptionDay(TenantScoped, table=True):
+    """Subscriptions by a local day: 'created' (its start), 'cancelled' (cancelled_at) and
+    'gone' (the later of its start and the first of cancelled_at and ends_at, when it has
+    either): those active at the start of day d = created before d less gone before d."""
+
+    __tablename__ = "platform_subscription_days"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    day: date = Field(sa_type=Date, primary_key=True)
+    subscriptions: int = CounterField()
+
+
+# The months N of the subscription retention, and as SQL over a subscription `s` and a row
+# `m` with `months`: its month-N due time and whether it was kept until then (both the
+# ingestion of the cells and the read of the boundary day use these).
+RETENTION_MONTHS = (1, 3, 6, 12)
+RETENTION_DUE = "(s.created_at + make_interval(months => m.months))"
+RETENTION_KEPT = (
+    "coalesce(s.cancelled_at, 'infinity') >= {due} AND coalesce(s.ends_at, 'infinity') >= {due}"
+)
+
+
+class SubscriptionRetention(TenantScoped, table=True):
+    """Subscriptions by the UTC day their month-N retention falls due (created_at + N
+    months), and how many of them were neither cancelled nor ended before it (`kept`)."""
+
+    __tablename__ = "platform_subscription_retention"
+
+    months: int = Field(primary_key=True)
+    due_on: date = Field(sa_type=Date, primary_key=True)
+    subscriptions: int = CounterField()
+    kept: int = CounterField()

@@ -126,6 +126,7 @@ register(
             "INSERT INTO creator_stats (workspace_id, creator_id) "
             "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
             _COUNT_CREATORS,
+            *rollup.CREATORS,
         ),
         example={
             "id": "user_1001",

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from gateway.ingestion import platform_rollups as rollup
+from gateway.ingestion import subscription_rollups
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import platform as m
 from subscriptions import platform_events as ev
@@ -354,6 +355,7 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET followers = s.followers + E
         record=SubscriptionRecord,
         table=m.Subscription,
         references={"user_id": "platform_users", "tier_id": "subscription_tiers"},
+        rollups=subscription_rollups.SUBSCRIPTIONS,
         events=(ev.SUBSCRIPTION_CREATED, ev.SUBSCRIPTION_CANCELLED),
         example={
             "id": "sub_5001",

@@ -18,7 +18,7 @@ from gateway.ingestion.activity_rollups import (
     gaps,
     tracked_per_day,
 )
-from gateway.ingestion.segment_rollups import resegment
+from gateway.ingestion.segment_rollups import lock_users, resegment, touched_users
 
 
 def _set_add(alias: str, columns: list[str]) -> str:
@@ -122,13 +122,15 @@ ON CONFLICT (workspace_id, day, character_id)
 
 
 def recount_hours(table: str, time_column: str, counters: dict[str, str]) -> str:
-    """Recompute the hours touched by the written rows from the raw table."""
+    """Recompute the hours touched by the written rows from the raw table: their new hours
+    and, for an edit that moved a row, its old one (`{old}`, the pre-image)."""
     columns = list(counters)
     aggregates = ", ".join(counters.values())
     return f"""
 INSERT INTO platform_hourly AS h (workspace_id, hour, {", ".join(columns)})
 SELECT {WS}, t.h, {aggregates}
-FROM (SELECT DISTINCT date_trunc('hour', {time_column}, 'UTC') AS h FROM {{ins}}) t
+FROM (SELECT date_trunc('hour', {time_column}, 'UTC') AS h FROM {{ins}}
+      UNION SELECT date_trunc('hour', {time_column}, 'UTC') FROM {{old}}) t
 LEFT JOIN {table} r ON r.workspace_id = :ws
   AND r.{time_column} >= t.h AND r.{time_column} < t.h + interval '1 hour'
 GROUP BY t.h
@@ -163,21 +165,27 @@ _KINDS = ("subscription", "point_purchase", "tip")
 _REVENUE = {f"revenue_{k}": _completed(k, "sum(r.amount)") for k in _KINDS}
 _PAYMENTS = {f"count_{k}": _completed(k, "count(r.id)") for k in _KINDS}
 
+# A transaction may move to another user: both users' totals are recomputed.
+_PAYERS = ("{ins}.user_id", "{old}.user_id")
+
 TRANSACTIONS = (
+    lock_users(*_PAYERS),
     recount_hours("transactions", "created_at", _REVENUE | _PAYMENTS),
     f"""
 INSERT INTO platform_user_stats AS s (workspace_id, user_id, revenue, first_purchase_at)
-SELECT {WS}, t.user_id,
+SELECT {WS}, p.user_id,
        coalesce(sum(t.amount) FILTER (WHERE t.status = 'completed'), 0),
        min(t.created_at) FILTER (WHERE t.status = 'completed')
-FROM transactions t
-WHERE t.workspace_id = :ws AND t.user_id IN (SELECT user_id FROM {{ins}})
-GROUP BY t.user_id
+FROM ({touched_users(*_PAYERS)}) p
+LEFT JOIN transactions t ON t.workspace_id = :ws AND t.user_id = p.user_id
+GROUP BY p.user_id
 ON CONFLICT (workspace_id, user_id)
   DO UPDATE SET revenue = EXCLUDED.revenue, first_purchase_at = EXCLUDED.first_purchase_at
 """,
-    resegment("user_id"),
+    resegment(*_PAYERS),
 )
+
+CREATORS = (lock_users("{ins}.id"), resegment("id"))
 
 MESSAGES = (
     hourly("created_at", {"messages": "count(*)"}),

@@ -1,6 +1,7 @@
 """Recompute the local-day rollups from the raw rows, in the workspace's current timezone:
 the per-day activity tables, then what derives from them (activity gaps, retention cells),
-the facets and the segment cells. `gateway rebuild-rollups` runs it (e.g. after a timezone
+the facets, the users' subscription totals, the segment cells (and the first subscriptions
+per hour) and the subscription rollups. `gateway rebuild-rollups` runs it (e.g. after a timezone
 change); the upkeep tests compare it with what ingestion maintained."""
 
 from __future__ import annotations
@@ -8,7 +9,12 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.ingestion import activity_rollups, facet_rollups, segment_rollups
+from gateway.ingestion import (
+    activity_rollups,
+    facet_rollups,
+    segment_rollups,
+    subscription_rollups,
+)
 from gateway.ingestion.activity_rollups import WS, ZONE
 
 # (table, time column, per-day column) of every kind of activity.
@@ -121,6 +127,14 @@ SELECT {WS}, 'creators', count(*) FROM creators WHERE workspace_id = :ws
 )
 
 
+# What revision 0002 backfilled: the rollups behind the subscription and funnel numbers.
+SUBSCRIPTIONS = (
+    *subscription_rollups.REBUILD_USER_STATS,
+    *segment_rollups.REBUILD,
+    *subscription_rollups.REBUILD,
+)
+
+
 async def rebuild(session: AsyncSession, workspace_id: str) -> None:
     """Run inside the caller's transaction, so readers see the old numbers or the new ones,
     never a half-built table (e.g. after changing a workspace's timezone)."""
@@ -128,7 +142,8 @@ async def rebuild(session: AsyncSession, workspace_id: str) -> None:
     await session.execute(
         text(
             "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, feature_usage, "
-            "platform_users, creators, characters, platform_user_stats IN SHARE MODE"
+            "platform_users, creators, characters, platform_user_stats, subscriptions, "
+            "transactions IN SHARE MODE"
         )
     )
     for statement in (
@@ -137,6 +152,6 @@ async def rebuild(session: AsyncSession, workspace_id: str) -> None:
         *COUNTERS,
         *activity_rollups.REBUILD,
         *facet_rollups.REBUILD,
-        *segment_rollups.REBUILD,
+        *SUBSCRIPTIONS,
     ):
         await session.execute(text(statement), {"ws": workspace_id})

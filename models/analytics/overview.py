@@ -34,8 +34,8 @@ _COLUMNS = [
 async def premium_users(session: AsyncSession, frame: Frame) -> int:
     row = await one(
         session,
-        "SELECT count(DISTINCT user_id) AS n FROM subscriptions "
-        "WHERE workspace_id = :ws AND status = 'active'",
+        "SELECT coalesce(sum(users), 0) AS n FROM platform_segment_cells "
+        "WHERE workspace_id = :ws AND band = 'premium'",
         ws=frame.workspace_id,
     )
     return int(row.n)

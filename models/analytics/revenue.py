@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,10 +16,9 @@ from models.analytics.sql import (
     rows,
 )
 from models.analytics.window import Frame, Window, buckets, growth, money, pct, ratio
+from models.platform_rollups import RETENTION_DUE, RETENTION_KEPT, RETENTION_MONTHS
 
 KINDS = ("subscription", "point_purchase", "tip")
-RETENTION_MONTHS = (1, 3, 6, 12)
-ENGAGED_MESSAGES = 10
 
 
 async def revenue_summary(session: AsyncSession, window: Window) -> dict[str, Any]:
@@ -40,9 +40,9 @@ async def revenue_summary(session: AsyncSession, window: Window) -> dict[str, An
         "SELECT (SELECT coalesce(sum(users), 0) FROM platform_user_facets "
         "WHERE workspace_id = :ws AND facet = 'all') AS users, "
         "(SELECT coalesce(sum(users), 0) FROM platform_segment_cells WHERE workspace_id = :ws "
-        "AND band = 'paid') "
-        "AS paying, (SELECT count(*) FROM subscriptions WHERE workspace_id = :ws "
-        "AND status = 'active') AS subscribers",
+        "AND band = 'paid') AS paying, "
+        "(SELECT coalesce(sum(active), 0) FROM platform_tier_subscriptions "
+        "WHERE workspace_id = :ws) AS subscribers",
         ws=frame.workspace_id,
     )
     total, now = revenue_of(sums["all"]), revenue_of(sums["now"])
@@ -82,52 +82,45 @@ _MONTHLY = "t.price / t.interval_months"
 
 
 async def subscriptions(session: AsyncSession, window: Window) -> dict[str, Any]:
+    """Read from platform_subscription_days (local days of starts, cancellations and ends),
+    platform_tier_subscriptions and platform_subscription_retention: days and tiers, not
+    subscriptions (gateway/ingestion/subscription_rollups.py)."""
     frame, week = window.frame, window.frame.last_days(7)
     head = await one(
         session,
         """
-SELECT count(*) FILTER (WHERE s.status = 'active') AS active,
-  count(*) FILTER (WHERE s.created_at >= :ws_start) AS new_week,
-  count(*) FILTER (WHERE s.cancelled_at >= :ws_start) AS cancelled_week,
-  count(*) FILTER (WHERE s.cancelled_at >= :p_start AND s.cancelled_at < :p_end)
-    AS cancelled_period,
-  count(*) FILTER (WHERE s.created_at < :p_start
-    AND (s.cancelled_at IS NULL OR s.cancelled_at >= :p_start)
-    AND (s.ends_at IS NULL OR s.ends_at >= :p_start)) AS active_at_start
-FROM subscriptions s WHERE s.workspace_id = :ws
+SELECT (SELECT coalesce(sum(active), 0) FROM platform_tier_subscriptions
+        WHERE workspace_id = :ws) AS active,
+  coalesce(sum(subscriptions) FILTER (WHERE kind = 'created' AND day >= :w_first), 0)
+    AS new_week,
+  coalesce(sum(subscriptions) FILTER (WHERE kind = 'cancelled' AND day >= :w_first), 0)
+    AS cancelled_week,
+  coalesce(sum(subscriptions) FILTER (WHERE kind = 'cancelled'
+    AND day BETWEEN :p_first AND :p_last), 0) AS cancelled_period,
+  coalesce(sum(subscriptions) FILTER (WHERE kind = 'created' AND day < :p_first), 0)
+    - coalesce(sum(subscriptions) FILTER (WHERE kind = 'gone' AND day < :p_first), 0)
+    AS active_at_start
+FROM platform_subscription_days WHERE workspace_id = :ws
 """,
         ws=frame.workspace_id,
-        ws_start=week.start,
-        p_start=window.start,
-        p_end=window.end,
+        w_first=week.first,
+        p_first=window.first,
+        p_last=window.last,
     )
     tiers = await rows(
         session,
         f"""
-SELECT t.name, {_MONTHLY} AS monthly, count(s.id) AS n FROM subscription_tiers t
-LEFT JOIN subscriptions s ON s.workspace_id = t.workspace_id AND s.tier_id = t.id
-  AND s.status = 'active'
-WHERE t.workspace_id = :ws GROUP BY t.id, t.name, t.price, t.interval_months ORDER BY 2, 1
+SELECT t.name, {_MONTHLY} AS monthly, coalesce(c.active, 0) AS n FROM subscription_tiers t
+LEFT JOIN platform_tier_subscriptions c ON c.workspace_id = t.workspace_id AND c.tier_id = t.id
+WHERE t.workspace_id = :ws ORDER BY 2, 1
 """,
         ws=frame.workspace_id,
     )
     mrr = sum(float(t.monthly) * t.n for t in tiers)
-    retention: dict[str, float | None] = {}
-    for months in RETENTION_MONTHS:
-        row = await one(
-            session,
-            """
-SELECT count(*) AS eligible, count(*) FILTER (WHERE
-  coalesce(cancelled_at, 'infinity') >= due AND coalesce(ends_at, 'infinity') >= due) AS kept
-FROM (SELECT cancelled_at, ends_at, created_at + make_interval(months => CAST(:m AS int)) AS due
-      FROM subscriptions WHERE workspace_id = :ws) s
-WHERE due <= :now
-""",
-            ws=frame.workspace_id,
-            m=months,
-            now=frame.now,
-        )
-        retention[f"month{months}"] = pct(row.kept, row.eligible) if row.eligible else None
+    kept = await _retention(session, frame)
+    retention: dict[str, float | None] = {
+        f"month{m}": pct(*kept[m]) if kept[m][1] else None for m in RETENTION_MONTHS
+    }
     return {
         "active_subscriptions": head.active,
         "new_subscriptions_this_week": head.new_week,
@@ -149,24 +142,66 @@ WHERE due <= :now
     }
 
 
-async def conversions(session: AsyncSession, frame: Frame) -> dict[str, Any]:
-    row = await one(
+async def _retention(session: AsyncSession, frame: Frame) -> dict[int, tuple[int, int]]:
+    """(kept, eligible) per N: subscriptions whose month-N due time (created_at + N months)
+    has come, and those of them neither cancelled nor ended before it. Due days before
+    today (UTC) come from the cells; today's, where `now` cuts the day, from the raw rows
+    created N months before it, through the created_at index: due >= midnight means
+    created_at >= midnight - N months, and due <= now means created_at <= now - N months,
+    give or take a day for the session's timezone, or 3 more near a month's end, where
+    month ends clamp (Jan 29-31 + 1 month are all Feb 29)."""
+    midnight = datetime.combine(frame.now.astimezone(UTC).date(), time(), tzinfo=UTC)
+    slack = 4 if frame.now.astimezone(UTC).day in (27, 28, 29, 30, 31, 1) else 1
+    found = await rows(
         session,
         f"""
+SELECT months, sum(subscriptions) AS eligible, sum(kept) AS kept FROM (
+  SELECT months, subscriptions, kept FROM platform_subscription_retention
+  WHERE workspace_id = :ws AND due_on < CAST(:today AS date)
+  UNION ALL
+  SELECT m.months, 1, CASE WHEN b.kept THEN 1 ELSE 0 END
+  FROM unnest(CAST(:months AS int[])) AS m(months)
+  CROSS JOIN LATERAL (
+    SELECT {RETENTION_DUE} AS due, {RETENTION_KEPT.format(due=RETENTION_DUE)} AS kept
+    FROM subscriptions s
+    WHERE s.workspace_id = :ws
+      AND s.created_at >= CAST(:midnight AS timestamptz)
+        - make_interval(months => m.months, days => 1)
+      AND s.created_at <= CAST(:now AS timestamptz)
+        - make_interval(months => m.months, days => -CAST(:slack AS int))
+  ) b
+  WHERE b.due >= :midnight AND b.due <= :now
+) c GROUP BY months
+""",
+        ws=frame.workspace_id,
+        today=midnight.date(),
+        months=list(RETENTION_MONTHS),
+        midnight=midnight,
+        now=frame.now,
+        slack=slack,
+    )
+    by_months = {r.months: (int(r.kept), int(r.eligible)) for r in found}
+    return {m: by_months.get(m, (0, 0)) for m in RETENTION_MONTHS}
+
+
+async def conversions(session: AsyncSession, frame: Frame) -> dict[str, Any]:
+    """The funnel's places in platform_segment_cells (registered users only): counts, and
+    the sums behind the two averages."""
+    row = await one(
+        session,
+        """
 SELECT (SELECT coalesce(max(value), 0) FROM platform_counters WHERE workspace_id = :ws
           AND name = 'visitors') AS visitors,
-  count(*) AS registered,
-  count(*) FILTER (WHERE s.messages > 0) AS activated,
-  count(*) FILTER (WHERE s.messages >= {ENGAGED_MESSAGES}) AS engaged,
-  count(*) FILTER (WHERE s.revenue > 0) AS paying,
-  avg(extract(epoch FROM s.first_purchase_at - u.created_at)) / 86400 AS to_purchase,
-  avg(extract(epoch FROM sub.first - s.first_message_at) / 86400)
-    FILTER (WHERE sub.first >= s.first_message_at) AS chat_to_sub
-FROM platform_users u
-LEFT JOIN platform_user_stats s ON s.workspace_id = u.workspace_id AND s.user_id = u.id
-LEFT JOIN (SELECT user_id, min(created_at) AS first FROM subscriptions WHERE workspace_id = :ws
-           GROUP BY user_id) sub ON sub.user_id = u.id
-WHERE u.workspace_id = :ws AND NOT u.is_temporary
+  coalesce(sum(users) FILTER (WHERE band = 'f_reg'), 0) AS registered,
+  coalesce(sum(users) FILTER (WHERE band = 'f_act'), 0) AS activated,
+  coalesce(sum(users) FILTER (WHERE band = 'f_eng'), 0) AS engaged,
+  coalesce(sum(users) FILTER (WHERE band = 'f_pay'), 0) AS paying,
+  sum(measure) FILTER (WHERE band = 'f_buy')
+    / nullif(sum(users) FILTER (WHERE band = 'f_buy'), 0) / 86400 AS to_purchase,
+  sum(measure) FILTER (WHERE band = 'f_sub')
+    / nullif(sum(users) FILTER (WHERE band = 'f_sub'), 0) AS chat_to_sub
+FROM platform_segment_cells
+WHERE workspace_id = :ws AND band IN ('f_reg', 'f_act', 'f_eng', 'f_pay', 'f_buy', 'f_sub')
 """,
         ws=frame.workspace_id,
     )

@@ -24,29 +24,21 @@ COHORT_LENGTH = {"daily": 1, "weekly": 7, "monthly": 30}
 COHORT_CELLS = {"daily": 7, "weekly": 4, "monthly": 3}
 
 
-# Users with an active subscription, once per query (joined, not probed per user).
-PREMIUM = (
-    "SELECT DISTINCT user_id FROM subscriptions WHERE workspace_id = :ws AND status = 'active'"
-)
-
-
 async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
     frame = window.frame
     facets = await user_facets(session, frame, ["all", "registered", "language", "gender"], window)
     total = facets["all"].get("", 0)
     registered = facets["registered"].get("", 0)
-    # Premium users and creators among those registered in the window: both sets are small.
+    # Premium users and creators among those registered in the window, by registration day.
     head = await one(
         session,
-        f"SELECT (SELECT count(*) FROM ({PREMIUM}) p JOIN platform_users u ON "
-        "u.workspace_id = :ws AND u.id = p.user_id WHERE u.created_at >= :start "
-        "AND u.created_at < :end) AS premium, (SELECT count(*) FROM creators c JOIN "
-        "platform_users u ON u.workspace_id = c.workspace_id AND u.id = c.id "
-        "WHERE c.workspace_id = :ws AND u.created_at >= :start AND u.created_at < :end) "
-        "AS creators",
+        "SELECT coalesce(sum(users) FILTER (WHERE band = 'prem_reg'), 0) AS premium, "
+        "coalesce(sum(users) FILTER (WHERE band = 'creator'), 0) AS creators "
+        "FROM platform_segment_cells WHERE workspace_id = :ws "
+        "AND band IN ('prem_reg', 'creator') AND day BETWEEN :first AND :last",
         ws=frame.workspace_id,
-        start=window.start,
-        end=window.end,
+        first=window.first,
+        last=window.last,
     )
 
     def split(facet: str) -> list[dict[str, Any]]:
@@ -71,37 +63,18 @@ async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
 
 async def user_growth(session: AsyncSession, window: Window, granularity: str) -> dict[str, Any]:
     frame = window.frame
-    new = (await hourly_series(session, window, granularity, ["new_users"]))["new_users"]
+    series = await hourly_series(session, window, granularity, ["new_users", "first_subscriptions"])
+    new = series["new_users"]
     active = await distinct_series(session, window, granularity, "user")
-    conversions = await _first_subscription_series(session, window, granularity)
     previous = window.previous()
     before = await hourly_sums(session, frame, previous.start, previous.end, ["new_users"])
     return {
         "buckets": buckets(window, granularity),
         "new_users": new,
         "active_users": active,
-        "premium_conversions": conversions,
+        "premium_conversions": series["first_subscriptions"],
         "growth_rate": growth(sum(new), before["new_users"]),
     }
-
-
-async def _first_subscription_series(
-    session: AsyncSession, window: Window, granularity: str
-) -> list[int]:
-    """Users whose first subscription started in each bucket."""
-    trunc = "day" if granularity == "hour" else granularity
-    found = await rows(
-        session,
-        f"SELECT date_trunc('{trunc}', first AT TIME ZONE :tz)::date AS b, count(*) AS n FROM "
-        "(SELECT user_id, min(created_at) AS first FROM subscriptions WHERE workspace_id = :ws "
-        "GROUP BY user_id) f WHERE first >= :start AND first < :end GROUP BY 1",
-        ws=window.frame.workspace_id,
-        tz=window.frame.tz_name,
-        start=window.start,
-        end=window.end,
-    )
-    by_key = {r.b.isoformat(): r.n for r in found}
-    return [by_key.get(key, 0) for key in buckets(window, granularity)]
 
 
 async def retention(session: AsyncSession, window: Window, cohort: str) -> dict[str, Any]:
@@ -218,7 +191,7 @@ async def _churn(session: AsyncSession, frame: Frame) -> dict[str, float]:
 
 
 # Each segment as a condition on platform_segment_cells (local days; :d7 and :d30 are the
-# first days of the last 7 and 30), except premium, read live from the active subscriptions.
+# first days of the last 7 and 30).
 SEGMENTS = (
     (
         "power",
@@ -234,7 +207,7 @@ SEGMENTS = (
     ),
     ("new", "New Users", "Users registered in last 7 days", "band = 'reg' AND day >= :d7"),
     ("dormant", "Dormant Users", "Users inactive for 30+ days", "band = 'seen' AND day < :d30"),
-    ("premium", "Premium Users", "Users with active subscription", None),
+    ("premium", "Premium Users", "Users with active subscription", "band = 'premium'"),
 )
 
 
@@ -243,23 +216,17 @@ async def segments(session: AsyncSession, frame: Frame) -> list[dict[str, Any]]:
         f"coalesce(sum(users) FILTER (WHERE {cond}), 0) AS {key}_n, "
         f"coalesce(sum(revenue) FILTER (WHERE {cond}), 0) AS {key}_r"
         for key, _, _, cond in SEGMENTS
-        if cond
     )
     row = await one(
         session,
         f"SELECT coalesce(sum(users) FILTER (WHERE band = 'reg'), 0) AS total, {parts} "
-        "FROM platform_segment_cells WHERE workspace_id = :ws",
+        "FROM platform_segment_cells WHERE workspace_id = :ws "
+        "AND band IN ('ge100', '10to99', 'reg', 'seen', 'premium')",
         ws=frame.workspace_id,
         d7=frame.last_days(7).first,
         d30=frame.last_days(30).first,
     )
-    premium = await one(
-        session,
-        f"SELECT count(*) AS n, coalesce(sum(s.revenue), 0) AS r FROM ({PREMIUM}) p "
-        "LEFT JOIN platform_user_stats s ON s.workspace_id = :ws AND s.user_id = p.user_id",
-        ws=frame.workspace_id,
-    )
-    values = {**row._mapping, "premium_n": premium.n, "premium_r": premium.r}
+    values = row._mapping
     return [
         {
             "key": key,

@@ -68,19 +68,20 @@ DERIVED = {
     "platform_retention_cells": "registered_on, span, k, users",
     "platform_user_facets": "registered_on, facet, value, users",
     "platform_character_facets": "facet, value, characters",
-    "platform_user_segment_keys": "user_id, band, active_day, seen_day, registered_on, revenue",
-    "platform_segment_cells": "band, day, revenue, users",
+    "platform_user_segment_keys": "user_id, band, active_day, seen_day, registered_on, revenue, "
+    "registered, chatted, premium, creator, to_purchase, chat_to_sub, first_subscription_at",
+    "platform_segment_cells": "band, day, revenue, measure, users",
     "platform_counters": "name, value",
 }
 
-COUNTERS = {"subjects", "users", "characters", "value"}
+COUNTERS = {"subjects", "users", "characters", "value", "subscriptions", "first_subscriptions"}
 
 
-async def _tables(sessions, workspace: str) -> dict[str, set]:  # type: ignore[no-untyped-def]
+async def _tables(sessions, workspace: str, derived=DERIVED) -> dict[str, set]:  # type: ignore[no-untyped-def]
     """Every rebuilt rollup's rows (a count moved to zero is the same as no row)."""
     found = {}
     async with sessions() as session:
-        for table, columns in DERIVED.items():
+        for table, columns in derived.items():
             last = columns.rsplit(", ", 1)[-1]
             nonzero = f" AND {last} <> 0" if last in COUNTERS else ""
             result = await session.execute(

@@ -15,7 +15,7 @@ gateway/ingestion/rollup_rebuild.py runs for these rollups (copied here as they 
 revision, so that later changes to the rebuild do not change what this revision did).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 18:00:00.000000
 """
 
@@ -26,7 +26,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0003'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
