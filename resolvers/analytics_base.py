@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.cache import cache_for
 from models.analytics.window import PERIOD_DAYS, Frame, Window
 from resolvers.context import Context, Info
+from resolvers.errors import BadUserInput
 from resolvers.permissions import HasScope
 
 T = TypeVar("T")
@@ -44,6 +45,17 @@ class Granularity(Enum):
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
+
+
+def daily_at_finest(granularity: Granularity, field: str) -> str:
+    """The granularity of a series that counts distinct users or characters: those are kept
+    per local day (platform_activity_gaps), so an hour bucket has no count to show."""
+    if granularity is Granularity.HOUR:
+        raise BadUserInput(
+            f"{field} counts distinct users per local day: use DAY, WEEK or MONTH",
+            argument="granularity",
+        )
+    return granularity.value
 
 
 _FRAME_SQL = """

@@ -8,7 +8,15 @@ from enum import Enum
 import strawberry
 
 from models.analytics import characters
-from resolvers.analytics_base import CHARACTERS, Granularity, Period, build, cached, window
+from resolvers.analytics_base import (
+    CHARACTERS,
+    Granularity,
+    Period,
+    build,
+    cached,
+    daily_at_finest,
+    window,
+)
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 
@@ -164,12 +172,12 @@ class Query:
     async def character_engagement(
         self, info: Info, period: Period = _P30, granularity: Granularity = Granularity.DAY
     ) -> CharacterEngagement:
-        async def compute(session, frame):  # type: ignore[no-untyped-def]
-            return await characters.character_engagement(
-                session, window(frame, period), granularity.value
-            )
+        grain = daily_at_finest(granularity, "characterEngagement")
 
-        args = {"p": period.value, "g": granularity.value}
+        async def compute(session, frame):  # type: ignore[no-untyped-def]
+            return await characters.character_engagement(session, window(frame, period), grain)
+
+        args = {"p": period.value, "g": grain}
         return build(
             CharacterEngagement, await cached(info, "char_engagement", args, _DEPENDS, compute)
         )

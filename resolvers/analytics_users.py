@@ -8,7 +8,15 @@ from enum import Enum
 import strawberry
 
 from models.analytics import users
-from resolvers.analytics_base import ANALYTICS, Granularity, Period, build, cached, window
+from resolvers.analytics_base import (
+    ANALYTICS,
+    Granularity,
+    Period,
+    build,
+    cached,
+    daily_at_finest,
+    window,
+)
 from resolvers.context import Info
 
 _USERS = ("users", "subscriptions", "creators")
@@ -109,10 +117,12 @@ class Query:
     async def user_growth(
         self, info: Info, period: Period = _P30, granularity: Granularity = _DAY
     ) -> UserGrowth:
-        async def compute(session, frame):  # type: ignore[no-untyped-def]
-            return await users.user_growth(session, window(frame, period), granularity.value)
+        grain = daily_at_finest(granularity, "userGrowth")
 
-        args = {"p": period.value, "g": granularity.value}
+        async def compute(session, frame):  # type: ignore[no-untyped-def]
+            return await users.user_growth(session, window(frame, period), grain)
+
+        args = {"p": period.value, "g": grain}
         return build(
             UserGrowth, await cached(info, "user_growth", args, _ACTIVITY + _USERS, compute)
         )

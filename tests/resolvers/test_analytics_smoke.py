@@ -45,3 +45,15 @@ async def test_every_field_answers(graphql, upload, with_data: bool) -> None:
     result = await graphql(FIELDS, extras={"now": NOW})
     assert result.errors is None, result.errors
     assert result.data["platformHealth"]["database"] == "connected"
+
+
+@pytest.mark.parametrize("field", ["userGrowth", "characterEngagement"])
+async def test_distinct_counts_refuse_hour_buckets(graphql, field: str) -> None:
+    """Distinct users and characters are kept per local day: an hour series of them would
+    be zeros, so it is refused."""
+    result = await graphql(f"{{ {field}(period: LAST_7_DAYS, granularity: HOUR) {{ buckets }} }}")
+    assert result.errors is not None
+    error = result.errors[0]
+    assert error.extensions["code"] == "BAD_USER_INPUT"
+    assert error.extensions["argument"] == "granularity"
+    assert "per local day" in error.message
