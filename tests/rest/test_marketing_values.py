@@ -192,8 +192,9 @@ async def test_top_performing_pages_run_from_scored_to_unscored_characters(
 async def test_exports_read_in_keyset_batches_lose_and_repeat_nothing(
     api, upload, monkeypatch, form
 ) -> None:
-    """Batches of 2 over 7 users, 5 of them registered at the same instant: the ties are
-    split across batch edges (broken by id) and every user comes exactly once, in order."""
+    """Batches of 1, then 2, over 7 users, 5 of them registered at the same instant: the
+    ties are split across batch edges (broken by id) and every user comes exactly once, in
+    order."""
 
     def registered(n: int) -> str:
         return "2024-03-01T10:00:00Z" if n < 5 else f"2024-03-01T11:00:0{n}Z"
@@ -207,6 +208,7 @@ async def test_exports_read_in_keyset_batches_lose_and_repeat_nothing(
     )
     path = f"/api/marketing/export/users?period=all&format={form}"
     whole = await api.get(path)
+    monkeypatch.setattr(exports, "FIRST_BATCH", 1)
     monkeypatch.setattr(exports, "BATCH", 2)
     batched = await api.get(path)
     assert whole.status_code == batched.status_code == 200
