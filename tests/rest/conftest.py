@@ -14,6 +14,7 @@ from asgi_lifespan import LifespanManager
 from gateway.app import create_app
 from gateway.principal import Principal
 from gateway.settings import Settings
+from tests.rest import dataset
 
 NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -53,3 +54,10 @@ async def api(_marketing_app: tuple[Any, _Caller], workspace: str) -> AsyncItera
         client.caller = caller  # type: ignore[attr-defined]
         yield client
     caller.principal = None
+
+
+@pytest.fixture
+async def api_data(api: Any, upload: Any, sessions: Any, workspace: str) -> Any:
+    """`api` over the fixed dataset (tests/rest/dataset.py)."""
+    await dataset.load(upload, sessions, workspace)
+    return api

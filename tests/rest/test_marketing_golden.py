@@ -7,10 +7,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
-from tests.rest import dataset
-
 GOLDEN = Path(__file__).parent / "golden"
 LIVE = {"apiLatency", "activeConnections", "serverUptime"}  # measured, not data
 
@@ -44,16 +40,10 @@ CASES = {
 }
 
 
-@pytest.fixture
-async def loaded(api, upload, sessions, workspace):
-    await dataset.load(upload, sessions, workspace)
-    return api
-
-
-async def test_golden_bodies(loaded) -> None:
+async def test_golden_bodies(api_data) -> None:
     mismatches = []
     for name, path in CASES.items():
-        response = await loaded.get(path)
+        response = await api_data.get(path)
         assert response.status_code == 200, (path, response.text)
         body = response.json()
         for key in LIVE & set(body["data"]):
@@ -66,8 +56,8 @@ async def test_golden_bodies(loaded) -> None:
     assert not mismatches
 
 
-async def test_webhook_registration_golden(loaded) -> None:
-    response = await loaded.post(
+async def test_webhook_registration_golden(api_data) -> None:
+    response = await api_data.post(
         "/api/marketing/webhooks/register",
         json={
             "url": "https://dash.example.test/hooks",

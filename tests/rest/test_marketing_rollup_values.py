@@ -6,15 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from tests.rest import dataset
-
-
-@pytest.fixture
-async def api_data(api, upload, sessions, workspace):
-    await dataset.load(upload, sessions, workspace)
-    return api
 
 
 async def _data(api, path: str) -> dict:

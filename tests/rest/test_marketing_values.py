@@ -10,13 +10,6 @@ import pytest
 
 from gateway.principal import Principal
 from models.analytics import exports
-from tests.rest import dataset
-
-
-@pytest.fixture
-async def api_data(api, upload, sessions, workspace):
-    await dataset.load(upload, sessions, workspace)
-    return api
 
 
 async def _data(api, path: str) -> dict:
