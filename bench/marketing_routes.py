@@ -6,17 +6,19 @@ against the same SQL run directly with asyncpg.
 
 For each scale: creates `gateway_bench_<random>` on DATABASE_URL's server, migrates it,
 loads `gateway demo` data (or, with --reuse SCALE=DBNAME, measures a database loaded
-earlier: at scale 10 the load alone takes well over 20 minutes on 2 cores), then
-  1. in process (the real app over httpx's ASGI transport, cache off): mints an owner
-     token, generates an `mk_live_` API key, and captures the SQL one request of each
-     route issues with a SQLAlchemy `before_cursor_execute` listener;
-  2. starts uvicorn on 127.0.0.1 (random port) with ANALYTICS_CACHE=false, then =true, and
-     drives every route from a load generator in a separate process (this script with
-     `client`: an asyncio httpx client, one request at a time, bounded per route by
-     --requests and --seconds), and after each route's uncached run replays its captured
-     statements with asyncpg on one connection (the direct-SQL time);
-  3. (with --profile ROUTE) profiles one uncached request of ROUTE in process with
-     pyinstrument, if installed.
+earlier: at scale 10 the load alone takes well over 20 minutes on 2 cores), and in process
+(the real app over httpx's ASGI transport, cache off) mints an owner token, generates an
+`mk_live_` API key and captures the SQL one request of each route issues with a SQLAlchemy
+`before_cursor_execute` listener. Then, with ANALYTICS_CACHE=false and again =true:
+  1. starts one uvicorn per scale on 127.0.0.1 (random ports), all at once;
+  2. drives every route from a load generator in a separate process (this script with
+     `client`: asyncio httpx clients, one request at a time, alternating between the
+     scales, bounded per route by --requests and --seconds), so a route's scales are timed
+     side by side under the same load of the shared machine;
+  3. (uncached) after each route, replays its captured statements with asyncpg on one
+     connection per database, alternating between the scales (the direct-SQL time).
+With --profile ROUTE it also profiles one uncached request of ROUTE in process with
+pyinstrument, if installed, at the largest scale.
 Writes the `marketing_routes` section of docs/benchmarks.md, drops the scratch databases
 and stops its subprocesses.
 """
@@ -74,26 +76,41 @@ def marketing_gets() -> list[tuple[str, dict[str, str]]]:
 
 
 async def client_main(job: dict[str, Any]) -> dict[str, Any]:
-    """Per route: whole-response latencies; for the streamed exports also the time to the
-    first body bytes (which already hold the first batch of rows) and the rows exported."""
-    headers = {"Authorization": f"Bearer {job['key']}"}
-    whole: dict[str, list[float]] = {}
-    first: dict[str, list[float]] = {}
-    exported: dict[str, int] = {}
-    async with httpx.AsyncClient(base_url=job["base"], headers=headers, timeout=120) as client:
+    """For each route, requests alternate between the targets (one gateway per scale), so
+    every scale is timed under the same machine load. Per target and route: whole-response
+    latencies; for the streamed exports also the time to the first body bytes (which
+    already hold the first batch of rows) and the rows exported."""
+    clients = [
+        httpx.AsyncClient(
+            base_url=t["base"], headers={"Authorization": f"Bearer {t['key']}"}, timeout=120
+        )
+        for t in job["targets"]
+    ]
+    n = len(clients)
+    whole: list[dict[str, list[float]]] = [{} for _ in range(n)]
+    first: list[dict[str, list[float]]] = [{} for _ in range(n)]
+    exported: list[dict[str, int]] = [{} for _ in range(n)]
+    try:
         for path, query in job["routes"]:
-            for _ in range(job["warmup"]):
-                await _get(client, path, query)
-            whole[path], first[path] = [], []
-            started = time.perf_counter()
-            while len(whole[path]) < job["requests"] and (
-                time.perf_counter() - started < job["seconds"] or len(whole[path]) < 3
+            for client in clients:
+                for _ in range(job["warmup"]):
+                    await _get(client, path, query)
+            for i in range(n):
+                whole[i][path], first[i][path] = [], []
+            started, done = time.perf_counter(), 0
+            while done < job["requests"] and (
+                time.perf_counter() - started < job["seconds"] or done < 3
             ):
-                to_first, total, body = await _timed(client, path, query)
-                whole[path].append(total)
-                first[path].append(to_first)
-            if is_export(path):
-                exported[path] = _records(body)
+                for i, client in enumerate(clients):
+                    to_first, total, body = await _timed(client, path, query)
+                    whole[i][path].append(total)
+                    first[i][path].append(to_first)
+                    if is_export(path) and done == 0:
+                        exported[i][path] = _records(body)
+                done += 1
+    finally:
+        for client in clients:
+            await client.aclose()
     return {"whole": whole, "first": first, "exported": exported}
 
 
@@ -150,9 +167,9 @@ def run_client(job: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Served:
-    """One mode's run: per route, the latency judged against the targets (the whole
-    response; for a streamed export, its first rows), the exports' whole-body latencies and
-    row counts, and (uncached) the direct-SQL replay times."""
+    """One mode's run at one scale: per route, the latency judged against the targets (the
+    whole response; for a streamed export, its first rows), the exports' whole-body
+    latencies and row counts, and (uncached) the direct-SQL replay times."""
 
     answer: dict[str, list[float]] = field(default_factory=dict)
     export_whole: dict[str, list[float]] = field(default_factory=dict)
@@ -160,11 +177,7 @@ class Served:
     direct: dict[str, list[float]] = field(default_factory=dict)
 
 
-async def serve_and_drive(
-    url: str, key: str, cache: bool, args: argparse.Namespace, statements: dict | None = None
-) -> Served:
-    """Latencies per route from the load generator; with `statements`, each route's SQL is
-    replayed right after its HTTP run, so both see the same load on the shared machine."""
+def _start_server(url: str, cache: bool) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {
         **os.environ,
@@ -181,45 +194,68 @@ async def serve_and_drive(
         env=env,
         cwd=ROOT,
     )  # fmt: skip
+    return server, f"http://127.0.0.1:{port}"
+
+
+async def _wait_until_up(base: str) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=5) as probe:
+        for _ in range(600):
+            try:
+                if (await probe.get("/")).status_code < 500:
+                    return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError(f"uvicorn at {base} did not start")
+
+
+async def serve_and_drive(
+    prepared: list[Prepared], cache: bool, args: argparse.Namespace, replay_sql: bool
+) -> list[Served]:
+    """One gateway per scale, all up at once; route by route, the load generator alternates
+    its requests between them and (with `replay_sql`) each route's captured SQL is then
+    replayed, alternating between the scales too: every scale of a route sees the same
+    machine load, so the growth ratios are measured side by side."""
+    servers = [_start_server(p.url, cache) for p in prepared]
     try:
-        base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base, timeout=5) as probe:
-            for _ in range(600):
-                try:
-                    if (await probe.get("/")).status_code < 500:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("uvicorn did not start")
-        served = Served()
+        for _, base in servers:
+            await _wait_until_up(base)
+        served = [Served() for _ in prepared]
+        targets = [
+            {"base": base, "key": p.captured.key}
+            for p, (_, base) in zip(prepared, servers, strict=True)
+        ]
         for route in marketing_gets():
+            path = route[0]
             job = {
-                "base": base,
-                "key": key,
+                "targets": targets,
                 "routes": [route],
                 "warmup": args.warmup,
                 "requests": args.requests,
                 "seconds": args.seconds,
             }
             timed = await asyncio.to_thread(run_client, job)
-            path = route[0]
-            if is_export(path):
-                served.answer[path] = timed["first"][path]
-                served.export_whole[path] = timed["whole"][path]
-                served.exported[path] = timed["exported"][path]
-            else:
-                served.answer[path] = timed["whole"][path]
-            if statements is not None:
-                served.direct |= await replay(url, {path: statements[path]}, args.direct_runs)
+            for i, out in enumerate(served):
+                if is_export(path):
+                    out.answer[path] = timed["first"][i][path]
+                    out.export_whole[path] = timed["whole"][i][path]
+                    out.exported[path] = timed["exported"][i][path]
+                else:
+                    out.answer[path] = timed["whole"][i][path]
+            if replay_sql:
+                times = await replay(
+                    [(p.url, p.captured.statements[path]) for p in prepared], args.direct_runs
+                )
+                for out, latencies in zip(served, times, strict=True):
+                    out.direct[path] = latencies
         return served
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for server, _ in servers:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 # --- in process: credentials, captured SQL, profile ------------------------------------
@@ -322,28 +358,41 @@ def _trim(text: str) -> str:
     return "\n".join([*keep[:45], "", "elsewhere in the tree:", *extra])
 
 
-async def replay(url: str, statements: dict[str, list], runs: int) -> dict[str, list[float]]:
-    """Each route's statements in sequence on one asyncpg connection (prepared statements
-    cached, as the app's driver does): the time the SQL itself takes."""
-    conn = await asyncpg.connect(url)
+async def replay(targets: list[tuple[str, list]], runs: int) -> list[list[float]]:
+    """One route's statements at each scale, in sequence on one asyncpg connection per
+    database (prepared statements cached, as the app's driver does), alternating between
+    the scales run by run: the time the SQL itself takes."""
+    conns = [await asyncpg.connect(url) for url, _ in targets]
     try:
-        times: dict[str, list[float]] = {}
-        for path, seen in statements.items():
+        for conn, (_, seen) in zip(conns, targets, strict=True):
             for statement, params in seen:  # warm: plans, buffers
                 await conn.fetch(statement, *params)
-            latencies = []
-            for _ in range(runs):
+        times: list[list[float]] = [[] for _ in targets]
+        for _ in range(runs):
+            for i, (conn, (_, seen)) in enumerate(zip(conns, targets, strict=True)):
                 t0 = time.perf_counter()
                 for statement, params in seen:
                     await conn.fetch(statement, *params)
-                latencies.append((time.perf_counter() - t0) * 1000)
-            times[path] = latencies
+                times[i].append((time.perf_counter() - t0) * 1000)
         return times
     finally:
-        await conn.close()
+        for conn in conns:
+            await conn.close()
 
 
-# --- one scale ---------------------------------------------------------------------------
+# --- the scales ------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    """A scale's database, loaded (or reused), with its credentials and captured SQL."""
+
+    scale: float
+    name: str
+    url: str
+    counts: dict[str, int]
+    load_seconds: float | None
+    captured: Captured
 
 
 @dataclass
@@ -360,53 +409,58 @@ class ScaleResult:
     profile: str
 
 
-async def measure_scale(
+async def prepare_scale(
     server_url: str, scale: float, reuse: str | None, args: argparse.Namespace
-) -> ScaleResult:
+) -> Prepared:
     from gateway.bootstrap import prepare_database
     from gateway.database import create_engine, plain_url
     from gateway.demo import load_demo
     from gateway.settings import Settings
 
     name = reuse or f"gateway_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(plain_url(server_url))
     url = _with_database(server_url, name)
-    try:
-        settings = Settings(database_url=url, migrate_on_start=False, _env_file=None)
-        load_seconds = None
-        if not reuse:
+    settings = Settings(database_url=url, migrate_on_start=False, _env_file=None)
+    load_seconds = None
+    if not reuse:
+        admin = await asyncpg.connect(plain_url(server_url))
+        try:
             await admin.execute(f'CREATE DATABASE "{name}"')
-            engine = create_engine(url, pool_size=1)
-            try:
-                await prepare_database(engine, settings)
-            finally:
-                await engine.dispose()
-            started = time.perf_counter()
-            await load_demo(settings, scale=scale, seed=args.seed, domains=("platform",))
-            load_seconds = time.perf_counter() - started
-        counts = await row_counts(url, settings.default_workspace_id)
-        print(f"scale {scale:g}: {counts.get('messages', 0):,} messages", flush=True)
-        captured = await capture(settings, args.profile if scale == args.scales[-1] else None)
-        print(f"scale {scale:g}: serving uncached (and the direct SQL)", flush=True)
-        uncached = await serve_and_drive(url, captured.key, False, args, captured.statements)
-        print(f"scale {scale:g}: serving cached", flush=True)
-        cached = await serve_and_drive(url, captured.key, True, args)
-        return ScaleResult(
-            scale=scale,
-            counts=counts,
-            load_seconds=load_seconds,
-            uncached=uncached.answer,
-            cached=cached.answer,
-            direct=uncached.direct,
-            export_whole=uncached.export_whole,
-            exported=uncached.exported,
-            statements={p: len(s) for p, s in captured.statements.items()},
-            profile=captured.profile,
+        finally:
+            await admin.close()
+        engine = create_engine(url, pool_size=1)
+        try:
+            await prepare_database(engine, settings)
+        finally:
+            await engine.dispose()
+        started = time.perf_counter()
+        await load_demo(settings, scale=scale, seed=args.seed, domains=("platform",))
+        load_seconds = time.perf_counter() - started
+    counts = await row_counts(url, settings.default_workspace_id)
+    print(f"scale {scale:g}: {counts.get('messages', 0):,} messages", flush=True)
+    captured = await capture(settings, args.profile if scale == args.scales[-1] else None)
+    return Prepared(scale, name, url, counts, load_seconds, captured)
+
+
+async def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[ScaleResult]:
+    print("serving uncached at every scale (and the direct SQL)", flush=True)
+    uncached = await serve_and_drive(prepared, False, args, replay_sql=True)
+    print("serving cached at every scale", flush=True)
+    cached = await serve_and_drive(prepared, True, args, replay_sql=False)
+    return [
+        ScaleResult(
+            scale=p.scale,
+            counts=p.counts,
+            load_seconds=p.load_seconds,
+            uncached=u.answer,
+            cached=c.answer,
+            direct=u.direct,
+            export_whole=u.export_whole,
+            exported=u.exported,
+            statements={path: len(seen) for path, seen in p.captured.statements.items()},
+            profile=p.captured.profile,
         )
-    finally:
-        if not args.keep:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        for p, u, c in zip(prepared, uncached, cached, strict=True)
+    ]
 
 
 # --- the report ------------------------------------------------------------------------
@@ -449,11 +503,14 @@ def report(
             for r in results
         )
         + ").",
-        "- uvicorn, one worker, on 127.0.0.1; the load generator is a separate process (this "
-        "script's `client`: asyncio + httpx, one request at a time, so the figures are "
-        f"latencies, not throughput): {args.warmup} warm-up requests, then up to "
-        f"{args.requests} requests or {args.seconds:g} s per route (at least 3). Authenticated "
-        "with an `mk_live_` API key; rate limits, the relay and the webhook worker off.",
+        "- One uvicorn (one worker) per scale, all up at once, on 127.0.0.1; the load "
+        "generator is a separate process (this script's `client`: asyncio + httpx, one "
+        "request at a time, so the figures are latencies, not throughput). For each route it "
+        "alternates its requests between the scales (a request at scale 1, then one at "
+        "scale 10, ...), so both scales of a route are timed side by side under the same "
+        f"machine load: {args.warmup} warm-up requests at each, then up to {args.requests} "
+        f"rounds or {args.seconds:g} s per route (at least 3). Authenticated with an "
+        "`mk_live_` API key; rate limits, the relay and the webhook worker off.",
         "- Uncached: `ANALYTICS_CACHE=false` (every request runs the analytics SQL). Cached: "
         "the default cache (Redis if REDIS_URL is set, else in process), warm. Exports "
         "stream from the database and are never cached; they run with `period=7d&format=json`. "
@@ -464,8 +521,8 @@ def report(
         "- Direct SQL: the statements one uncached request issues (all of them: API-key "
         "lookup, the frame/generations read, the analytics queries), captured in process "
         "with a `before_cursor_execute` listener, replayed in sequence on one asyncpg "
-        f"connection {args.direct_runs} times, right after the route's uncached HTTP run "
-        "(interleaved so that both see the same machine load). The gateway may run a "
+        f"connection per database {args.direct_runs} times, alternating between the scales "
+        "run by run, right after the route's uncached HTTP run. The gateway may run a "
         "request's statements concurrently on several connections, so the ratio can fall "
         "below 1.",
         "",
@@ -581,12 +638,21 @@ async def main(args: argparse.Namespace) -> None:
     pg = (await admin.fetchval("SELECT version()")).split(" on ")[0]
     await admin.close()
     loads_before = load_average()
-    results = []
-    for scale in args.scales:
-        results.append(await measure_scale(server_url, scale, reuse.get(f"{scale:g}"), args))
-        if args.raw:
-            dump = {f"{r.scale:g}": r.__dict__ for r in results}
-            args.raw.write_text(json.dumps(dump))
+    prepared: list[Prepared] = []
+    try:
+        for scale in args.scales:
+            prepared.append(await prepare_scale(server_url, scale, reuse.get(f"{scale:g}"), args))
+        results = await measure(prepared, args)
+    finally:
+        if not args.keep:
+            admin = await asyncpg.connect(plain_url(server_url))
+            try:
+                for p in prepared:
+                    await admin.execute(f'DROP DATABASE IF EXISTS "{p.name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+    if args.raw:
+        args.raw.write_text(json.dumps({f"{r.scale:g}": r.__dict__ for r in results}))
     text = report(results, machine(), pg, (loads_before, load_average()), args)
     replace_section("marketing_routes", text, args.output)
     print(text)
