@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import Field
 
 from gateway.ingestion import platform_rollups as rollup
-from gateway.ingestion.activity_rollups import WS
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
 from models import platform as m
 from subscriptions import platform_events as ev
@@ -74,13 +73,6 @@ ON CONFLICT (workspace_id, creator_id) DO UPDATE SET characters_count = EXCLUDED
 WHERE cs.characters_count <> EXCLUDED.characters_count
 """
 
-# The number of creators ('creators' in platform_counters): the upsert's new rows.
-_COUNT_CREATORS = f"""
-INSERT INTO platform_counters AS c (workspace_id, name, value)
-SELECT {WS}, 'creators', count(*) FROM {{ins}} WHERE _inserted HAVING count(*) > 0
-ON CONFLICT (workspace_id, name) DO UPDATE SET value = c.value + EXCLUDED.value
-"""
-
 # Every character has a character_stats row, carrying its current creator (a creator's
 # top character is read from character_stats by creator). Only new characters and those
 # whose creator changed are written, so an edit does not lock the rows message uploads
@@ -125,7 +117,6 @@ register(
         rollups=(
             "INSERT INTO creator_stats (workspace_id, creator_id) "
             "SELECT workspace_id, id FROM {ins} ON CONFLICT DO NOTHING",
-            _COUNT_CREATORS,
             *rollup.CREATORS,
         ),
         example={

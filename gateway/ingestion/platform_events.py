@@ -31,12 +31,15 @@ WHERE u.workspace_id = x.workspace_id AND u.id = x.user_id
 """
 
 
-def _bump_character(column: str, *, where: str = "character_id IS NOT NULL") -> str:
+def _bump_character(counters: dict[str, str]) -> str:
+    """Add the inserted rows to their characters' totals; `counters` maps column -> aggregate."""
+    columns = ", ".join(counters)
+    adds = ", ".join(f"{c} = s.{c} + EXCLUDED.{c}" for c in counters)
     return f"""
-INSERT INTO character_stats AS s (workspace_id, character_id, {column})
-SELECT workspace_id, character_id, count(*) FROM {{ins}} WHERE _inserted AND {where}
-GROUP BY 1, 2
-ON CONFLICT (workspace_id, character_id) DO UPDATE SET {column} = s.{column} + EXCLUDED.{column}
+INSERT INTO character_stats AS s (workspace_id, character_id, {columns})
+SELECT workspace_id, character_id, {", ".join(counters.values())} FROM {{ins}}
+WHERE _inserted AND character_id IS NOT NULL GROUP BY 1, 2
+ON CONFLICT (workspace_id, character_id) DO UPDATE SET {adds}
 """
 
 
@@ -58,16 +61,6 @@ WHERE e._inserted AND c.creator_id IS NOT NULL GROUP BY 1, 2
 ON CONFLICT (workspace_id, creator_id) DO UPDATE SET
   total_messages = s.total_messages + EXCLUDED.total_messages,
   last_message_at = GREATEST(s.last_message_at, EXCLUDED.last_message_at)
-"""
-
-
-# Sessions and their seconds per character (average session length = seconds / sessions).
-_CHARACTER_SESSIONS = """
-INSERT INTO character_stats AS s (workspace_id, character_id, sessions, session_seconds)
-SELECT workspace_id, character_id, count(*), sum(duration_seconds) FROM {ins}
-WHERE _inserted AND character_id IS NOT NULL GROUP BY 1, 2
-ON CONFLICT (workspace_id, character_id) DO UPDATE SET sessions = s.sessions + EXCLUDED.sessions,
-  session_seconds = s.session_seconds + EXCLUDED.session_seconds
 """
 
 
@@ -231,7 +224,7 @@ register(
         id_prefix="msg",
         references=_USER_CHAR,
         rollups=(
-            _bump_character("total_messages"),
+            _bump_character({"total_messages": "count(*)"}),
             _MESSAGE_PAIRS,
             _CREATOR_MESSAGES,
             _last_active("created_at"),
@@ -256,7 +249,12 @@ register(
         on_conflict="ignore",
         id_prefix="sess",
         references=_USER_CHAR,
-        rollups=(_CHARACTER_SESSIONS, _last_active("started_at"), *rollup.SESSIONS),
+        rollups=(
+            # Average session length = session_seconds / sessions.
+            _bump_character({"sessions": "count(*)", "session_seconds": "sum(duration_seconds)"}),
+            _last_active("started_at"),
+            *rollup.SESSIONS,
+        ),
         example={
             "id": "sess_3001",
             "user_id": "user_1001",
@@ -277,7 +275,7 @@ register(
         id_prefix="img",
         references=_USER_CHAR,
         rollups=(
-            _bump_character("images_generated"),
+            _bump_character({"images_generated": "count(*)"}),
             _bump_creator_via_character("total_images"),
             _last_active("created_at"),
             *rollup.IMAGES,
@@ -316,7 +314,7 @@ register(
         on_conflict="ignore",
         references=_USER_CHAR,
         rollups=(
-            _bump_character("favorites"),
+            _bump_character({"favorites": "count(*)"}),
             _last_active("created_at"),
             *rollup.FAVORITES,
         ),

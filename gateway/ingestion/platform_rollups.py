@@ -153,7 +153,7 @@ USERS = (
     ),
     facet_rollups.USERS,
     REGISTRATION_MOVES,
-    resegment("id"),
+    resegment("{ins}.id"),
 )
 
 CHARACTERS = (
@@ -185,7 +185,7 @@ ON CONFLICT (workspace_id, user_id)
     resegment(*_PAYERS),
 )
 
-CREATORS = (lock_users("{ins}.id"), resegment("id"))
+CREATORS = (lock_users("{ins}.id"), resegment("{ins}.id"))
 
 MESSAGES = (
     hourly("created_at", {"messages": "count(*)"}),
@@ -194,7 +194,7 @@ MESSAGES = (
     window_totals("created_at", "messages"),
     CHARACTER_USER_DAYS,
     _USER_MESSAGES,
-    resegment("user_id"),
+    resegment("{ins}.user_id"),
 )
 
 SESSIONS = (
@@ -215,7 +215,7 @@ SESSIONS = (
     tracked_per_day("platform_user_days", "user_id", "started_at", "sessions"),
     tracked_per_day("character_days", "character_id", "started_at", "sessions"),
     user_total("sessions"),
-    resegment("user_id"),
+    resegment("{ins}.user_id"),
 )
 
 IMAGES = (
@@ -224,7 +224,7 @@ IMAGES = (
     tracked_per_day("character_days", "character_id", "created_at", "images"),
     window_totals("created_at", "images"),
     user_total("images"),
-    resegment("user_id"),
+    resegment("{ins}.user_id"),
 )
 
 IMAGE_LIKES = (hourly("created_at", {"image_likes": "count(*)"}),)
@@ -235,7 +235,7 @@ FAVORITES = (
     tracked_per_day("character_days", "character_id", "created_at", "favorites"),
     window_totals("created_at", "favorites"),
     _FAVORITING_USERS,
-    resegment("user_id"),
+    resegment("{ins}.user_id"),
 )
 
 # Per feature, uses ('uses:<feature>') and users ('users:<feature>') in platform_counters: a

@@ -120,8 +120,6 @@ SELECT {WS}, 'visitors', count(*) FROM platform_visitors WHERE workspace_id = :w
 UNION ALL
 SELECT {WS}, 'favoriting_users', count(*) FROM platform_user_stats
 WHERE workspace_id = :ws AND favorites > 0
-UNION ALL
-SELECT {WS}, 'creators', count(*) FROM creators WHERE workspace_id = :ws
 """,
     FEATURE_COUNTERS,
 )

@@ -91,9 +91,7 @@ ORDER BY u.id FOR NO KEY UPDATE OF u
 
 
 def resegment(*sources: str) -> str:
-    """Re-place the users named by the sources ("{ins}.user_id", "{old}.user_id"; a bare
-    column name means `{ins}`'s)."""
-    sources = tuple(s if "." in s else f"{{ins}}.{s}" for s in sources)
+    """Re-place the users named by the sources ("{ins}.user_id", "{old}.user_id")."""
     return f"""
 WITH touched AS ({touched_users(*sources)}),
 placed AS (

@@ -44,10 +44,11 @@ LEFT JOIN LATERAL (
 ORDER BY p.score DESC, p.id
 """
 
-# All creators: a counter kept by the creators upload (platform_entities.py).
+# All creators: every creator is a user, counted in the segment cells' 'creator' place
+# (by registration day; segment_rollups.py).
 _TOTAL = (
-    "SELECT coalesce(max(value), 0) AS n FROM platform_counters "
-    "WHERE workspace_id = :ws AND name = 'creators'"
+    "SELECT coalesce(sum(users), 0) AS n FROM platform_segment_cells "
+    "WHERE workspace_id = :ws AND band = 'creator'"
 )
 
 
@@ -95,9 +96,8 @@ async def creator_stats(session: AsyncSession, frame: Frame) -> dict[str, Any]:
     month = frame.last_days(30)
     head = await one(
         session,
-        """
-SELECT (SELECT coalesce(max(value), 0) FROM platform_counters WHERE workspace_id = :ws
-     AND name = 'creators') AS total,
+        f"""
+SELECT ({_TOTAL}) AS total,
   (SELECT count(*) FROM creators WHERE workspace_id = :ws AND created_at >= :start) AS new_month,
   (SELECT count(*) FROM creator_stats WHERE workspace_id = :ws
      AND last_message_at >= :start) AS active,

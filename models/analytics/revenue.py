@@ -19,6 +19,10 @@ from models.analytics.window import Frame, Window, buckets, growth, money, pct, 
 from models.platform_rollups import RETENTION_DUE, RETENTION_KEPT, RETENTION_MONTHS
 
 KINDS = ("subscription", "point_purchase", "tip")
+# Active subscriptions, all tiers (a subquery).
+_ACTIVE = (
+    "SELECT coalesce(sum(active), 0) FROM platform_tier_subscriptions WHERE workspace_id = :ws"
+)
 
 
 async def revenue_summary(session: AsyncSession, window: Window) -> dict[str, Any]:
@@ -41,8 +45,7 @@ async def revenue_summary(session: AsyncSession, window: Window) -> dict[str, An
         "WHERE workspace_id = :ws AND facet = 'all') AS users, "
         "(SELECT coalesce(sum(users), 0) FROM platform_segment_cells WHERE workspace_id = :ws "
         "AND band = 'paid') AS paying, "
-        "(SELECT coalesce(sum(active), 0) FROM platform_tier_subscriptions "
-        "WHERE workspace_id = :ws) AS subscribers",
+        f"({_ACTIVE}) AS subscribers",
         ws=frame.workspace_id,
     )
     total, now = revenue_of(sums["all"]), revenue_of(sums["now"])
@@ -88,9 +91,8 @@ async def subscriptions(session: AsyncSession, window: Window) -> dict[str, Any]
     frame, week = window.frame, window.frame.last_days(7)
     head = await one(
         session,
-        """
-SELECT (SELECT coalesce(sum(active), 0) FROM platform_tier_subscriptions
-        WHERE workspace_id = :ws) AS active,
+        f"""
+SELECT ({_ACTIVE}) AS active,
   coalesce(sum(subscriptions) FILTER (WHERE kind = 'created' AND day >= :w_first), 0)
     AS new_week,
   coalesce(sum(subscriptions) FILTER (WHERE kind = 'cancelled' AND day >= :w_first), 0)

@@ -79,13 +79,12 @@ async def test_the_migration_backfills_what_ingestion_keeps(upload, sessions, wo
     spec.loader.exec_module(migration)
     async with transaction(sessions) as session:
         # What a database loaded before 0003 has: the new columns at their defaults, no
-        # feature or creator counters.
+        # feature counters.
         for statement in (
             "UPDATE character_days SET new_users = 0 WHERE workspace_id = :ws",
             "UPDATE character_stats SET session_seconds = 0, sessions = 0, creator_id = NULL "
             "WHERE workspace_id = :ws",
-            "DELETE FROM platform_counters WHERE workspace_id = :ws "
-            "AND (name LIKE 'use%' OR name = 'creators')",
+            "DELETE FROM platform_counters WHERE workspace_id = :ws AND name LIKE 'use%'",
         ):
             await session.execute(text(statement), {"ws": workspace})
         for statement in migration.BACKFILL:

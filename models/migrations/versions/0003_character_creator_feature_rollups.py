@@ -7,8 +7,7 @@
 - creator_stats: an index per creator ranking (highest first, ties by id) and one on
   last_message_at (active creators); transactions: the completed ones by creator and time,
   with the user (paying fans).
-- per feature, uses and users as platform_counters ('uses:<feature>', 'users:<feature>'),
-  and the number of creators ('creators').
+- per feature, uses and users as platform_counters ('uses:<feature>', 'users:<feature>').
 
 Every existing workspace is backfilled from its raw rows, with the statements
 gateway/ingestion/rollup_rebuild.py runs for these rollups (copied here as they are at this
@@ -63,11 +62,7 @@ LEFT JOIN (SELECT character_id, count(*) AS n, sum(duration_seconds) AS seconds
 WHERE c.workspace_id = :ws AND s.workspace_id = :ws AND s.character_id = c.character_id
 """,
     "DELETE FROM platform_counters WHERE workspace_id = :ws "
-    "AND (name LIKE 'uses:%' OR name LIKE 'users:%' OR name = 'creators')",
-    f"""
-INSERT INTO platform_counters (workspace_id, name, value)
-SELECT {WS}, 'creators', count(*) FROM creators WHERE workspace_id = :ws
-""",
+    "AND (name LIKE 'uses:%' OR name LIKE 'users:%')",
     f"""
 INSERT INTO platform_counters (workspace_id, name, value)
 SELECT {WS}, k.name, k.value
@@ -110,6 +105,5 @@ def downgrade() -> None:
     op.drop_column('character_stats', 'session_seconds')
     op.drop_column('character_days', 'new_users')
     op.execute(
-        "DELETE FROM platform_counters WHERE name LIKE 'uses:%' OR name LIKE 'users:%' "
-        "OR name = 'creators'"
+        "DELETE FROM platform_counters WHERE name LIKE 'uses:%' OR name LIKE 'users:%'"
     )
