@@ -61,7 +61,7 @@ TARGET_P95_MS, TARGET_GROWTH = 100.0, 1.5
 def marketing_gets() -> list[tuple[str, dict[str, str]]]:
     """Every documented GET of spec 000, from the route declarations (defaults as the
     spec documents them, exports over 7 days)."""
-    from gateway.rest.marketing import ROUTES
+    from gateway.rest.marketing.routes import ROUTES
 
     gets = []
     for route in ROUTES:

@@ -13,27 +13,45 @@ from starlette.routing import BaseRoute, Route
 
 from gateway.rest.routing import NoParams, RestRoute
 
-_ERROR = {
-    "type": "object",
-    "required": ["success", "error"],
-    "properties": {
-        "success": {"const": False},
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "details"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {},
-            },
+
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+_DETAIL = {"code": {"type": "string"}, "message": {"type": "string"}, "details": {}}
+_STAMPED = {**_DETAIL, "timestamp": {"type": "string"}, "requestId": {"type": "string"}}
+# Each family's error body (gateway/rest/families.py writes them), by its envelope class.
+_ERROR_BODIES: dict[str, dict[str, Any]] = {
+    "Marketing": _object(
+        ["success", "error"],
+        {"success": {"const": False}, "error": _object(list(_DETAIL), _DETAIL)},
+    ),
+    "Pipeline": _object(
+        ["success", "message", "error_code", "details", "timestamp"],
+        {
+            "success": {"const": False},
+            "data": {"type": "null"},
+            "metadata": {"type": "null"},
+            "message": {"type": "string"},
+            "timestamp": {"type": "string"},
+            "error_code": {"type": "string"},
+            "details": {},
         },
-    },
+    ),
+    "Coaching": _object(
+        ["error"],
+        {"error": _object([*_DETAIL, "request_id"], {**_DETAIL, "request_id": {"type": "string"}})},
+    ),
+    "Dashboard": _object(
+        ["success", "error", "meta"],
+        {"success": {"const": False}, "error": _object(list(_DETAIL), _DETAIL), "meta": {}},
+    ),
+    "Social": _object(
+        ["success", "error"],
+        {"success": {"const": False}, "error": _object(list(_STAMPED), _STAMPED)},
+    ),
 }
-_OK = {
-    "type": "object",
-    "required": ["success", "data"],
-    "properties": {"success": {"const": True}, "data": {"type": "object"}},
-}
+_OK = {"description": "The documented body, in the family's success envelope"}
 _ERRORS = {
     "400": "Invalid parameters",
     "401": "Invalid or missing API key",
@@ -58,11 +76,11 @@ def _clean(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def _operation(route: RestRoute) -> dict[str, Any]:
-    error = {"$ref": "#/components/schemas/Error"}
+    error = {"$ref": f"#/components/schemas/{route.envelope.__name__}Error"}
     responses: dict[str, Any] = {
         str(route.status_code): {
-            "description": "OK",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}},
+            "description": _OK["description"],
+            "content": {"application/json": {"schema": {"type": "object"}}},
         },
         **{
             code: {"description": text, "content": {"application/json": {"schema": error}}}
@@ -99,7 +117,7 @@ def openapi(routes: list[RestRoute]) -> dict[str, Any]:
         "info": {"title": "Marketing Graph Gateway: legacy REST", "version": "0.1.0"},
         "paths": paths,
         "components": {
-            "schemas": {"Success": _OK, "Error": _ERROR},
+            "schemas": {f"{name}Error": body for name, body in _ERROR_BODIES.items()},
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -20,7 +20,7 @@ _CODES = {
         401: "UNAUTHORIZED",
         403: "FORBIDDEN",
         404: "NOT_FOUND",
-        400: "VALIDATION_ERROR",
+        400: "BAD_REQUEST",
         422: "VALIDATION_ERROR",
         413: "PAYLOAD_TOO_LARGE",
         429: "RATE_LIMITED",

@@ -24,6 +24,8 @@ from starlette.routing import Route
 from strawberry.execution import optimized_is_awaitable
 
 from gateway.principal import Principal, principal_for
+from gateway.request_id import request_id_of
+from gateway.rest.families import Family, family_for
 from resolvers.context import Context, build_context
 from resolvers.schema import schema
 
@@ -31,27 +33,40 @@ log = logging.getLogger(__name__)
 
 
 class Envelope(Protocol):
-    @staticmethod
-    def ok(data: Any, *, status_code: int = 200) -> Response: ...
+    """A family's success and error bodies (gateway/rest/envelopes.py)."""
 
     @staticmethod
-    def error(status_code: int, code: str, message: str, details: Any = None) -> Response: ...
+    def ok(data: Any, request_id: str = "", *, status_code: int = 200) -> Response: ...
+
+    @staticmethod
+    def error(
+        status_code: int, code: str, message: str, details: Any = None, *, request_id: str = ""
+    ) -> Response: ...
 
 
 class NoParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# GraphQL error codes -> HTTP status and the legacy error code.
-_ERRORS = {
-    "BAD_USER_INPUT": (400, "BAD_REQUEST"),
-    "FORBIDDEN": (403, "FORBIDDEN"),
-    "UNAUTHENTICATED": (401, "UNAUTHORIZED"),
-    "NOT_FOUND": (404, "NOT_FOUND"),
+# GraphQL error codes -> HTTP status; the family names the legacy code for the status
+# (gateway/rest/families.py), unless the error carries a `legacyCode` extension.
+_STATUS = {
+    "BAD_USER_INPUT": 400,
+    "VALIDATION_ERROR": 422,
+    "FORBIDDEN": 403,
+    "UNAUTHENTICATED": 401,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "PAYLOAD_TOO_LARGE": 413,
+    "RATE_LIMITED": 429,
+    "SERVICE_UNAVAILABLE": 503,
 }
 
 
 class RestError(Exception):
+    """An answer in the route's family envelope; an empty `code` means the family's code for
+    the status (gateway/rest/families.py)."""
+
     def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
@@ -80,6 +95,8 @@ class RestRoute:
     body: type[BaseModel] | None = None
     operation: str | None = None
     variables: Callable[[Call], dict[str, Any]] = lambda call: {}
+    # Maps the operation's data to the documented body (wrapped in the family's envelope),
+    # or returns a whole Response when the family's success body needs more than `data`.
     respond: Callable[[dict[str, Any], Call], Any] | None = None
     handler: Callable[[Call], Awaitable[Response]] | None = None
     status_code: int = 200
@@ -108,29 +125,37 @@ class RestRoute:
         )
         return await result if optimized_is_awaitable(result) else result  # type: ignore[misc]
 
+    @property
+    def family(self) -> Family:
+        family = family_for(self.path)
+        assert family is not None, f"{self.path} belongs to no legacy family"
+        return family
+
     async def endpoint(self, request: Request) -> Response:
+        rid = request_id_of(request.scope)
         try:
             return await self._serve(request)
         except RestError as exc:
-            return self.envelope.error(exc.status, exc.code, exc.message, exc.details)
+            code = exc.code or self.family.code(exc.status)
+            return self.envelope.error(exc.status, code, exc.message, exc.details, request_id=rid)
         except Exception:
             log.exception("%s %s failed", self.method, self.path)
-            return self.envelope.error(500, "INTERNAL_ERROR", "Internal server error")
+            return self.envelope.error(
+                500, self.family.code(500), "Internal server error", request_id=rid
+            )
 
     async def _serve(self, request: Request) -> Response:
         principal = principal_for(request)
         missing = [s for s in self.scopes if not principal.can(s)]
         if missing:
-            raise RestError(403, "FORBIDDEN", f"This needs the '{missing[0]}' scope")
+            raise RestError(403, "", f"This needs the '{missing[0]}' scope")
         params = _validated(self.params, dict(request.query_params), "query parameter")
         body = None
         if self.body is not None:
             try:
                 raw = orjson.loads(await request.body())
             except orjson.JSONDecodeError as exc:
-                raise RestError(
-                    400, "BAD_REQUEST", f"Request body is not valid JSON: {exc}"
-                ) from None
+                raise RestError(400, "", f"Request body is not valid JSON: {exc}") from None
             body = _validated(self.body, raw, "field")
         context = build_context(
             settings=request.app.state.settings,
@@ -145,7 +170,10 @@ class RestRoute:
         if result.errors:
             raise _from_graphql(result)
         assert self.respond is not None and result.data is not None
-        return self.envelope.ok(self.respond(result.data, call), status_code=self.status_code)
+        answer = self.respond(result.data, call)
+        if isinstance(answer, Response):
+            return answer
+        return self.envelope.ok(answer, request_id_of(request.scope), status_code=self.status_code)
 
     def starlette_route(self) -> Route:
         return Route(self.path, self.endpoint, methods=[self.method])
@@ -161,15 +189,19 @@ def _validated(model: type[BaseModel], raw: Any, what: str) -> Any:
         ]
         first = details[0]
         message = f"Invalid {what} '{first['field']}': {first['message']}"
-        raise RestError(400, "BAD_REQUEST", message, details) from None
+        raise RestError(400, "", message, details) from None
 
 
 def _from_graphql(result: ExecutionResult) -> RestError:
     error = result.errors[0]  # type: ignore[index]
-    code = (error.extensions or {}).get("code")
-    status, legacy = _ERRORS.get(code or "", (500, "INTERNAL_ERROR"))
-    message = error.message if status < 500 else "Internal server error"
-    return RestError(status, legacy, message)
+    extensions = error.extensions or {}
+    status = _STATUS.get(extensions.get("code") or "", 500)
+    if status >= 500 and extensions.get("code") != "SERVICE_UNAVAILABLE":
+        log.error("GraphQL error behind a REST route: %s", error.message)
+        return RestError(500, "", "Internal server error")
+    return RestError(
+        status, extensions.get("legacyCode", ""), error.message, extensions.get("details")
+    )
 
 
 def routes_of(declared: list[RestRoute]) -> list[Route]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from gateway.rest.marketing import ROUTES
+from gateway.rest.marketing.routes import ROUTES
 from tests.utils.builders import World
 
 

@@ -145,7 +145,7 @@ async def test_webhook_validation(api_data) -> None:
 async def test_openapi_document_validates_and_lists_every_route(api) -> None:
     from openapi_spec_validator import validate
 
-    from gateway.rest.marketing import ROUTES
+    from gateway.rest.marketing.routes import ROUTES
 
     document = (await api.get("/openapi.json")).json()
     validate(document)

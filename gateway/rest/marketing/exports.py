@@ -13,7 +13,7 @@ import orjson
 from starlette.responses import Response, StreamingResponse
 
 from gateway.rest.envelopes import Marketing, iso_millis
-from gateway.rest.marketing_params import ALL, YEAR, params
+from gateway.rest.marketing.params import ALL, YEAR, params
 from gateway.rest.routing import Call, RestError, RestRoute
 from models.analytics import exports
 from models.analytics.window import PERIOD_DAYS, money

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.rest import formats as f
+from gateway.rest.marketing import formats as f
 
 _BREAKDOWN = {
     "subscription": ("subscriptions", "activeSubscribers"),

@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from gateway.rest import marketing_exports as exports
-from gateway.rest import marketing_maps as m1
-from gateway.rest import marketing_maps2 as m2
 from gateway.rest.envelopes import Marketing
-from gateway.rest.marketing_params import (
+from gateway.rest.marketing import audience_shapes as audience
+from gateway.rest.marketing import business_shapes as business
+from gateway.rest.marketing import exports
+from gateway.rest.marketing.params import (
     ALL,
     DWM,
     EVERY,
@@ -83,7 +83,7 @@ ROUTES: list[RestRoute] = [
         "imagesGeneratedToday } revenue { totalRevenue revenueToday revenueThisWeek "
         "revenueThisMonth revenueGrowthRate averageRevenuePerUser premiumUsers "
         "premiumConversionRate } generatedAt } }",
-        m1.summary,
+        audience.summary,
     ),
     get(
         "/dashboard/health",
@@ -91,7 +91,7 @@ ROUTES: list[RestRoute] = [
         "Overview",
         (ANALYTICS,),
         "{ platformHealth { status database apiLatencyMs activeConnections uptimeSeconds } }",
-        m1.health,
+        audience.health,
     ),
     get(
         "/users/stats",
@@ -101,7 +101,7 @@ ROUTES: list[RestRoute] = [
         "query($period: Period!) { userStats(period: $period) { totalUsers registeredUsers "
         "temporaryUsers premiumUsers creatorAccounts byLanguage { key count percentage } "
         "byGender { key count percentage } generatedAt } }",
-        m1.user_stats,
+        audience.user_stats,
         params("UserStatsQuery", period=(EVERY, "30d"), granularity=(DWM, "day")),
     ),
     get(
@@ -112,7 +112,7 @@ ROUTES: list[RestRoute] = [
         "query($period: Period!, $granularity: Granularity!) { userGrowth(period: $period, "
         "granularity: $granularity) { buckets newUsers activeUsers premiumConversions "
         "growthRate } }",
-        m1.user_growth,
+        audience.user_growth,
         _PERIOD_DWM,
     ),
     get(
@@ -123,7 +123,7 @@ ROUTES: list[RestRoute] = [
         "query($period: Period!, $cohort: CohortSize!) { userRetention(period: $period, "
         "cohort: $cohort) { retention { day1 day7 day14 day30 } churn { thisWeek thisMonth } "
         "cohorts { start startUsers cells } } }",
-        m1.retention,
+        audience.retention,
         params(
             "RetentionQuery",
             period=(SHORT, "30d"),
@@ -136,7 +136,7 @@ ROUTES: list[RestRoute] = [
         "Users",
         (ANALYTICS,),
         "{ userSegments { name description count percentage averageRevenue } }",
-        m1.segments,
+        audience.segments,
     ),
     get(
         "/characters/stats",
@@ -145,7 +145,7 @@ ROUTES: list[RestRoute] = [
         (CHARACTERS,),
         "query($period: Period!) { characterStatsSummary(period: $period) { total public private "
         "nsfw sfw female male other newThisWeek newThisMonth growthRate } }",
-        m1.character_stats,
+        audience.character_stats,
         params("CharacterStatsQuery", period=(ALL, "30d")),
     ),
     get(
@@ -159,7 +159,7 @@ ROUTES: list[RestRoute] = [
         "category tags isNsfw createdAt totalMessages uniqueUsers favorites imagesGenerated "
         "averageSessionMinutes messagesThisWeek userGrowthRate } totalCharacters page "
         "totalPages } }",
-        m1.top_characters,
+        audience.top_characters,
         params(
             "TopCharactersQuery",
             period=(SHORT, "30d"),
@@ -184,7 +184,7 @@ ROUTES: list[RestRoute] = [
         "$period, granularity: $granularity) { buckets newCharacters messagesPerCharacter "
         "uniqueUsersPerCharacter averageMessagesPerCharacter averageUsersPerCharacter "
         "averageSessionsPerCharacter } }",
-        m1.character_engagement,
+        audience.character_engagement,
         _SHORT_DWM,
     ),
     get(
@@ -196,7 +196,7 @@ ROUTES: list[RestRoute] = [
         "granularity: $granularity) { totalMessages periodMessages averageMessagesPerDay "
         "averageMessagesPerUser averageMessagesPerSession buckets values "
         "peakHours { hour messages } byDayOfWeek { day messages } } }",
-        m1.messages,
+        audience.messages,
         params(
             "MessagesQuery", period=(SHORT, "30d"), granularity=(("hour", "day", "week"), "day")
         ),
@@ -210,7 +210,7 @@ ROUTES: list[RestRoute] = [
         "periodImages averageImagesPerDay averageImagesPerUser buckets values "
         "topCharacters { id name count } usersWithImages totalImageLikes "
         "averageLikesPerImage } }",
-        m1.images,
+        audience.images,
         _SHORT,
     ),
     get(
@@ -221,7 +221,7 @@ ROUTES: list[RestRoute] = [
         "query($period: Period!) { sessionAnalytics(period: $period) { totalSessions "
         "averageDurationSeconds averageMessagesPerSession bounceRate "
         "byDevice { mobile desktop tablet } buckets sessions averageDurations } }",
-        m1.sessions,
+        audience.sessions,
         _SHORT,
     ),
     get(
@@ -232,7 +232,7 @@ ROUTES: list[RestRoute] = [
         "query($period: Period!) { favoriteAnalytics(period: $period) { totalFavorites "
         "newFavoritesThisWeek averageFavoritesPerUser averageFavoritesPerCharacter "
         "topCharacters { id name count imageUrl } favoriteGrowthRate } }",
-        m1.favorites,
+        audience.favorites,
         _SHORT,
     ),
     get(
@@ -243,7 +243,7 @@ ROUTES: list[RestRoute] = [
         "query($period: Period!) { revenueSummary(period: $period) { totalRevenue periodRevenue "
         "revenueGrowthRate averageRevenuePerUser averageRevenuePerPayingUser "
         "breakdown { type total percentage count } activeSubscribers currency } }",
-        m2.revenue_summary,
+        business.revenue_summary,
         _YEAR,
     ),
     get(
@@ -253,7 +253,7 @@ ROUTES: list[RestRoute] = [
         (REVENUE,),
         "query($period: Period!, $granularity: Granularity!) { revenueTimeline(period: $period, "
         "granularity: $granularity) { buckets total subscription pointPurchase tip } }",
-        m2.revenue_timeline,
+        business.revenue_timeline,
         _PERIOD_DWM,
     ),
     get(
@@ -265,7 +265,7 @@ ROUTES: list[RestRoute] = [
         "newSubscriptionsThisWeek cancelledThisWeek churnRate netGrowth monthlyRecurringRevenue "
         "averageSubscriptionValue byTier { tier subscribers revenue price } "
         "retention { month1 month3 month6 month12 } } }",
-        m2.subscriptions,
+        business.subscriptions,
         _SHORT,
     ),
     get(
@@ -275,7 +275,7 @@ ROUTES: list[RestRoute] = [
         (ANALYTICS,),
         "{ conversionFunnel { visitors registered activated engaged paying daysToFirstPurchase "
         "daysFromFirstChatToSubscription } }",
-        m2.conversions,
+        business.conversions,
     ),
     get(
         "/creators/stats",
@@ -285,7 +285,7 @@ ROUTES: list[RestRoute] = [
         "{ creatorEcosystem { totalCreators activeCreators newCreatorsThisMonth "
         "totalCharactersByCreators averageCharactersPerCreator topCreators { id username "
         "charactersCount followers totalMessages earnings } } }",
-        m2.creator_stats,
+        business.creator_stats,
     ),
     get(
         "/creators/top",
@@ -296,7 +296,7 @@ ROUTES: list[RestRoute] = [
         "topCreators(period: $period, sortBy: $sortBy, limit: $limit, page: $page) { creators { "
         "id username profileUrl isVerified createdAt followers charactersCount totalMessages "
         "totalImages earnings payingFans topCharacter { id name messages } } page totalPages } }",
-        m2.top_creators,
+        business.top_creators,
         params(
             "TopCreatorsQuery",
             period=(SHORT, "30d"),
@@ -310,7 +310,7 @@ ROUTES: list[RestRoute] = [
         (ANALYTICS,),
         "{ contentStats { characters { total nsfw sfw pendingReview flagged } images { "
         "totalGenerated nsfwImages sfwImages } reports { totalReports pendingReview resolved } } }",
-        m2.content,
+        business.content,
     ),
     get(
         "/geo/distribution",
@@ -319,7 +319,7 @@ ROUTES: list[RestRoute] = [
         (ANALYTICS,),
         "{ geoDistribution { countries { code name users percentage } languages { code name users "
         "percentage } regions { name users percentage } } }",
-        m2.geo,
+        business.geo,
     ),
     get(
         "/features/usage",
@@ -327,7 +327,7 @@ ROUTES: list[RestRoute] = [
         "Features",
         (ANALYTICS,),
         "{ featureAdoption { name users percentage averagePerUser } }",
-        m2.features,
+        business.features,
     ),
     *exports.ROUTES,
     RestRoute(
@@ -342,7 +342,7 @@ ROUTES: list[RestRoute] = [
         "registerWebhook(url: $url, events: $events, secret: $secret) { id url events "
         "status createdAt } }",
         variables=lambda call: call.body.model_dump(),
-        respond=m2.webhook,
+        respond=business.webhook,
         status_code=201,
     ),
 ]
