@@ -6,14 +6,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import migrations
+from gateway.jobs import apply_schema as apply_job_schema
 from gateway.settings import Settings
 from models.tenancy import Workspace
-from subscriptions.webhooks.jobs import apply_schema as apply_job_schema
 
 
 async def prepare_database(engine: AsyncEngine, settings: Settings) -> None:
     await migrations.upgrade(engine)
-    await apply_job_schema(engine)  # procrastinate's own schema (subscriptions/webhooks/jobs.py)
+    await apply_job_schema(engine)  # procrastinate's own schema (gateway/jobs/engine.py)
     async with engine.begin() as connection:
         await connection.execute(
             pg_insert(Workspace)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway import jobs
 from gateway.settings import Settings
 from subscriptions.broker import Broker, create_broker
 from subscriptions.hub import Hub
 from subscriptions.metrics import MetricHub
 from subscriptions.relay import Relay
-from subscriptions.webhooks import delivery, jobs
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +32,8 @@ class LiveUpdates:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-def delivery_policy(settings: Settings) -> delivery.Policy:
-    return delivery.Policy(
-        allow_loopback=settings.webhook_allow_loopback,
-        timeout_seconds=settings.webhook_timeout_seconds,
-        max_attempts=settings.webhook_max_attempts,
-        base_delay_seconds=settings.webhook_retry_base_seconds,
-        disable_after=settings.webhook_disable_after,
-    )
-
-
 def worker_options(settings: Settings) -> jobs.WorkerOptions:
+    """The job engine's worker (every queue: webhooks, publishing, generation, ...)."""
     return jobs.WorkerOptions(
         concurrency=settings.worker_concurrency,
         heartbeat_seconds=settings.worker_heartbeat_seconds,
@@ -66,9 +57,9 @@ async def live_updates(
             live.relay = Relay(dsn, broker, poll_seconds=settings.relay_poll_seconds)
             await live.relay.start()
         if settings.worker_in_app:
-            runtime = jobs.Runtime(engine, delivery_policy(settings))
+            runtime = jobs.Runtime(engine, settings)
             worker = jobs.run_worker(jobs.create_job_app(dsn), runtime, worker_options(settings))
-            live._tasks.append(asyncio.create_task(worker, name="webhook-worker"))
+            live._tasks.append(asyncio.create_task(worker, name="job-worker"))
         yield live
     finally:
         # Every step is bounded: the process must exit within its grace period even if a
@@ -76,7 +67,7 @@ async def live_updates(
         hub.close()  # subscribers still open end with 1001
         for task in live._tasks:
             task.cancel()
-            await _bounded(_quietly(task), "webhook worker")
+            await _bounded(_quietly(task), "job worker")
         if live.relay:
             await _bounded(live.relay.stop(), "relay")
         await _bounded(live.metrics.close(), "metric hub")
