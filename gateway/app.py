@@ -22,6 +22,7 @@ from gateway.auth.tokens import TokenService
 from gateway.bootstrap import prepare_database
 from gateway.database import create_engine, embedded_postgres, session_factory
 from gateway.errors import error_response
+from gateway.files import routes as file_routes
 from gateway.graphql_view import GraphQLView
 from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         WebSocketRoute("/v1/ws", legacy_ws.endpoint),
+        *file_routes.routes,
         *rest.routes(),
     ]
     middleware = [

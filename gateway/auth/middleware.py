@@ -11,7 +11,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.keys import KeyRejected, authenticate_key, looks_like_key
-from gateway.auth.paths import PUBLIC_ROUTES, must_fail_closed
+from gateway.auth.paths import PUBLIC_PREFIXES, PUBLIC_ROUTES, must_fail_closed
 from gateway.auth.revocation import Revocations
 from gateway.auth.tokens import InvalidToken, TokenService
 from gateway.errors import error_response
@@ -91,7 +91,7 @@ async def authenticate_token(
 def is_public(scope: Scope) -> bool:
     method, path = scope.get("method", "GET"), scope["path"]
     # /graphql decides itself (gateway/graphql_view.py): anonymous callers may only sign in.
-    return (method, path) in PUBLIC_ROUTES or path == "/graphql"
+    return (method, path) in PUBLIC_ROUTES or path == "/graphql" or path.startswith(PUBLIC_PREFIXES)
 
 
 class AuthenticationMiddleware:

@@ -22,6 +22,9 @@ PUBLIC_ROUTES = frozenset(
     }
 )
 
+# Routes that decide access themselves (a signed link, or a principal when one is sent).
+PUBLIC_PREFIXES = ("/files/",)
+
 _CREDENTIAL_PATHS = re.compile(r"^/(v1/auth|api/v1/auth|api/auth)/|^/api/marketing/keys/")
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from starlette.routing import Route
 
 from gateway.database import transaction
+from gateway.files import open_writer
 from models.base import new_id
 from models.system import Webhook
 from models.tenancy import Workspace
@@ -44,7 +46,18 @@ async def test_every_id_route_answers_not_found_for_another_workspaces_ids(app, 
                 secret="s" * 16,
             )
         )
-    ids_in_b = {"workspace_id": workspace, "webhook_id": webhook_id}
+    async with transaction(app.state.sessions) as session:
+        writer = await open_writer(
+            session,
+            workspace_id=workspace,
+            purpose="test_export",
+            filename="b.csv",
+            media_type="text/csv",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        await writer.write(b"a,b\n")
+        stored = await writer.close()
+    ids_in_b = {"workspace_id": workspace, "webhook_id": webhook_id, "file_id": stored.id}
     _, token_a = await _other_workspace(app)
     headers = {"Authorization": f"Bearer {token_a}"}
     probed = 0
