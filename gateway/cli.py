@@ -69,23 +69,24 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the webhook delivery worker (the app runs one in-process unless WORKER_IN_APP=false)."""
+    """Run a job worker: webhook delivery, publishing, generation and every other job (the
+    app runs one in-process unless WORKER_IN_APP=false; any number may run side by side)."""
+    from gateway import jobs
     from gateway.database import create_engine
-    from subscriptions.runtime import delivery_policy, worker_options
-    from subscriptions.webhooks import jobs
+    from subscriptions.runtime import worker_options
 
     async def run(settings: Settings) -> None:
         url = settings.database_url or ""
         engine = create_engine(url, pool_size=settings.worker_concurrency)
         try:
-            runtime = jobs.Runtime(engine, delivery_policy(settings))
+            runtime = jobs.Runtime(engine, settings)
             await jobs.run_worker(jobs.create_job_app(url), runtime, worker_options(settings))
         finally:
             await engine.dispose()
 
     with _database(Settings()) as settings:
         asyncio.run(_migrate(settings))
-        typer.echo("webhook worker running (Ctrl-C to stop)")
+        typer.echo("job worker running (Ctrl-C to stop)")
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run(settings))
 
@@ -223,6 +224,14 @@ def export_schema(
     else:
         path.write_text(text)
         typer.echo(f"wrote {path}")
+
+
+@app.command("generate-key")
+def generate_key() -> None:
+    """Print a new encryption key for ENCRYPTION_KEYS (put it first to rotate)."""
+    from gateway.secrets import new_key
+
+    typer.echo(new_key())
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,9 +28,15 @@ class Settings(BaseSettings):
     pgdata_dir: Path = Path(".gateway/pgdata")
     # Unset means: in-process broker, cache and rate-limit counters (single process only).
     redis_url: str | None = None
+    # Absolute links the gateway hands out (signed file downloads, OAuth callbacks, channel
+    # webhooks) start with this when set; else with the request's own base URL.
+    public_base_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     secret_key: SecretStr = SecretStr(_DEV_SECRET)
+    # Fernet keys sealing third-party secrets at rest, comma-separated, newest first
+    # (gateway/secrets.py); unset, one is derived from SECRET_KEY.
+    encryption_keys: SecretStr | None = None
     # The workspace anonymous local callers act in until authentication is configured.
     default_workspace_id: str = "ws_default"
     db_pool_size: int = Field(default=10, ge=1)
@@ -72,6 +79,16 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(default=50, ge=1)
     # Tests only: let webhooks call 127.0.0.1 (private and metadata addresses stay refused).
     webhook_allow_loopback: bool = False
+
+    # Outgoing email (gateway/adapters/email.py): "sandbox" records instead of sending.
+    email_adapter: Literal["sandbox", "smtp"] = "sandbox"
+    email_from: str = "Marketing Graph Gateway <no-reply@gateway.invalid>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
