@@ -74,7 +74,15 @@ DERIVED = {
     "platform_counters": "name, value",
 }
 
-COUNTERS = {"subjects", "users", "characters", "value", "subscriptions", "first_subscriptions"}
+COUNTERS = {
+    "subjects",
+    "users",
+    "characters",
+    "value",
+    "subscriptions",
+    "first_subscriptions",
+    "active",
+}
 
 
 async def _tables(sessions, workspace: str, derived=DERIVED) -> dict[str, set]:  # type: ignore[no-untyped-def]
