@@ -29,7 +29,8 @@ SUBSCRIPTION_DERIVED = {
     "platform_subscription_days": "kind, day, subscriptions",
     "platform_subscription_retention": "months, due_on, kept, subscriptions",
     "platform_hourly": "hour, first_subscriptions",
-    "platform_user_stats": "user_id, active_subscriptions, first_subscription_at",
+    "platform_user_stats": "user_id, messages, images, sessions, favorites, first_message_at, "
+    "active_subscriptions, first_subscription_at",
 }
 
 TIERS = [

@@ -34,11 +34,14 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
+    backfill(op.get_bind())
+
+
+def backfill(bind: sa.Connection) -> None:
     """Rebuild every workspace's rollups from its raw rows, with uploads held off (the same
     lock as a rebuild) until the migration commits."""
     from gateway.ingestion.rollup_rebuild import LOCK, STATEMENTS
 
-    bind = op.get_bind()
     bind.execute(sa.text(LOCK))
     workspaces = bind.execute(sa.text('SELECT id FROM workspaces ORDER BY id')).scalars().all()
     for workspace_id in workspaces:
