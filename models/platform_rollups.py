@@ -42,7 +42,8 @@ class PlatformHourly(TenantScoped, table=True):
     new_users: int = CounterField()
     new_temporary_users: int = CounterField()
     new_characters: int = CounterField()
-    messages: int = CounterField()
+    messages: int = CounterField()  # by either sender
+    user_messages: int = CounterField()  # sent by the user
     images: int = CounterField()
     nsfw_images: int = CounterField()
     image_likes: int = CounterField()
@@ -67,7 +68,8 @@ class PlatformHourly(TenantScoped, table=True):
 
 
 class PlatformUserDay(TenantScoped, table=True):
-    """A user was active (message, session, image or favorite) on a local day."""
+    """A user was active on a local day: sent a message, started a session, generated an
+    image or added a favorite (a character's message to the user is not the user's doing)."""
 
     __tablename__ = "platform_user_days"
     __table_args__ = (

@@ -51,12 +51,15 @@ class UserGrowth:
     growth_rate: float
 
 
-@strawberry.type
+@strawberry.type(
+    description="Share of the period's new users active exactly on day N; null when no user "
+    "registered in the period can have reached day N yet."
+)
 class RetentionRates:
-    day1: float
-    day7: float
-    day14: float
-    day30: float
+    day1: float | None
+    day7: float | None
+    day14: float | None
+    day30: float | None
 
 
 @strawberry.type
@@ -71,7 +74,7 @@ class Cohort:
     start_users: int
     cells: list[int | None] = strawberry.field(
         description="Users active in the 1st, 2nd... cohort period after registering "
-        "(null: that period has not started yet)."
+        "(null: that period has not started for any member yet)."
     )
 
 

@@ -144,9 +144,10 @@ ON CONFLICT (workspace_id, registered_on, span, k) DO UPDATE SET users = c.users
 """
 
 
-def tracked_per_day(table: str, key: str, time_column: str, column: str) -> str:
-    """Count the batch's rows per (local day, key) into `table.column`, then bring the gaps
-    (and, for users, the retention cells) of every kind read from `table` up to date."""
+def tracked_per_day(table: str, key: str, time_column: str, column: str, rows: str = "TRUE") -> str:
+    """Count the batch's rows (those `rows` holds for) per (local day, key) into
+    `table.column`, then bring the gaps (and, for users, the retention cells) of every kind
+    read from `table` up to date."""
     kinds = [k for k in KINDS if k.table == table and k.column in (None, column)]
     new = []
     for kind in kinds:
@@ -164,7 +165,7 @@ def tracked_per_day(table: str, key: str, time_column: str, column: str) -> str:
 WITH src AS (
   SELECT (i.{time_column} AT TIME ZONE z.tz)::date AS day, i.{key}, count(*) AS n
   FROM {{ins}} i CROSS JOIN {ZONE}
-  WHERE i._inserted AND i.{key} IS NOT NULL GROUP BY 1, 2
+  WHERE i._inserted AND i.{key} IS NOT NULL AND {rows} GROUP BY 1, 2
 ),
 up AS (
   INSERT INTO {table} AS d (workspace_id, day, {key}, {column})

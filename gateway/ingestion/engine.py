@@ -228,10 +228,16 @@ async def _write(session: AsyncSession, batch: PreparedBatch) -> tuple[int, int]
     await raw.execute(
         f"CREATE TEMP TABLE {written} (LIKE {table.name}, _inserted bool) ON COMMIT DROP"
     )
-    if _needs_before(spec):
+    needs_before = _needs_before(spec)
+    if needs_before:
         await _capture_before(raw, table.name, key, stage, before)
     if set_based:  # the references are checked and locked above: skip the per-row triggers
         await raw.execute("SET LOCAL session_replication_role = replica")
+    if needs_before:
+        await _insert_new_then_capture(
+            raw, table.name, key, column_list, source, stage, before, written
+        )
+        source = f"SELECT * FROM ({source}) s WHERE {_absent(key, written, 's')}"
     await raw.execute(
         f"WITH w AS (INSERT INTO {table.name} AS t ({column_list}) {source} {conflict} "
         f"RETURNING t.*, (xmax = 0) AS _inserted) INSERT INTO {written} SELECT * FROM w"
@@ -273,6 +279,42 @@ async def _capture_before(raw: Any, table: str, key: str, stage: str, before: st
     await raw.execute(
         f"INSERT INTO {before} SELECT t.* FROM {table} t "
         f"WHERE ({key}) IN (SELECT {key} FROM {stage}) FOR UPDATE OF t"
+    )
+
+
+def _absent(key: str, table: str, alias: str) -> str:
+    """SQL: the row `alias` has no row with its key in `table`."""
+    on = " AND ".join(f"x.{c} = {alias}.{c}" for c in key.split(", "))
+    return f"NOT EXISTS (SELECT 1 FROM {table} x WHERE {on})"
+
+
+async def _insert_new_then_capture(
+    raw: Any,
+    table: str,
+    key: str,
+    columns: str,
+    source: str,
+    stage: str,
+    before: str,
+    written: str,
+) -> None:
+    """Insert the batch's rows whose key had no row when `before` was captured, and add to
+    `before` those another batch created meanwhile.
+
+    The insert waits for a concurrent batch inserting the same key; once that one has
+    committed, its row is the pre-image of this batch's update, so rollups that add a row
+    and take its pre-image away count the id once (not once per batch)."""
+    await raw.execute(
+        f"WITH w AS (INSERT INTO {table} AS t ({columns}) "
+        f"SELECT * FROM ({source}) s WHERE {_absent(key, before, 's')} "
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING t.*, TRUE AS _inserted) "
+        f"INSERT INTO {written} SELECT * FROM w"
+    )
+    keys = ", ".join(f"t.{c}" for c in key.split(", "))
+    await raw.execute(
+        f"INSERT INTO {before} SELECT t.* FROM {table} t "
+        f"WHERE ({keys}) IN (SELECT {key} FROM {stage}) "
+        f"AND {_absent(key, before, 't')} AND {_absent(key, written, 't')} FOR UPDATE OF t"
     )
 
 

@@ -86,6 +86,39 @@ ORDER BY i.id
 ON CONFLICT (workspace_id, character_id) DO UPDATE SET creator_id = EXCLUDED.creator_id
 """
 
+# A character that moves to another creator takes its all-time messages and images (its
+# character_stats totals) from the old creator to the new one, and both creators' latest
+# message is re-read from the messages' (character, time) index. Runs before _CHARACTER_STATS
+# rewrites character_stats.creator_id (the old creator), locking the moved characters'
+# rows so that a concurrent message upload's totals are moved too, or wait for this one.
+_MOVE_CREATOR_TOTALS = """
+WITH moved AS (
+  SELECT o.creator_id AS old_creator, i.creator_id AS new_creator,
+         o.total_messages, o.images_generated
+  FROM {ins} i JOIN character_stats o ON o.workspace_id = :ws AND o.character_id = i.id
+  WHERE o.creator_id IS DISTINCT FROM i.creator_id
+  ORDER BY i.id FOR UPDATE OF o
+),
+deltas AS (
+  SELECT old_creator AS creator_id, -total_messages AS messages, -images_generated AS images
+  FROM moved WHERE old_creator IS NOT NULL
+  UNION ALL SELECT new_creator, total_messages, images_generated FROM moved
+  WHERE new_creator IS NOT NULL
+)
+INSERT INTO creator_stats AS s (workspace_id, creator_id, total_messages, total_images,
+                                last_message_at)
+SELECT CAST(:ws AS varchar), d.creator_id, sum(d.messages), sum(d.images),
+  (SELECT max(last.at) FROM characters ch CROSS JOIN LATERAL (
+     SELECT max(m.created_at) AS at FROM messages m
+     WHERE m.workspace_id = :ws AND m.character_id = ch.id) last
+   WHERE ch.workspace_id = :ws AND ch.creator_id = d.creator_id)
+FROM deltas d GROUP BY d.creator_id ORDER BY d.creator_id
+ON CONFLICT (workspace_id, creator_id) DO UPDATE SET
+  total_messages = s.total_messages + EXCLUDED.total_messages,
+  total_images = s.total_images + EXCLUDED.total_images,
+  last_message_at = EXCLUDED.last_message_at
+"""
+
 register(
     DataType(
         name="users",
@@ -134,6 +167,7 @@ register(
         table=m.Character,
         references={"creator_id": "creators"},
         rollups=(
+            _MOVE_CREATOR_TOTALS,
             _CHARACTER_STATS,
             _RECOUNT_CREATOR_CHARACTERS,
             *rollup.CHARACTERS,

@@ -21,12 +21,16 @@ from subscriptions import platform_events as ev
 _ID = r"^[a-z]+_[A-Za-z0-9_-]{1,58}$"
 
 
-def _last_active(time_column: str) -> str:
-    # Listed before the per-day rollups: this row lock makes a concurrent batch of the same
-    # user wait, which their activity gaps rely on (gateway/ingestion/activity_rollups.py).
+def _last_active(time_column: str, by_user: str = "TRUE") -> str:
+    """Move the users' last activity on to the batch's latest row of theirs that `by_user`
+    holds for (what the user did). Every user of the batch has the row updated, even if to
+    the same value: listed before the per-day rollups, this row lock makes a concurrent
+    batch of the same user wait, which their activity gaps rely on (activity_rollups.py).
+    (GREATEST ignores a NULL.)"""
     return f"""
 UPDATE platform_users u SET last_active_at = GREATEST(u.last_active_at, x.t)
-FROM (SELECT workspace_id, user_id, max({time_column}) AS t FROM {{ins}} GROUP BY 1, 2) x
+FROM (SELECT workspace_id, user_id, max({time_column}) FILTER (WHERE {by_user}) AS t
+      FROM {{ins}} GROUP BY 1, 2) x
 WHERE u.workspace_id = x.workspace_id AND u.id = x.user_id
 """
 
@@ -85,15 +89,16 @@ ON CONFLICT (workspace_id, character_id)
   DO UPDATE SET unique_users = s.unique_users + EXCLUDED.unique_users
 """
 
-# Earnings change when a transaction's status changes: recompute the creators touched.
+# Earnings change when a transaction's status or creator changes: recompute the creators
+# touched, the old one (the pre-image's) included, even when none of its payments is left.
 _CREATOR_EARNINGS = """
 INSERT INTO creator_stats AS s (workspace_id, creator_id, earnings)
-SELECT t.workspace_id, t.creator_id,
+SELECT CAST(:ws AS varchar), c.creator_id,
        coalesce(sum(t.amount) FILTER (WHERE t.status = 'completed'), 0)
-FROM transactions t
-WHERE t.workspace_id = :ws
-  AND t.creator_id IN (SELECT creator_id FROM {ins} WHERE creator_id IS NOT NULL)
-GROUP BY 1, 2
+FROM (SELECT creator_id FROM {ins} WHERE creator_id IS NOT NULL
+      UNION SELECT creator_id FROM {old} WHERE creator_id IS NOT NULL) c
+LEFT JOIN transactions t ON t.workspace_id = :ws AND t.creator_id = c.creator_id
+GROUP BY c.creator_id ORDER BY c.creator_id
 ON CONFLICT (workspace_id, creator_id) DO UPDATE SET earnings = EXCLUDED.earnings
 """
 
@@ -227,7 +232,7 @@ register(
             _bump_character({"total_messages": "count(*)"}),
             _MESSAGE_PAIRS,
             _CREATOR_MESSAGES,
-            _last_active("created_at"),
+            _last_active("created_at", rollup.SENT_BY_USER),
             *rollup.MESSAGES,
         ),
         events=(ev.MESSAGES_MILESTONE,),

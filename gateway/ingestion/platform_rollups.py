@@ -80,9 +80,15 @@ ON CONFLICT (workspace_id, user_id) DO UPDATE SET {_set_add("s", [column])}
 """
 
 
-_USER_MESSAGES = """
+# A user's messages are those they sent: a character's reply is the character's doing, so
+# it makes no one active, moves no one's last activity and counts in no user's total (it
+# does count for the character, its creator and the conversation volume).
+SENT_BY_USER = "sender = 'user'"
+
+_USER_MESSAGES = f"""
 INSERT INTO platform_user_stats AS s (workspace_id, user_id, messages, first_message_at)
-SELECT workspace_id, user_id, count(*), min(created_at) FROM {ins} WHERE _inserted GROUP BY 1, 2
+SELECT workspace_id, user_id, count(*), min(created_at) FROM {{ins}}
+WHERE _inserted AND {SENT_BY_USER} GROUP BY 1, 2
 ON CONFLICT (workspace_id, user_id) DO UPDATE SET messages = s.messages + EXCLUDED.messages,
   first_message_at = LEAST(s.first_message_at, EXCLUDED.first_message_at)
 """
@@ -188,8 +194,11 @@ ON CONFLICT (workspace_id, user_id)
 CREATORS = (lock_users("{ins}.id"), resegment("{ins}.id"))
 
 MESSAGES = (
-    hourly("created_at", {"messages": "count(*)"}),
-    tracked_per_day("platform_user_days", "user_id", "created_at", "messages"),
+    hourly(
+        "created_at",
+        {"messages": "count(*)", "user_messages": f"count(*) FILTER (WHERE {SENT_BY_USER})"},
+    ),
+    tracked_per_day("platform_user_days", "user_id", "created_at", "messages", SENT_BY_USER),
     tracked_per_day("character_days", "character_id", "created_at", "messages"),
     window_totals("created_at", "messages"),
     CHARACTER_USER_DAYS,

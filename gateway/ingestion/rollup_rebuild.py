@@ -1,8 +1,10 @@
 """Recompute the local-day rollups from the raw rows, in the workspace's current timezone:
 the per-day activity tables, then what derives from them (activity gaps, retention cells),
-the facets, the users' subscription totals, the segment cells (and the first subscriptions
-per hour) and the subscription rollups. `gateway rebuild-rollups` runs it (e.g. after a timezone
-change); the upkeep tests compare it with what ingestion maintained."""
+the users' and creators' all-time totals, the facets, the users' subscription totals, the
+segment cells (and the first subscriptions per hour) and the subscription rollups; the
+per-character window totals are dropped for the first read to recompute. `gateway
+rebuild-rollups` runs it (e.g. after a timezone change); the upkeep tests compare it with
+what ingestion maintained."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from gateway.ingestion import (
     subscription_rollups,
 )
 from gateway.ingestion.activity_rollups import WS, ZONE
+from gateway.ingestion.platform_rollups import SENT_BY_USER
 
 # (table, time column, per-day column) of every kind of activity.
 _ACTIVITY = (
@@ -28,13 +31,16 @@ _COUNTS = ("messages", "images", "sessions", "favorites")
 
 
 def _per_day(key: str) -> str:
-    """Each activity row as (local day, key, one in its kind's column)."""
+    """Each activity row as (local day, key, one in its kind's column). A user's messages
+    are those they sent (platform_rollups.SENT_BY_USER); a character's are all of its."""
     parts = []
     for table, time_column, column in _ACTIVITY:
         ones = ", ".join(f"{int(c == column)} AS {c}" for c in _COUNTS)
+        sent = f" AND r.{SENT_BY_USER}" if key == "user_id" and table == "messages" else ""
         parts.append(
             f"SELECT (r.{time_column} AT TIME ZONE z.tz)::date AS day, r.{key}, {ones} "
             f"FROM {table} r CROSS JOIN {ZONE} WHERE r.workspace_id = :ws AND r.{key} IS NOT NULL"
+            f"{sent}"
         )
     return " UNION ALL ".join(parts)
 
@@ -71,6 +77,51 @@ WHERE d.workspace_id = :ws AND d.character_id = f.character_id AND d.day = f.day
 """,
 )
 
+# The users' all-time totals and last activity (platform_events._last_active,
+# platform_rollups.user_total and friends), and the messages per UTC hour by sender.
+USER_TOTALS = (
+    "UPDATE platform_user_stats SET messages = 0, images = 0, sessions = 0, favorites = 0, "
+    "first_message_at = NULL WHERE workspace_id = :ws",
+    f"""
+INSERT INTO platform_user_stats AS s
+  (workspace_id, user_id, messages, images, sessions, favorites, first_message_at)
+SELECT {WS}, user_id, sum(messages), sum(images), sum(sessions), sum(favorites), min(first)
+FROM (
+  SELECT user_id, 1 AS messages, 0 AS images, 0 AS sessions, 0 AS favorites,
+         created_at AS first FROM messages WHERE workspace_id = :ws AND {SENT_BY_USER}
+  UNION ALL SELECT user_id, 0, 1, 0, 0, NULL FROM images WHERE workspace_id = :ws
+  UNION ALL SELECT user_id, 0, 0, 1, 0, NULL FROM chat_sessions WHERE workspace_id = :ws
+  UNION ALL SELECT user_id, 0, 0, 0, 1, NULL FROM favorites WHERE workspace_id = :ws
+) a GROUP BY user_id
+ON CONFLICT (workspace_id, user_id) DO UPDATE SET messages = EXCLUDED.messages,
+  images = EXCLUDED.images, sessions = EXCLUDED.sessions, favorites = EXCLUDED.favorites,
+  first_message_at = EXCLUDED.first_message_at
+""",
+    f"""
+UPDATE platform_users u SET last_active_at = a.last
+FROM platform_users p LEFT JOIN (
+  SELECT user_id, max(t) AS last FROM (
+    SELECT user_id, created_at AS t FROM messages WHERE workspace_id = :ws AND {SENT_BY_USER}
+    UNION ALL SELECT user_id, started_at FROM chat_sessions WHERE workspace_id = :ws
+    UNION ALL SELECT user_id, created_at FROM images WHERE workspace_id = :ws
+    UNION ALL SELECT user_id, created_at FROM favorites WHERE workspace_id = :ws
+  ) x GROUP BY user_id
+) a ON a.user_id = p.id
+WHERE p.workspace_id = :ws AND u.workspace_id = :ws AND u.id = p.id
+  AND u.last_active_at IS DISTINCT FROM a.last
+""",
+    "UPDATE platform_hourly SET messages = 0, user_messages = 0 "
+    "WHERE workspace_id = :ws AND (messages <> 0 OR user_messages <> 0)",
+    f"""
+INSERT INTO platform_hourly AS h (workspace_id, hour, messages, user_messages)
+SELECT {WS}, date_trunc('hour', created_at, 'UTC'), count(*),
+  count(*) FILTER (WHERE {SENT_BY_USER})
+FROM messages WHERE workspace_id = :ws GROUP BY 2
+ON CONFLICT (workspace_id, hour)
+  DO UPDATE SET messages = EXCLUDED.messages, user_messages = EXCLUDED.user_messages
+""",
+)
+
 # Per-character and per-creator rows: one for every character (with its current creator,
 # platform_entities._CHARACTER_STATS) and creator, and the characters' session totals
 # (platform_events._CHARACTER_SESSIONS) from the raw sessions.
@@ -87,6 +138,21 @@ WHERE ch.workspace_id = :ws AND s.workspace_id = :ws AND s.character_id = ch.id
     f"""
 INSERT INTO creator_stats (workspace_id, creator_id)
 SELECT {WS}, id FROM creators WHERE workspace_id = :ws ON CONFLICT DO NOTHING
+""",
+    # Each creator's totals over its current characters, and its earnings.
+    """
+UPDATE creator_stats s SET total_messages = coalesce(m.n, 0), last_message_at = m.last,
+  total_images = coalesce(i.n, 0), earnings = coalesce(e.amount, 0)
+FROM creator_stats c
+LEFT JOIN (SELECT ch.creator_id, count(*) AS n, max(r.created_at) AS last FROM messages r
+           JOIN characters ch ON ch.workspace_id = :ws AND ch.id = r.character_id
+           WHERE r.workspace_id = :ws GROUP BY 1) m ON m.creator_id = c.creator_id
+LEFT JOIN (SELECT ch.creator_id, count(*) AS n FROM images r
+           JOIN characters ch ON ch.workspace_id = :ws AND ch.id = r.character_id
+           WHERE r.workspace_id = :ws GROUP BY 1) i ON i.creator_id = c.creator_id
+LEFT JOIN (SELECT creator_id, sum(amount) FILTER (WHERE status = 'completed') AS amount
+           FROM transactions WHERE workspace_id = :ws GROUP BY 1) e ON e.creator_id = c.creator_id
+WHERE c.workspace_id = :ws AND s.workspace_id = :ws AND s.creator_id = c.creator_id
 """,
     """
 UPDATE character_stats s SET sessions = coalesce(t.n, 0), session_seconds = coalesce(t.seconds, 0)
@@ -125,6 +191,14 @@ WHERE workspace_id = :ws AND favorites > 0
 )
 
 
+# The per-character totals of the last 7/30/90/365 local days (models/analytics/
+# window_totals.py): dropped, so that the first read recomputes them in the current zone
+# (they are trusted for the day they were computed for, whatever zone cut it).
+WINDOW_TOTALS = (
+    "DELETE FROM character_window_state WHERE workspace_id = :ws",
+    "DELETE FROM character_window_totals WHERE workspace_id = :ws",
+)
+
 # What revision 0002 backfilled: the rollups behind the subscription and funnel numbers.
 SUBSCRIPTIONS = (
     *subscription_rollups.REBUILD_USER_STATS,
@@ -133,23 +207,29 @@ SUBSCRIPTIONS = (
 )
 
 
+# Everything, in order (the user totals before the counters and segments that read them).
+STATEMENTS = (
+    *PER_DAY,
+    *USER_TOTALS,
+    *CHARACTER_TOTALS,
+    *COUNTERS,
+    *activity_rollups.REBUILD,
+    *facet_rollups.REBUILD,
+    *SUBSCRIPTIONS,
+    *WINDOW_TOTALS,
+)
+
+# Writers of the tables read here wait until the rebuilt numbers are committed.
+LOCK = (
+    "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, feature_usage, "
+    "platform_users, creators, characters, platform_user_stats, subscriptions, "
+    "transactions IN SHARE MODE"
+)
+
+
 async def rebuild(session: AsyncSession, workspace_id: str) -> None:
     """Run inside the caller's transaction, so readers see the old numbers or the new ones,
     never a half-built table (e.g. after changing a workspace's timezone)."""
-    # Writers of the tables read here wait until the rebuilt numbers are committed.
-    await session.execute(
-        text(
-            "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, feature_usage, "
-            "platform_users, creators, characters, platform_user_stats, subscriptions, "
-            "transactions IN SHARE MODE"
-        )
-    )
-    for statement in (
-        *PER_DAY,
-        *CHARACTER_TOTALS,
-        *COUNTERS,
-        *activity_rollups.REBUILD,
-        *facet_rollups.REBUILD,
-        *SUBSCRIPTIONS,
-    ):
+    await session.execute(text(LOCK))
+    for statement in STATEMENTS:
         await session.execute(text(statement), {"ws": workspace_id})

@@ -15,7 +15,7 @@ from models.analytics.sql import (
     one,
     rows,
 )
-from models.analytics.window import Window, buckets, growth, pct, ratio, round_half
+from models.analytics.window import Window, buckets, growth, pct, ratio, whole_ratio
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 DEVICES = ("mobile", "desktop", "tablet")
@@ -27,7 +27,8 @@ def _everything(window: Window) -> tuple[Any, Any]:
 
 
 async def _users_with(session: AsyncSession, window: Window, kind: str) -> int:
-    """Users with at least one message (kind "user_messages") or image in the window."""
+    """Users who sent at least one message (kind "user_messages") or generated an image in
+    the window."""
     return await distinct_active(session, window.frame, kind, window.first, window.last)
 
 
@@ -36,7 +37,7 @@ async def messages(session: AsyncSession, window: Window, granularity: str) -> d
     sums = await hourly_ranges(
         session,
         frame,
-        ["messages", "sessions", "session_messages"],
+        ["messages", "user_messages", "sessions", "session_messages"],
         {"all": _everything(window), "now": (window.start, window.end)},
     )
     users = await _users_with(session, window, "user_messages")
@@ -61,7 +62,8 @@ async def messages(session: AsyncSession, window: Window, granularity: str) -> d
         "total_messages": sums["all"]["messages"],
         "period_messages": now["messages"],
         "average_messages_per_day": ratio(now["messages"], window.days),
-        "average_messages_per_user": ratio(now["messages"], users),
+        # Messages users sent in the period, per user who sent one (docs/metrics.md).
+        "average_messages_per_user": ratio(now["user_messages"], users),
         "average_messages_per_session": ratio(now["session_messages"], now["sessions"]),
         "buckets": buckets(window, granularity),
         "values": series["messages"],
@@ -132,16 +134,14 @@ async def sessions(session: AsyncSession, window: Window) -> dict[str, Any]:
     series = await hourly_series(session, window, "day", ["sessions", "session_seconds"])
     return {
         "total_sessions": now["sessions"],
-        "average_duration_seconds": int(
-            round_half(ratio(now["session_seconds"], now["sessions"]), 0)
-        ),
+        "average_duration_seconds": whole_ratio(now["session_seconds"], now["sessions"]),
         "average_messages_per_session": ratio(now["session_messages"], now["sessions"]),
         "bounce_rate": pct(now["bounced_sessions"], now["sessions"]),
         "by_device": {d: pct(now[f"sessions_{d}"], now["sessions"]) for d in DEVICES},
         "buckets": buckets(window, "day"),
         "sessions": series["sessions"],
         "average_durations": [
-            int(round_half(ratio(s, n), 0))
+            whole_ratio(s, n)
             for s, n in zip(series["session_seconds"], series["sessions"], strict=True)
         ],
     }

@@ -15,7 +15,7 @@ from models.analytics.sql import (
     one,
     revenue_of,
 )
-from models.analytics.window import Frame, growth, money, pct, ratio, round_half
+from models.analytics.window import Frame, growth, money, money_ratio, pct, ratio, whole_ratio
 
 PROCESS_STARTED = time.monotonic()
 
@@ -24,6 +24,7 @@ _COLUMNS = [
     "new_temporary_users",
     "new_characters",
     "messages",
+    "user_messages",
     "images",
     "sessions",
     "session_seconds",
@@ -69,7 +70,6 @@ async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, An
         {name: (w.first, w.last) for name, w in (("today", day), ("week", week), ("month", month))},
     )
     users = int(total["new_users"])
-    registered = users - int(total["new_temporary_users"])
     revenue = revenue_of(total)
     return {
         "overview": {
@@ -93,10 +93,9 @@ async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, An
             "total_messages": total["messages"],
             "messages_today": today["messages"],
             "messages_this_week": this_week["messages"],
-            "average_messages_per_user": ratio(total["messages"], users),
-            "average_session_seconds": int(
-                round_half(ratio(total["session_seconds"], total["sessions"]), 0)
-            ),
+            # All messages users sent, per user (registered and temporary): docs/metrics.md.
+            "average_messages_per_user": ratio(total["user_messages"], users),
+            "average_session_seconds": whole_ratio(total["session_seconds"], total["sessions"]),
             "total_images_generated": total["images"],
             "images_generated_today": today["images"],
         },
@@ -106,9 +105,9 @@ async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, An
             "revenue_this_week": money(revenue_of(this_week)),
             "revenue_this_month": money(revenue_of(this_month)),
             "revenue_growth_rate": growth(revenue_of(this_month), revenue_of(before)),
-            "average_revenue_per_user": money(revenue / users) if users else 0.0,
+            "average_revenue_per_user": money_ratio(revenue, users),
             "premium_users": premium,
-            "premium_conversion_rate": pct(premium, registered),
+            "premium_conversion_rate": pct(premium, users),  # of all users, as spec 000 shows
         },
         "generated_at": frame.now,
     }

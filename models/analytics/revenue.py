@@ -15,7 +15,7 @@ from models.analytics.sql import (
     revenue_of,
     rows,
 )
-from models.analytics.window import Frame, Window, buckets, growth, money, pct, ratio
+from models.analytics.window import Frame, Window, buckets, growth, money, money_ratio, pct
 from models.platform_rollups import RETENTION_DUE, RETENTION_KEPT, RETENTION_MONTHS
 
 KINDS = ("subscription", "point_purchase", "tip")
@@ -53,8 +53,8 @@ async def revenue_summary(session: AsyncSession, window: Window) -> dict[str, An
         "total_revenue": money(total),
         "period_revenue": money(now),
         "revenue_growth_rate": growth(now, revenue_of(sums["before"])),
-        "average_revenue_per_user": money(ratio(total, people.users, 4)),
-        "average_revenue_per_paying_user": money(ratio(total, people.paying, 4)),
+        "average_revenue_per_user": money_ratio(total, people.users),
+        "average_revenue_per_paying_user": money_ratio(total, people.paying),
         "breakdown": [
             {
                 "type": k,
@@ -97,11 +97,11 @@ SELECT ({_ACTIVE}) AS active,
     AS new_week,
   coalesce(sum(subscriptions) FILTER (WHERE kind = 'cancelled' AND day >= :w_first), 0)
     AS cancelled_week,
-  coalesce(sum(subscriptions) FILTER (WHERE kind = 'cancelled'
-    AND day BETWEEN :p_first AND :p_last), 0) AS cancelled_period,
-  coalesce(sum(subscriptions) FILTER (WHERE kind = 'created' AND day < :p_first), 0)
+  coalesce(sum(subscriptions) FILTER (WHERE kind = 'gone'
+    AND day BETWEEN :p_first AND :p_last), 0) AS ended_period,
+  coalesce(sum(subscriptions) FILTER (WHERE kind = 'created' AND day <= :p_last), 0)
     - coalesce(sum(subscriptions) FILTER (WHERE kind = 'gone' AND day < :p_first), 0)
-    AS active_at_start
+    AS at_risk
 FROM platform_subscription_days WHERE workspace_id = :ws
 """,
         ws=frame.workspace_id,
@@ -127,10 +127,13 @@ WHERE t.workspace_id = :ws ORDER BY 2, 1
         "active_subscriptions": head.active,
         "new_subscriptions_this_week": head.new_week,
         "cancelled_this_week": head.cancelled_week,
-        "churn_rate": pct(head.cancelled_period, head.active_at_start),
+        # Ended in the period (cancelled or expired) of those active at its start or started
+        # in it: a subscription's end day is never before its start day, so every one that
+        # ended is among them and the rate lies in 0-100.
+        "churn_rate": pct(head.ended_period, head.at_risk),
         "net_growth": head.new_week - head.cancelled_week,
         "monthly_recurring_revenue": money(mrr),
-        "average_subscription_value": money(ratio(mrr, head.active, 4)),
+        "average_subscription_value": money_ratio(mrr, head.active),
         "by_tier": [
             {
                 "tier": t.name,

@@ -94,8 +94,9 @@ async def retention(session: AsyncSession, window: Window, cohort: str) -> dict[
         },
     )
     kept = await _cells_totals(session, window, due)
+    # Day N no user registered in the period can have reached yet is unknown (null), not 0.
     rates = {
-        f"day{n}": pct(kept.get(n, 0), eligible[f"d{n}"]["new_users"]) if n in due else 0.0
+        f"day{n}": pct(kept.get(n, 0), eligible[f"d{n}"]["new_users"]) if n in due else None
         for n in RETENTION_DAYS
     }
     return {
@@ -146,12 +147,13 @@ async def _cohort_table(session: AsyncSession, window: Window, cohort: str) -> l
     returned: dict[Any, list[int]] = {start: [0] * cells for start in starts}
     for r in found:
         returned[_cohort_start(r.registered_on, cohort)][r.k - 1] += r.users
+    earliest = await _earliest_registrations(session, window, cohort)
     return [
         {
             "start": start.isoformat(),
             "start_users": size,
             "cells": [
-                value if r_started(start, k, length, frame.today) else None
+                value if _reached(earliest.get(start), k, length, frame.today) else None
                 for k, value in enumerate(returned[start], start=1)
             ],
         }
@@ -160,8 +162,29 @@ async def _cohort_table(session: AsyncSession, window: Window, cohort: str) -> l
     ]
 
 
-def r_started(cohort_start: Any, k: int, length: int, today: Any) -> bool:
-    return cohort_start + timedelta(days=k * length) <= today
+async def _earliest_registrations(
+    session: AsyncSession, window: Window, cohort: str
+) -> dict[date, date]:
+    """Per cohort, its first member's local registration day in the window (a cohort's
+    bucket may start before the window, and its first member later than the bucket)."""
+    found = await rows(
+        session,
+        "SELECT registered_on FROM platform_user_facets WHERE workspace_id = :ws "
+        "AND facet = 'all' AND value = '' AND users > 0 AND registered_on BETWEEN :first AND :last",
+        ws=window.frame.workspace_id,
+        first=window.first,
+        last=window.last,
+    )
+    earliest: dict[date, date] = {}
+    for r in found:
+        start = _cohort_start(r.registered_on, cohort)
+        earliest[start] = min(earliest.get(start, r.registered_on), r.registered_on)
+    return earliest
+
+
+def _reached(first_member: date | None, k: int, length: int, today: date) -> bool:
+    """Whether period k (days k*length..) has started for at least one member."""
+    return first_member is not None and first_member + timedelta(days=k * length) <= today
 
 
 def _cohort_start(day: Any, cohort: str) -> Any:
@@ -200,10 +223,12 @@ SEGMENTS = (
         "band = 'ge100' AND day >= :d7",
     ),
     (
+        # 10 or more messages, active in the last 30 days, and not a Power user: 100+ messages
+        # last active 8-30 days ago are Regular (docs/metrics.md, Segments).
         "regular",
         "Regular Users",
         "Users with 10-100 messages and active in last 30 days",
-        "band = '10to99' AND day >= :d30",
+        "(band = '10to99' AND day >= :d30) OR (band = 'ge100' AND day >= :d30 AND day < :d7)",
     ),
     ("new", "New Users", "Users registered in last 7 days", "band = 'reg' AND day >= :d7"),
     ("dormant", "Dormant Users", "Users inactive for 30+ days", "band = 'seen' AND day < :d30"),

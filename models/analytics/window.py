@@ -111,7 +111,18 @@ def pct(part: float, whole: float) -> float:
 
 
 def ratio(part: float, whole: float, places: int = 1) -> float:
-    return round_half(part / whole, places) if whole else 0.0
+    """part / whole rounded once, from the exact quotient; 0.0 when the whole is 0."""
+    return round_half(float(part) / float(whole), places) if whole else 0.0
+
+
+def whole_ratio(part: float, whole: float) -> int:
+    """part / whole rounded once to a whole number (mean seconds); 0 when the whole is 0."""
+    return int(round_half(float(part) / float(whole), 0)) if whole else 0
+
+
+def money_ratio(part: float, whole: float) -> float:
+    """A mean amount of money, rounded once to cents; 0.0 when the whole is 0."""
+    return ratio(part, whole, 2)
 
 
 def growth(current: float, previous: float) -> float:

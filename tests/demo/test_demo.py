@@ -177,11 +177,12 @@ ROLLUP_MISMATCHES = {
           (SELECT coalesce(sum(amount), 0) FROM transactions t
              WHERE t.workspace_id = s.workspace_id AND t.creator_id = s.creator_id
              AND t.status = 'completed'))""",
+    # What the user did: a character's replies are not the user's activity (docs/metrics.md).
     "last activity": """
         SELECT count(*) FROM platform_users u WHERE u.workspace_id = :ws
           AND u.last_active_at IS DISTINCT FROM (SELECT max(t) FROM (
             SELECT max(created_at) AS t FROM messages x WHERE x.workspace_id = u.workspace_id
-              AND x.user_id = u.id
+              AND x.user_id = u.id AND x.sender = 'user'
             UNION ALL SELECT max(started_at) FROM chat_sessions x
               WHERE x.workspace_id = u.workspace_id AND x.user_id = u.id
             UNION ALL SELECT max(created_at) FROM images x

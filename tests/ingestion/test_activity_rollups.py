@@ -1,6 +1,7 @@
-"""The activity gaps and retention cells kept by ingestion equal the ones rebuilt from
-scratch, whatever order the batches arrive in, and the distinct counts read from them equal
-count(DISTINCT ...) over the per-day tables for every window."""
+"""The activity gaps and retention cells (and the users' and creators' totals) kept by
+ingestion equal the ones rebuilt from scratch, whatever order the batches arrive in (a
+character's replies among them, which are no user's activity), and the distinct counts
+read from them equal count(DISTINCT ...) over the per-day tables for every window."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ def _activity(seed: int) -> dict[str, list[dict]]:
                 records[kind].append({**base, "created_at": when})
             else:
                 records[kind].append({**base, "created_at": when})
+    # Characters' replies to every fourth message: the character's doing, not the user's.
+    records["messages"] += [{**m, "sender": "character"} for m in records["messages"][::4]]
     # Feature uses, some of them sent twice under the same id (the copy is ignored).
     features = ("image_generation", "scenarios", "voice_messages")
     uses = [
@@ -62,7 +65,11 @@ DERIVED = {
         "day, character_id, messages, images, sessions, favorites, new_users, unique_users"
     ),
     "character_stats": "character_id, creator_id, sessions, session_seconds",
-    "creator_stats": "creator_id",
+    "creator_stats": "creator_id, characters_count, total_messages, total_images, earnings, "
+    "last_message_at",
+    "platform_user_stats": "user_id, messages, images, sessions, favorites, first_message_at",
+    "platform_users": "id, last_active_at",
+    "platform_hourly": "hour, user_messages, messages",
     "character_user_days": "day, character_id, user_id",
     "platform_activity_gaps": "kind, day, prev_day, subjects",
     "platform_retention_cells": "registered_on, span, k, users",
@@ -74,7 +81,15 @@ DERIVED = {
     "platform_counters": "name, value",
 }
 
-COUNTERS = {"subjects", "users", "characters", "value", "subscriptions", "first_subscriptions"}
+COUNTERS = {
+    "subjects",
+    "users",
+    "characters",
+    "value",
+    "subscriptions",
+    "first_subscriptions",
+    "active",
+}
 
 
 async def _tables(sessions, workspace: str, derived=DERIVED) -> dict[str, set]:  # type: ignore[no-untyped-def]

@@ -29,7 +29,8 @@ SUBSCRIPTION_DERIVED = {
     "platform_subscription_days": "kind, day, subscriptions",
     "platform_subscription_retention": "months, due_on, kept, subscriptions",
     "platform_hourly": "hour, first_subscriptions",
-    "platform_user_stats": "user_id, active_subscriptions, first_subscription_at",
+    "platform_user_stats": "user_id, messages, images, sessions, favorites, first_message_at, "
+    "active_subscriptions, first_subscription_at",
 }
 
 TIERS = [
@@ -181,12 +182,12 @@ _RAW_HEAD = """
 SELECT count(*) FILTER (WHERE s.status = 'active') AS active,
   count(*) FILTER (WHERE s.created_at >= :ws_start) AS new_week,
   count(*) FILTER (WHERE s.cancelled_at >= :ws_start) AS cancelled_week,
-  count(*) FILTER (WHERE s.cancelled_at >= :p_start AND s.cancelled_at < :p_end)
-    AS cancelled_period,
-  count(*) FILTER (WHERE s.created_at < :p_start
-    AND (s.cancelled_at IS NULL OR s.cancelled_at >= :p_start)
-    AND (s.ends_at IS NULL OR s.ends_at >= :p_start)) AS active_at_start
-FROM subscriptions s WHERE s.workspace_id = :ws
+  count(*) FILTER (WHERE s.gone >= :p_start AND s.gone < :p_end) AS ended_period,
+  count(*) FILTER (WHERE s.created_at < :p_end AND NOT coalesce(s.gone < :p_start, FALSE))
+    AS at_risk
+FROM (SELECT *, CASE WHEN LEAST(cancelled_at, ends_at) IS NOT NULL  -- (GREATEST skips NULLs)
+        THEN GREATEST(created_at, LEAST(cancelled_at, ends_at)) END AS gone
+      FROM subscriptions WHERE workspace_id = :ws) s
 """
 
 _RAW_TIERS = """
@@ -303,7 +304,9 @@ async def test_numbers_equal_the_raw_formulas(loaded, sessions, workspace):  # t
                 assert got["active_subscriptions"] == head.active
                 assert got["new_subscriptions_this_week"] == head.new_week
                 assert got["cancelled_this_week"] == head.cancelled_week
-                assert got["churn_rate"] == pct(head.cancelled_period, head.active_at_start)
+                # Ended in the period, of those active at its start or started in it.
+                assert got["churn_rate"] == pct(head.ended_period, head.at_risk)
+                assert 0.0 <= got["churn_rate"] <= 100.0
                 tiers = (await session.execute(text(_RAW_TIERS), {"ws": workspace})).all()
                 assert sorted((t["tier"], t["subscribers"]) for t in got["by_tier"]) == [
                     (t.name, t.n) for t in tiers

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import Response
+
+from gateway.rest.envelopes import Marketing
 from gateway.rest.marketing import formats as f
+from models.analytics.window import money, pct
 
 _BREAKDOWN = {
     "subscription": ("subscriptions", "activeSubscribers"),
@@ -40,7 +44,7 @@ def revenue_timeline(d: dict[str, Any], call: Any) -> dict[str, Any]:
     t = d["revenueTimeline"]
 
     def total(values: list[float]) -> float:
-        return round(sum(values), 2)
+        return money(sum(values))  # the buckets hold whole cents: no rounding is repeated
 
     return {
         "labels": f.labels(t["buckets"], call.params.granularity),
@@ -84,8 +88,6 @@ def conversions(d: dict[str, Any], call: Any) -> dict[str, Any]:
     stages = ("visitors", "registered", "activated", "engaged", "paying")
 
     def rate(part: int, whole: int) -> float:
-        from models.analytics.window import pct
-
         return pct(part, whole)
 
     return {
@@ -132,9 +134,10 @@ def creator_stats(d: dict[str, Any], call: Any) -> dict[str, Any]:
     }
 
 
-def top_creators(d: dict[str, Any], call: Any) -> dict[str, Any]:
+def top_creators(d: dict[str, Any], call: Any) -> Response:
+    """Spec 000 documents `creators` alone for this route: the page rides in headers."""
     t = d["topCreators"]
-    return {
+    body = {
         "creators": [
             {
                 "creatorId": c["id"],
@@ -154,9 +157,17 @@ def top_creators(d: dict[str, Any], call: Any) -> dict[str, Any]:
             }
             for c in t["creators"]
         ],
-        "page": t["page"],
-        "totalPages": t["totalPages"],
     }
+    response = Marketing.ok(body)
+    response.headers.update(
+        {
+            "X-Page": str(t["page"]),
+            "X-Per-Page": str(call.params.limit),
+            "X-Total-Pages": str(t["totalPages"]),
+            "X-Total-Count": str(t["totalCreators"]),
+        }
+    )
+    return response
 
 
 def content(d: dict[str, Any], call: Any) -> dict[str, Any]:

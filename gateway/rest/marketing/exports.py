@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -130,7 +131,9 @@ def export(
             # The envelope's opening goes out with the first batch: the first chunk a client
             # gets already holds rows.
             opening = b'{"success":true,"data":{"' + key.encode() + b'":['
-            count, revenue, by_type = 0, 0.0, dict.fromkeys(_BY_TYPE.values(), 0.0)
+            count, completed = 0, 0
+            # Summed as stored (exact decimals), rounded once at the end.
+            revenue, by_type = Decimal(0), dict.fromkeys(_BY_TYPE.values(), Decimal(0))
             async for batch in batches():
                 items = b",".join(
                     orjson.dumps({name: get(row) for name, get in fields.items()}) for row in batch
@@ -141,15 +144,18 @@ def export(
                 if summary:
                     for row in batch:
                         if row.status == "completed":
-                            revenue += float(row.amount)
-                            by_type[_BY_TYPE[row.type]] += float(row.amount)
+                            completed += 1
+                            revenue += row.amount
+                            by_type[_BY_TYPE[row.type]] += row.amount
             tail: dict[str, Any] = {"totalRecords": count}
             if summary:
+                # The summary counts what it sums: completed transactions (the list
+                # holds every status).
                 tail = {
                     "summary": {
-                        "totalTransactions": count,
-                        "totalRevenue": money(revenue),
-                        "byType": {k: money(v) for k, v in by_type.items()},
+                        "totalTransactions": completed,
+                        "totalRevenue": money(float(revenue)),
+                        "byType": {k: money(float(v)) for k, v in by_type.items()},
                     }
                 }
             yield opening + b"]," + orjson.dumps({**tail, "exportedAt": exported_at})[1:] + b"}"

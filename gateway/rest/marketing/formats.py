@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from gateway.rest.envelopes import iso_millis
+from models.analytics.window import round_half
 
 
 def hour_label(hour: int) -> str:
@@ -38,7 +39,7 @@ def uptime(seconds: int) -> str:
 
 
 def days(value: float | None) -> str | None:
-    return None if value is None else f"{round(value + 1e-9, 1)} days"
+    return None if value is None else f"{round_half(value, 1)} days"
 
 
 def millis(value: str | None) -> str | None:
