@@ -72,7 +72,8 @@ def _replica(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 async def _ready(port: int) -> None:
-    async with asyncio.timeout(30), httpx.AsyncClient() as client:
+    # Generous: a replica imports the whole schema, which is slow on a busy 2-core machine.
+    async with asyncio.timeout(120), httpx.AsyncClient() as client:
         while True:
             try:
                 if (await client.get(f"http://127.0.0.1:{port}/")).status_code == 200:

@@ -13,7 +13,7 @@ Every existing workspace is backfilled from its raw rows with the statements of 
 rebuild-rollups` (which also puts right any id two uploads created at the same moment).
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-08 18:00:00.000000
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
