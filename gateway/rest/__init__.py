@@ -5,9 +5,12 @@ protocol-specific routes (`routes()`: token issuance, uploads, ...)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.routing import BaseRoute
 
-from gateway.rest.routing import RestRoute
+if TYPE_CHECKING:  # routing imports the schema, which imports this package's families
+    from gateway.rest.routing import RestRoute
 
 
 def _families():  # type: ignore[no-untyped-def]
