@@ -73,3 +73,14 @@ class AdPerformance(TenantScoped, table=True):
     # None: the platform reported no revenue (not the same as zero for ROAS).
     revenue: Decimal | None = Field(default=None, sa_type=MONEY)
     dimensions: dict[str, Any] = JsonField()
+
+
+class AdDimensionKey(TenantScoped, table=True):
+    """Each extra key ever uploaded for a source (kept by ingestion, in the upload's
+    transaction), so a query naming a dimension no record of that source ever had is refused
+    with the list of those that exist, without scanning the rows."""
+
+    __tablename__ = "ad_dimension_keys"
+
+    source: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=128)

@@ -1,230 +1,248 @@
-"""adMetrics (spec 001): one metric of one ad source in time buckets, split by dimensions.
+"""adQuery (spec 001's query engine): metrics of the registry (models/analytics/
+ads_registry.py) over the ad performance rows of any source, in time buckets, split by
+dimensions (columns or any uploaded extra key such as utm_source) and narrowed by filters.
 
-The engine behind spec 001's dashboard query, time series and CSV export: one statement,
-grouped by `date_bin` buckets and the dimensions, with a per-bucket total row from the same
-scan (GROUPING SETS).
+Spec 001's dashboard query, time series and CSV export all stand on it. Answers are cached
+per workspace, query and the generations of the sources they read (an upload invalidates
+them), and every answer is counted in gateway/query_stats.py.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import Enum
-from typing import Annotated, Any
+import time
+from datetime import datetime
+from typing import Any
 
 import strawberry
-from sqlalchemy import Numeric, Select, cast, func, select, text, true
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
-from models import ads as m
+from gateway.query_stats import ENGINE
+from models.analytics import ads_registry as reg
+from models.analytics import ads_sql
+from models.analytics.ads_query import QueryRejected, check_dimensions, known_dimensions, prepare
+from models.analytics.window import Frame
+from resolvers.analytics_base import cached_answer
 from resolvers.context import Info
-from resolvers.errors import BadUserInput
+from resolvers.errors import GatewayError
 
-MIN_GRANULARITY, MAX_GRANULARITY = 60, 86_400
-MAX_BUCKETS = 20_000  # two weeks by the minute; keeps one answer a bounded size
-MAX_DIMENSIONS = 4
-NOT_SET = "(not set)"  # a row without the dimension (as analytics tools label it)
-KEY_SEPARATOR = " / "  # several dimensions: "google / cpc"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # buckets start on whole minutes, hours, days (UTC)
+CACHE_NAME = "dashboard"  # keys analytics:<workspace>:dashboard:... (DELETE /v1/cache/clear)
 
 
-@strawberry.enum
-class AdMetric(Enum):
-    TOTAL_SPEND = "total_spend"
-    TOTAL_IMPRESSIONS = "total_impressions"
-    TOTAL_CLICKS = "total_clicks"
-    TOTAL_CONVERSIONS = "total_conversions"
-    TOTAL_REVENUE = "total_revenue"
-    AVG_CTR = "avg_ctr"
-    AVG_CPC = "avg_cpc"
-    AVG_CPA = "avg_cpa"
-    ROAS = "roas"
+class QueryValidationError(GatewayError):
+    code = "VALIDATION_ERROR"
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def field_path(path: tuple[str | int, ...]) -> str:
+    """`("metrics", 0, "data_type")` -> `metrics[0].dataType`, as the arguments are named."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{_camel(part)}" if out else _camel(part)
+    return out
+
+
+def rejected(exc: QueryRejected) -> QueryValidationError:
+    where = field_path(exc.path)
+    details: Any = (
+        {"field": where, "issue": exc.message}
+        if exc.issue
+        else [{"field": where, "message": exc.message}]
+    )
+    return QueryValidationError(exc.message, field=where, details=details)
+
+
+@strawberry.input
+class AdMetricRequest:
+    name: str = strawberry.field(description="A metric of adMetricDefinitions: total_spend...")
+    data_type: str = strawberry.field(description="The ad source: meta_ads, google_ads, ...")
+    dimensions: list[str] | None = strawberry.field(
+        default=None,
+        description="Group by these: campaign_name, campaign_id, ad_set, ad_name or any "
+        "uploaded extra key (utm_source, country, ...).",
+    )
+    aggregation_type: str | None = strawberry.field(
+        default=None,
+        description="sum, avg, min, max or count (default: sum for totals, avg for ratios).",
+    )
+
+
+@strawberry.input
+class AdTimeRange:
+    start: datetime
+    end: datetime = strawberry.field(description="Inclusive. Times without offset are UTC.")
 
 
 @strawberry.type
 class AdMetricBucket:
-    timestamp: datetime
+    timestamp: datetime = strawberry.field(description="The bucket's start (UTC).")
     values: JSON = strawberry.field(
         description="Dimension value(s) -> metric; several dimensions are joined by ' / ', "
-        f"a missing one reads '{NOT_SET}'. Without dimensions the one key is 'total'."
+        f"a missing one reads '{reg.NOT_SET}'. Without dimensions the one key is 'total'."
     )
     value: float | None = strawberry.field(description="The metric over the whole bucket.")
     count: int = strawberry.field(description="Rows (reported slots) in the bucket.")
 
 
-def _metric(metric: AdMetric, rows: Any) -> Any:
-    """Ratios are ratios of sums (as the platforms report them), never means of row ratios:
-    a 10-impression row must not weigh as much as a million-impression one."""
-    total = {
-        AdMetric.TOTAL_SPEND: rows.c.spend,
-        AdMetric.TOTAL_IMPRESSIONS: rows.c.impressions,
-        AdMetric.TOTAL_CLICKS: rows.c.clicks,
-        AdMetric.TOTAL_CONVERSIONS: rows.c.conversions,
-        AdMetric.TOTAL_REVENUE: rows.c.revenue,
-    }.get(metric)
-    if total is not None:
-        return func.sum(total)
-    numerator, denominator = {
-        AdMetric.AVG_CTR: (rows.c.clicks, rows.c.impressions),
-        AdMetric.AVG_CPC: (rows.c.spend, rows.c.clicks),
-        AdMetric.AVG_CPA: (rows.c.spend, rows.c.conversions),
-        AdMetric.ROAS: (rows.c.revenue, rows.c.spend),
-    }[metric]
-    # Numeric on both sides: sum(int) is a bigint, and bigint / bigint truncates.
-    return cast(func.sum(numerator), Numeric) / func.nullif(func.sum(denominator), 0)
-
-
-def _dimension(name: str) -> Any:
-    if name in m.DIMENSION_COLUMNS:
-        return getattr(m.AdPerformance, name)
-    return m.AdPerformance.dimensions[name].astext
-
-
-def _filters(filters: Any) -> list[Any]:
-    if filters is None:
-        return []
-    if not isinstance(filters, dict) or not all(
-        isinstance(v, str | int | float | bool) for v in filters.values()
-    ):
-        raise BadUserInput(
-            "`filters` must be an object of dimension -> string, number or boolean",
-            argument="filters",
-        )
-    columns = {k: v for k, v in filters.items() if k in m.DIMENSION_COLUMNS}
-    contained = {k: v for k, v in filters.items() if k not in m.DIMENSION_COLUMNS}
-    conditions = [getattr(m.AdPerformance, k) == str(v) for k, v in columns.items()]
-    if contained:  # served by the GIN index (jsonb_path_ops)
-        conditions.append(m.AdPerformance.dimensions.contains(contained))
-    return conditions
-
-
-def _check_window(start: datetime, end: datetime, granularity: int) -> None:
-    if not MIN_GRANULARITY <= granularity <= MAX_GRANULARITY:
-        raise BadUserInput(
-            f"granularitySeconds must be between {MIN_GRANULARITY} and {MAX_GRANULARITY}",
-            argument="granularitySeconds",
-        )
-    if end <= start:
-        raise BadUserInput("`to` must be after `from`", argument="to")
-    if (end - start).total_seconds() / granularity > MAX_BUCKETS:
-        raise BadUserInput(
-            f"at most {MAX_BUCKETS} buckets per query: widen granularitySeconds or narrow "
-            "the time range",
-            argument="granularitySeconds",
-        )
-
-
-def _check_source(source: str) -> None:
-    if source not in m.AD_SOURCES:
-        raise BadUserInput(
-            f"unknown ad source {source!r}; one of: {', '.join(m.AD_SOURCES)}", argument="source"
-        )
-
-
-def _check_dimensions(dimensions: list[str]) -> None:
-    if len(dimensions) > MAX_DIMENSIONS or len(set(dimensions)) != len(dimensions):
-        raise BadUserInput(f"at most {MAX_DIMENSIONS} distinct dimensions", argument="dimensions")
-    if any(not name or len(name) > 64 for name in dimensions):
-        raise BadUserInput("a dimension name has 1 to 64 characters", argument="dimensions")
-
-
-def metrics_statement(
-    base: Select[Any], *, metric: AdMetric, granularity: int, dimensions: list[str]
-) -> Select[Any]:
-    """One row per (bucket, dimension values), plus one per bucket (`_total`) with its count.
-
-    Bucketing happens in a subquery so GROUP BY names plain columns (bound parameters in
-    a repeated expression would not match in PostgreSQL's eyes).
-    """
-    bucket = func.date_bin(
-        func.make_interval(0, 0, 0, 0, 0, 0, granularity), m.AdPerformance.occurred_at, _EPOCH
-    )
-    dims = [func.coalesce(_dimension(d), NOT_SET).label(f"d{i}") for i, d in enumerate(dimensions)]
-    rows = base.with_only_columns(
-        bucket.label("bucket"),
-        *dims,
-        m.AdPerformance.spend,
-        m.AdPerformance.impressions,
-        m.AdPerformance.clicks,
-        m.AdPerformance.conversions,
-        m.AdPerformance.revenue,
-    ).subquery()
-    dim_columns = [rows.c[f"d{i}"] for i in range(len(dimensions))]
-    if dim_columns:
-        grouping = [rows.c.bucket, text(_grouping_sets(len(dim_columns)))]
-        is_total = func.grouping(*dim_columns) > 0
-    else:
-        grouping, is_total = [rows.c.bucket], true()
-    return (
-        select(
-            rows.c.bucket,
-            *dim_columns,
-            _metric(metric, rows).label("value"),
-            func.count().label("count"),
-            is_total.label("_total"),
-        )
-        .group_by(*grouping)
-        .order_by(rows.c.bucket)
+@strawberry.type
+class AdMetricSeries:
+    name: str
+    data_type: str
+    dimensions: list[str]
+    aggregation_type: str
+    points: JSON = strawberry.field(
+        description="The buckets as plain JSON ({timestamp, values, value, count}), oldest "
+        "first: the same as `buckets`, for clients that read many points at once."
     )
 
-
-def _grouping_sets(n: int) -> str:
-    names = ", ".join(f"d{i}" for i in range(n))
-    return f"GROUPING SETS (({names}), ())"
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def buckets_from_rows(rows: Any, n_dimensions: int) -> list[AdMetricBucket]:
-    buckets: dict[datetime, AdMetricBucket] = {}
-    for row in rows:
-        bucket = buckets.get(row.bucket)
-        if bucket is None:
-            bucket = buckets[row.bucket] = AdMetricBucket(
-                timestamp=row.bucket, values={}, value=None, count=0
+    @strawberry.field(description="The buckets that have rows, oldest first.")
+    def buckets(self) -> list[AdMetricBucket]:
+        return [
+            AdMetricBucket(
+                timestamp=datetime.fromisoformat(p["timestamp"]),
+                values=p["values"],
+                value=p["value"],
+                count=p["count"],
             )
-        if row._total:
-            bucket.value, bucket.count = _number(row.value), row.count
-            if n_dimensions == 0:
-                bucket.values["total"] = _number(row.value)
-        else:
-            key = KEY_SEPARATOR.join(row[1 + i] for i in range(n_dimensions))
-            bucket.values[key] = _number(row.value)
-    return list(buckets.values())
+            for p in self.points
+        ]
+
+
+@strawberry.type
+class AdQueryResult:
+    series: list[AdMetricSeries]
+    data_points: int = strawberry.field(description="Rows aggregated, summed over the series.")
+    cache_hit: bool
+    query_time_seconds: float = strawberry.field(description="How long this answer took.")
+
+
+@strawberry.type
+class AdMetricDefinition:
+    name: str
+    kind: str = strawberry.field(description="total or ratio")
+    description: str
+    aggregations: list[str]
+    default_aggregation: str
+
+
+def _points(result: ads_sql.SeriesResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "timestamp": b.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "values": b.values,
+            "value": b.value,
+            "count": b.count,
+        }
+        for b in result.buckets
+    ]
+
+
+def _series_payload(result: ads_sql.SeriesResult) -> dict[str, Any]:
+    s = result.series
+    return {
+        "name": s.metric.name,
+        "dataType": s.source,
+        "dimensions": list(s.dimensions),
+        "aggregationType": s.aggregation,
+        "points": _points(result),
+    }
 
 
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="One metric of one source in time buckets [from, to), optionally split "
-        "by dimensions (campaign_name, campaign_id, ad_set, ad_name or any uploaded extra key)"
-        " and narrowed by `filters` (dimension -> value). Buckets without rows are omitted."
+        description="Spec 001's query engine: each metric in time buckets of `granularity` "
+        "seconds over [timeRange.start, timeRange.end], narrowed by `filters` (dimension -> "
+        "value or list of values) and cut to the first `limit` buckets. See docs/metrics.md."
     )
-    async def ad_metrics(
+    async def ad_query(
         self,
         info: Info,
-        source: str,
-        from_: Annotated[datetime, strawberry.argument(name="from")],
-        to: datetime,
-        metric: AdMetric,
-        granularity_seconds: int = 3600,
-        dimensions: list[str] | None = None,
+        metrics: list[AdMetricRequest],
+        time_range: AdTimeRange,
+        granularity: int = 3600,
         filters: JSON | None = None,
-    ) -> list[AdMetricBucket]:
-        dimensions = dimensions or []
-        _check_source(source)
-        _check_window(from_, to, granularity_seconds)
-        _check_dimensions(dimensions)
-        ap = info.context.scope.select(m.AdPerformance).where(
-            m.AdPerformance.source == source,
-            m.AdPerformance.occurred_at >= from_,
-            m.AdPerformance.occurred_at < to,
-            *_filters(filters),
+        limit: int = reg.DEFAULT_LIMIT,
+    ) -> AdQueryResult:
+        started = time.perf_counter()
+        try:
+            query = prepare(
+                metrics=[
+                    {
+                        "name": m.name,
+                        "data_type": m.data_type,
+                        "dimensions": m.dimensions,
+                        "aggregation_type": m.aggregation_type,
+                    }
+                    for m in metrics
+                ],
+                start=time_range.start,
+                end=time_range.end,
+                granularity=granularity,
+                filters=filters,
+                limit=limit,
+            )
+        except QueryRejected as exc:
+            raise rejected(exc) from None
+        workspace_id = info.context.workspace_id
+
+        async def compute(session: AsyncSession, _frame: Frame) -> dict[str, Any]:
+            with ENGINE.computing():
+                await check_dimensions(session, workspace_id=workspace_id, query=query)
+                results = await ads_sql.run(session, workspace_id=workspace_id, query=query)
+            return {
+                "series": [_series_payload(r) for r in results],
+                "dataPoints": sum(b.count for r in results for b in r.buckets),
+            }
+
+        try:
+            answer, hit = await cached_answer(
+                info, CACHE_NAME, query.cache_args(), query.sources, compute
+            )
+        except QueryRejected as exc:
+            raise rejected(exc) from None
+        elapsed = time.perf_counter() - started
+        ENGINE.record(elapsed, cache_hit=hit)
+        return AdQueryResult(
+            series=[
+                AdMetricSeries(
+                    name=s["name"],
+                    data_type=s["dataType"],
+                    dimensions=s["dimensions"],
+                    aggregation_type=s["aggregationType"],
+                    points=s["points"],
+                )
+                for s in answer["series"]
+            ],
+            data_points=answer["dataPoints"],
+            cache_hit=hit,
+            query_time_seconds=elapsed,
         )
-        statement = metrics_statement(
-            ap, metric=metric, granularity=granularity_seconds, dimensions=dimensions
-        )
+
+    @strawberry.field(description="Every metric adQuery knows (docs/metrics.md defines each).")
+    def ad_metric_definitions(self) -> list[AdMetricDefinition]:
+        return [
+            AdMetricDefinition(
+                name=d.name,
+                kind=d.kind,
+                description=d.description,
+                aggregations=list(d.aggregations),
+                default_aggregation=d.default_aggregation,
+            )
+            for d in reg.METRICS.values()
+        ]
+
+    @strawberry.field(description="The dimensions adQuery accepts for a source.")
+    async def ad_dimensions(self, info: Info, data_type: str) -> list[str]:
         async with info.context.sessions() as session:
-            rows = (await session.execute(statement)).all()
-        return buckets_from_rows(rows, len(dimensions))
+            known = await known_dimensions(
+                session, workspace_id=info.context.workspace_id, sources=[data_type]
+            )
+        return sorted(known[data_type])

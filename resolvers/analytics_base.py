@@ -16,7 +16,7 @@ import strawberry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.cache import cache_for
+from gateway.cache import cache_for, workspace_prefix
 from models.analytics.window import PERIOD_DAYS, Frame, Window
 from resolvers.context import Context, Info
 from resolvers.errors import BadUserInput
@@ -111,24 +111,41 @@ async def cached(
 ) -> Any:
     """`compute`'s JSON-able result, cached per workspace, arguments and the generations
     of the data types it depends on (so an upload invalidates it on every replica)."""
+    value, _hit = await cached_answer(info, name, args, depends, compute, ttl=ttl)
+    return value
+
+
+async def cached_answer(
+    info: Info,
+    name: str,
+    args: dict[str, Any],
+    depends: tuple[str, ...],
+    compute: Callable[[AsyncSession, Frame], Awaitable[Any]],
+    *,
+    ttl: int = 300,
+) -> tuple[Any, bool]:
+    """`cached`, telling also whether the answer came from the cache."""
     frame, generations, pinned = await frame_of(info)
     if not info.context.settings.analytics_cache:  # ANALYTICS_CACHE=false: always compute
         async with info.context.sessions() as session:
             value = await compute(session, frame)
-        return orjson.loads(orjson.dumps(value, default=_json_default))
+        return orjson.loads(orjson.dumps(value, default=_json_default)), False
     versions = ",".join(f"{d}={generations.get(d, 0)}" for d in depends)
     moment = frame.now.isoformat() if pinned else ""
     arguments = orjson.dumps(args, option=orjson.OPT_SORT_KEYS).decode()
-    key = f"analytics:{frame.workspace_id}:{name}:{arguments}:{frame.tz_name}:{versions}:{moment}"
+    key = (
+        f"{workspace_prefix(frame.workspace_id)}{name}:{arguments}:{frame.tz_name}:"
+        f"{versions}:{moment}"
+    )
     cache = cache_for(info.context.settings.redis_url)
     hit = await cache.get(key)
     if hit is not None:
-        return orjson.loads(hit)
+        return orjson.loads(hit), True
     async with info.context.sessions() as session:
         value = await compute(session, frame)
     payload = orjson.dumps(value, default=_json_default)
     await cache.set(key, payload, ttl)
-    return orjson.loads(payload)
+    return orjson.loads(payload), False
 
 
 def _json_default(value: Any) -> Any:

@@ -71,3 +71,17 @@ def require_scope(root: type, scope: str) -> None:
     """Guard every field of a root type (one domain's Query, Mutation or Subscription)."""
     for field in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
         field.extensions.append(ScopeGuard(scope))
+
+
+ADMIN_ROLES = frozenset({"owner", "admin"})
+
+
+class IsAdmin(BasePermission):
+    """For fields only a workspace's owners and admins may use (API keys never are)."""
+
+    message = "This needs an admin role in the workspace"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal.kind != "api_key" and principal.role in ADMIN_ROLES

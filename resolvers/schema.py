@@ -41,6 +41,7 @@ DOMAINS: dict[str, str] = {
     "revenue": "read:revenue",
     "ads": "read:analytics",
     "ads_metrics": "read:analytics",
+    "ads_engine": "read:analytics",
     "coaching": "read:content",
     "coaching_people": "read:content",
     "coaching_channels": "read:content",

@@ -3,7 +3,8 @@ and TikTok over the last 90 days, with utm_source, utm_medium and campaign_statu
 dimensions.
 
 Counts: campaigns = 20 x scale (at least 1), each reporting every hour of the last 90 days:
-rows = campaigns x 90 x 24 (43,200 at scale 1), one stream per ad platform. A paused
+rows = campaigns x 90 x 24 (43,200 at scale 1), one stream per ad platform. Rows come hour
+by hour, each hour's campaigns together, as platform reports arrive. A paused
 campaign still reports its hours (zero delivery, campaign_status "paused"), as the
 platforms' exports do.
 """
@@ -67,7 +68,10 @@ def streams(ctx: DemoContext) -> list[Stream]:
         def rows(rng: random.Random, a: int, b: int) -> Records:
             out = []
             for i in range(a, b):
-                c, hour = own[i // HOURS], i % HOURS
+                # Hour by hour, every campaign of an hour together, as the platforms'
+                # reports arrive (and so the rows of a time range lie together on disk).
+                hour, n = divmod(i, len(own))
+                c = own[n]
                 day = hour // 24
                 at = start + hour * cal.HOUR
                 paused = c.paused is not None and c.paused[0] <= day <= c.paused[1]

@@ -125,6 +125,16 @@ _EXAMPLE = {
 }
 
 
+# The dimension keys each source has shown (models/ads.py AdDimensionKey).
+_DIMENSION_KEYS = """
+INSERT INTO ad_dimension_keys (workspace_id, source, key)
+SELECT DISTINCT i.workspace_id, i.source, k.key
+FROM {ins} i CROSS JOIN LATERAL jsonb_object_keys(i.dimensions) AS k(key)
+WHERE length(k.key) <= 128
+ON CONFLICT DO NOTHING
+"""
+
+
 def _describe(source: str) -> str:
     platform = _PLATFORM_NAMES.get(source)
     what = f"{platform} performance" if platform else "Ad performance from any other platform"
@@ -144,6 +154,7 @@ register(
             example=_EXAMPLE,
             conflict_key=("source", "record_key"),
             on_conflict="update",
+            rollups=(_DIMENSION_KEYS,),
             to_row=_row_for(source),
         )
         for source in m.AD_SOURCES

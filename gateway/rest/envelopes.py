@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.responses import JSONResponse
 
 from gateway.rest.families import COACHING, DASHBOARD, MARKETING, PIPELINE, SOCIAL
@@ -28,6 +29,13 @@ __all__ = [
 ]
 
 
+class FastJSONResponse(JSONResponse):
+    """orjson rendering: spec 001's answers carry thousands of numbers."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 class Pipeline:
     """Spec 001 (marketing analytics pipeline, base /v1)."""
 
@@ -39,12 +47,13 @@ class Pipeline:
         query_time: float = 0.0,
         data_points: int = 0,
         cache_hit_rate: float = 0,
+        memory_usage: float = 0,
         status_code: int = 200,
         request_id: str = "",
         **metadata: Any,
     ) -> JSONResponse:
         del request_id  # spec 001's body has no place for it (X-Request-ID carries it)
-        return JSONResponse(
+        return FastJSONResponse(
             {
                 "success": True,
                 "data": data,
@@ -52,12 +61,20 @@ class Pipeline:
                     "query_time": round(query_time, 3),
                     "cache_hit_rate": cache_hit_rate,
                     "data_points": data_points,
-                    "memory_usage": 0,
+                    "memory_usage": memory_usage,
                     **metadata,
                 },
                 "message": message,
                 "timestamp": iso_seconds(),
             },
+            status_code=status_code,
+        )
+
+    @staticmethod
+    def plain(data: Any, message: str, *, status_code: int = 200) -> JSONResponse:
+        """The bodies spec 001 shows without `metadata` (statistics, cache management)."""
+        return FastJSONResponse(
+            {"success": True, "data": data, "message": message, "timestamp": iso_seconds()},
             status_code=status_code,
         )
 

@@ -101,6 +101,8 @@ class Family:
     reset_as_iso: bool = False
     # The status a request that fails validation gets (spec 003 and 000 use 400).
     validation_status: int = 422
+    # The code of a body that is not JSON at all ("": the family's code for 400).
+    invalid_json_code: str = ""
 
     def code(self, status: int) -> str:
         return _CODES[self.name].get(status, _CODES[self.name][500 if status >= 500 else 400])
@@ -177,7 +179,7 @@ _BODIES = {
 }
 
 MARKETING = Family("marketing", validation_status=400)
-PIPELINE = Family("pipeline")
+PIPELINE = Family("pipeline", invalid_json_code="INVALID_JSON")
 COACHING = Family("coaching")
 DASHBOARD = Family("dashboard", reset_as_iso=True, validation_status=400)
 SOCIAL = Family("social")

@@ -101,6 +101,9 @@ class RestRoute:
     handler: Callable[[Call], Awaitable[Response]] | None = None
     status_code: int = 200
     example: Any = None  # the documented response body
+    # Rewrites an error before it is answered (e.g. the graph's argument names in `details`
+    # spelled as the route's own fields).
+    refine_error: Callable[[RestError], RestError] | None = None
     _document: DocumentNode | None = field(default=None, repr=False)
 
     def compile(self) -> RestRoute:
@@ -136,6 +139,8 @@ class RestRoute:
         try:
             return await self._serve(request)
         except RestError as exc:
+            if self.refine_error is not None:
+                exc = self.refine_error(exc)
             code = exc.code or self.family.code(exc.status)
             return self.envelope.error(exc.status, code, exc.message, exc.details, request_id=rid)
         except Exception:
@@ -149,14 +154,16 @@ class RestRoute:
         missing = [s for s in self.scopes if not principal.can(s)]
         if missing:
             raise RestError(403, "", f"This needs the '{missing[0]}' scope")
-        params = _validated(self.params, dict(request.query_params), "query parameter")
+        status = self.family.validation_status
+        params = _validated(self.params, dict(request.query_params), "query parameter", status)
         body = None
         if self.body is not None:
             try:
                 raw = orjson.loads(await request.body())
             except orjson.JSONDecodeError as exc:
-                raise RestError(400, "", f"Request body is not valid JSON: {exc}") from None
-            body = _validated(self.body, raw, "field")
+                code = self.family.invalid_json_code
+                raise RestError(400, code, f"Request body is not valid JSON: {exc}") from None
+            body = _validated(self.body, raw, "field", status)
         context = build_context(
             settings=request.app.state.settings,
             sessions=request.app.state.sessions,
@@ -179,7 +186,7 @@ class RestRoute:
         return Route(self.path, self.endpoint, methods=[self.method])
 
 
-def _validated(model: type[BaseModel], raw: Any, what: str) -> Any:
+def _validated(model: type[BaseModel], raw: Any, what: str, status: int) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -189,7 +196,7 @@ def _validated(model: type[BaseModel], raw: Any, what: str) -> Any:
         ]
         first = details[0]
         message = f"Invalid {what} '{first['field']}': {first['message']}"
-        raise RestError(400, "", message, details) from None
+        raise RestError(status, "", message, details) from None
 
 
 def _from_graphql(result: ExecutionResult) -> RestError:

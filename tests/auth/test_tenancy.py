@@ -18,6 +18,10 @@ from models.tenancy import Workspace
 from tests.utils import accounts
 from tests.utils.builders import World
 
+# Path parameters that name something the same in every workspace, not a tenant's row:
+# spec 001's metric names (models/analytics/ads_registry.py) answer 422 when unknown.
+NOT_TENANT_IDS = {"metric_name"}
+
 BODIES = {
     "/api/workspaces/{workspace_id}": {"name": "Taken over"},
     "/api/workspaces/{workspace_id}/invite": {"email": "intruder@example.test", "role": "admin"},
@@ -68,6 +72,8 @@ async def test_every_id_route_answers_not_found_for_another_workspaces_ids(app, 
             if not isinstance(route, Route) or "{" not in route.path:
                 continue
             names = re.findall(r"\{(\w+)\}", route.path)
+            if set(names) & NOT_TENANT_IDS:
+                continue
             assert set(names) <= set(ids_in_b), f"add an id of workspace B for {route.path}"
             path = route.path
             for name in names:
