@@ -2,7 +2,7 @@
 from the rows already stored
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-04 09:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0010'
-down_revision: str | None = '0004'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
