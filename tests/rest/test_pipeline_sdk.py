@@ -146,8 +146,9 @@ async def test_python_example_class_uploads_and_queries(server, token, tmp_path)
     assert values == {"Harbour Lights 2024": 40.0, "Quiet Meadow 2024": 15.5, "Driftwood 2024": 2.5}
 
 
-async def _axios(cache: pytest.Cache) -> Path:
-    folder = cache.mkdir("node-sdk")
+async def _axios(request: pytest.FixtureRequest) -> Path:
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    folder = cache.mkdir("node-sdk") if cache else request.getfixturevalue("tmp_path")
     if not (folder / "node_modules" / "axios").exists():
         npm = shutil.which("npm")
         if npm is None:
@@ -169,7 +170,7 @@ def node() -> str:
 
 
 async def test_node_example_runs_unchanged(server, token, tmp_path, node, request):
-    modules = await _axios(request.config.cache)
+    modules = await _axios(request)
     script = _swapped("example.js", tmp_path, f"{server}/v1", token)
     code, out, err = await _run(node, str(script), env={"NODE_PATH": str(modules)})
     assert code == 0, err
@@ -179,7 +180,7 @@ async def test_node_example_runs_unchanged(server, token, tmp_path, node, reques
 
 
 async def test_node_example_reads_the_error_message(server, tmp_path, node, request):
-    modules = await _axios(request.config.cache)
+    modules = await _axios(request)
     script = _swapped("example.js", tmp_path, f"{server}/v1", "not-a-valid-token")
     code, out, err = await _run(node, str(script), env={"NODE_PATH": str(modules)})
     assert code == 0
