@@ -101,6 +101,8 @@ class Family:
     reset_as_iso: bool = False
     # The status a request that fails validation gets (spec 003 and 000 use 400).
     validation_status: int = 422
+    # The API version every response carries in X-API-Version (spec 003's header).
+    version: str | None = None
 
     def code(self, status: int) -> str:
         return _CODES[self.name].get(status, _CODES[self.name][500 if status >= 500 else 400])
@@ -179,7 +181,7 @@ _BODIES = {
 MARKETING = Family("marketing", validation_status=400)
 PIPELINE = Family("pipeline")
 COACHING = Family("coaching")
-DASHBOARD = Family("dashboard", reset_as_iso=True, validation_status=400)
+DASHBOARD = Family("dashboard", reset_as_iso=True, validation_status=400, version="1.0.0")
 SOCIAL = Family("social")
 
 
