@@ -38,7 +38,7 @@ async def _marketing_app(settings: Settings) -> AsyncIterator[tuple[Any, _Caller
     # refuses loopback webhooks) would take the subscription tests' delivery jobs.
     app = create_app(settings.model_copy(update={"relay_in_app": False, "worker_in_app": False}))
     caller = _Caller()
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager:
         del manager
         yield app, caller
 
