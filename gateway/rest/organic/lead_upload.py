@@ -22,12 +22,12 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 async def decode(request: Request) -> Any:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
-        form = await request.form(max_files=1, max_part_size=MAX_FILE_BYTES)
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise RestError(400, "", "Upload the CSV as the form field 'file'")
-        raw = await upload.read()
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        async with request.form(max_files=1, max_part_size=MAX_FILE_BYTES) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise RestError(400, "", "Upload the CSV as the form field 'file'")
+            raw = await upload.read()
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
     elif kind in ("text/csv", "application/csv"):
         raw, fields = await request.body(), dict(request.query_params)
     else:
