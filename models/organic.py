@@ -368,8 +368,21 @@ class Touchpoint(TenantScoped, table=True):
         CheckConstraint(f"channel ~ '{SLUG}'", name="channel"),
         _one_of("stage", FUNNEL_STAGES),
         *_not_negative("revenue"),
-        Index(None, "workspace_id", "occurred_at"),
-        Index(None, "workspace_id", "visitor_id", "occurred_at"),
+        # Covering, so the funnel, attribution's paths and its per-channel counts read
+        # the index alone (index-only scans).
+        Index(
+            "ix_touchpoints_range",
+            "workspace_id",
+            "occurred_at",
+            postgresql_include=["visitor_id", "stage", "channel"],
+        ),
+        Index(
+            "ix_touchpoints_paths",
+            "workspace_id",
+            "visitor_id",
+            "occurred_at",
+            postgresql_include=["id", "channel"],
+        ),
         Index(None, "workspace_id", "stage", "occurred_at"),
     )
 

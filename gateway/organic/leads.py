@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.ingestion.organic_email import EMAIL, lead_id_for
 from gateway.organic.activity import record_activity
-from models.organic import Lead
 from subscriptions.events import CHANNEL
 from subscriptions.outbox import iso_sql
 
@@ -37,6 +36,9 @@ FROM unnest(CAST(:ids AS text[]), CAST(:emails AS text[]), CAST(:names AS text[]
 ON CONFLICT DO NOTHING
 RETURNING email
 """
+)
+_EXISTING = text(
+    "SELECT email FROM leads WHERE workspace_id = :ws AND email = ANY(CAST(:emails AS text[]))"
 )
 _EVENTS = text(
     f"""
@@ -125,12 +127,9 @@ async def import_leads(
     actor_id: str | None,
 ) -> ImportResult:
     rows, errors = _checked(records, mapping)
+    # One array parameter, not an IN list of thousands of parameters to compile.
     existing = set(
-        await session.scalars(
-            select(Lead.email).where(
-                Lead.workspace_id == workspace_id, Lead.email.in_([r.email for r in rows])
-            )
-        )
+        await session.scalars(_EXISTING, {"ws": workspace_id, "emails": [r.email for r in rows]})
         if rows
         else []
     )

@@ -49,7 +49,8 @@ async def test_connect_callback_and_the_sealed_credentials(api, workspace, owner
     async with sessions() as session:
         sealed = await session.scalar(
             text(
-                "SELECT credentials FROM integrations WHERE workspace_id = :ws AND id = 'int_tiktok'"
+                "SELECT credentials FROM integrations "
+                "WHERE workspace_id = :ws AND id = 'int_tiktok'"
             ),
             {"ws": workspace},
         )

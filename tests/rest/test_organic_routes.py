@@ -203,3 +203,29 @@ async def test_a_principal_without_the_scope_is_refused(api, workspace):
     )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "FORBIDDEN"
     assert (await api.get("/api/content", params={"workspaceId": workspace})).status_code == 200
+
+
+async def test_lists_cost_the_same_statements_whatever_their_length(
+    api, upload, workspace, count_statements
+):
+    from tests.utils.organic_builders import content as item
+    from tests.utils.organic_builders import metrics, sequence, step
+
+    async def sequences(numbers: range) -> None:
+        await upload("email_sequences", [sequence(n) for n in numbers])
+        await upload("sequence_steps", [step(n, p) for n in numbers for p in (1, 2)])
+
+    async def statements(path: str) -> int:
+        count_statements.count = 0
+        answer = await api.get(path, params={"workspaceId": workspace, "limit": 50})
+        assert answer.status_code == 200
+        return count_statements.count
+
+    await upload("content", [item(n) for n in range(1, 3)])
+    await upload("content_metrics", [metrics(n, "2024-03-01", views=n) for n in range(1, 3)])
+    await sequences(range(1, 3))
+    few = await statements("/api/content"), await statements("/api/email/sequences")
+    await upload("content", [item(n) for n in range(3, 12)])
+    await upload("content_metrics", [metrics(n, "2024-03-01", views=n) for n in range(3, 12)])
+    await sequences(range(3, 9))
+    assert (await statements("/api/content"), await statements("/api/email/sequences")) == few

@@ -28,12 +28,19 @@ MODELS = ("first", "last", "linear", "time-decay")
 HALF_LIFE_DAYS = 7
 LOOKBACK_DAYS = 30
 
+# Credits in double precision (summing thousands of exact numeric fractions costs more
+# than the whole rest of the statement); the rounding by largest remainder below absorbs
+# the last bits, and the totals it splits are exact.
 _CREDIT = {
-    "first": "CASE WHEN pos = 1 THEN 1 ELSE 0 END::numeric",
-    "last": "CASE WHEN pos = n THEN 1 ELSE 0 END::numeric",
-    "linear": "1::numeric / n",
+    "first": "CASE WHEN pos = 1 THEN 1.0 ELSE 0.0 END",
+    "last": "CASE WHEN pos = n THEN 1.0 ELSE 0.0 END",
+    "linear": "1.0::float8 / n",
     "time-decay": "decay / sum(decay) OVER (PARTITION BY conv_id)",
 }
+_DECAY = (
+    "power(0.5::float8, extract(epoch FROM c.occurred_at - t.occurred_at)::float8"
+    " / (:half_life * 86400))"
+)
 
 
 def _apportioned(value: str, total: str, order: str) -> str:
@@ -59,9 +66,8 @@ WITH purchases AS (
   SELECT c.id AS conv_id, t.channel,
          row_number() OVER (PARTITION BY c.id ORDER BY t.occurred_at, t.id) AS pos,
          count(*) OVER (PARTITION BY c.id) AS n,
-         power(0.5::numeric, (extract(epoch FROM c.occurred_at - t.occurred_at)
-               / (:half_life * 86400))::numeric) AS decay,
-         c.revenue
+         {_DECAY if model == "time-decay" else "NULL::float8"} AS decay,
+         c.revenue::float8 AS revenue
   FROM conversions c
   JOIN touchpoints t ON t.workspace_id = :ws AND t.visitor_id = c.visitor_id
    AND t.occurred_at <= c.occurred_at
@@ -80,8 +86,9 @@ WITH purchases AS (
   SELECT count(*) AS conversions, coalesce(sum(revenue), 0) AS revenue FROM conversions
 ), joined AS (
   SELECT coalesce(b.channel, s.channel) AS channel, coalesce(s.touchpoints, 0) AS touchpoints,
-         coalesce(b.conversions, 0) AS conversions, coalesce(b.revenue, 0) AS revenue,
-         CASE WHEN t.conversions > 0 THEN coalesce(b.conversions, 0) / t.conversions
+         coalesce(b.conversions, 0)::numeric AS conversions,
+         coalesce(b.revenue, 0)::numeric AS revenue,
+         CASE WHEN t.conversions > 0 THEN coalesce(b.conversions, 0)::numeric / t.conversions
               ELSE 0 END AS share,
          t.conversions AS total_conversions, t.revenue AS total_revenue
   FROM by_channel b FULL JOIN seen s ON s.channel = b.channel CROSS JOIN totals t
