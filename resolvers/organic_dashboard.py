@@ -108,15 +108,16 @@ class AnalyticsExport(Node):
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="The workspace's integrations, then the catalog's others (disconnected)."
+        description="The workspace's integrations; with `withCatalog`, then the others it "
+        "could connect (disconnected)."
     )
-    async def integrations(self, info: Info) -> list[Integration]:
+    async def integrations(self, info: Info, with_catalog: bool = False) -> list[Integration]:
         i = m.Integration
         statement = info.context.scope.select(i).order_by(i.name, i.id)
         async with info.context.sessions() as session:
             rows = list(await session.scalars(statement))
         held = {row.id for row in rows}
-        for integration_id in CATALOG:
+        for integration_id in CATALOG if with_catalog else ():
             if integration_id not in held:
                 rows.append(catalog_row(info.context.workspace_id, integration_id))
         return [integration(row) for row in rows]

@@ -63,7 +63,7 @@ ROUTES = [
         "List integrations",
         "Integrations",
         READ,
-        "{ integrations { id name status config lastSyncAt } }",
+        "{ integrations(withCatalog: true) { id name status config lastSyncAt } }",
         lambda data, call: {"integrations": [_listed(r) for r in data["integrations"]]},
         params=WorkspaceQuery,
     ),
