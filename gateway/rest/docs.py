@@ -5,6 +5,7 @@ is vendored, and always lists the routes itself, so it works offline)."""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -62,11 +63,16 @@ _ERRORS = {
 
 
 def _parameters(route: RestRoute) -> list[dict[str, Any]]:
+    in_path = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"\{(\w+)\}", route.path)
+    ]
     if route.params is NoParams:
-        return []
+        return in_path
     schema = route.params.model_json_schema()
-    return [
-        {"name": name, "in": "query", "required": False, "schema": _clean(prop)}
+    required = set(schema.get("required", ()))
+    return in_path + [
+        {"name": name, "in": "query", "required": name in required, "schema": _clean(prop)}
         for name, prop in schema.get("properties", {}).items()
     ]
 
