@@ -26,6 +26,7 @@ from gateway.files import routes as file_routes
 from gateway.graphql_view import GraphQLView
 from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
+from gateway.rest.version import ApiVersionMiddleware
 from gateway.settings import Settings
 from resolvers.schema import schema_for
 from subscriptions import legacy_ws
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     middleware = [
         Middleware(RequestIdMiddleware),
+        Middleware(ApiVersionMiddleware),
         Middleware(AuditMiddleware),
         Middleware(
             BodySizeLimitMiddleware,

@@ -25,13 +25,15 @@ READ_SCOPES = frozenset(
 WRITE_SCOPES = frozenset({"write:data", "write:content", "write:campaigns", "write:webhooks"})
 # What an API key may be given (spec 000's read scopes plus the other specs' writes).
 KEY_SCOPES = READ_SCOPES | WRITE_SCOPES
-MANAGE_SCOPES = frozenset({"manage:keys", "manage:members", "manage:workspace", "read:audit"})
+MANAGE_SCOPES = frozenset(
+    {"manage:keys", "manage:members", "manage:workspace", "manage:integrations", "read:audit"}
+)
 ALL_SCOPES = KEY_SCOPES | MANAGE_SCOPES
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "viewer": READ_SCOPES,
     "member": READ_SCOPES | {"write:data", "write:content", "write:campaigns"},
-    "admin": KEY_SCOPES | {"manage:keys", "manage:members", "read:audit"},
+    "admin": KEY_SCOPES | {"manage:keys", "manage:members", "manage:integrations", "read:audit"},
     "owner": ALL_SCOPES,
 }
 

@@ -90,6 +90,26 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # Content generation (gateway/adapters/generation.py): "offline" writes from templates
+    # driven by the workspace's brand settings; "openai" calls an OpenAI-compatible
+    # /chat/completions endpoint at GENERATION_BASE_URL with GENERATION_MODEL.
+    generation_adapter: Literal["offline", "openai"] = "offline"
+    generation_base_url: str = "https://api.openai.com/v1"
+    generation_model: str = "gpt-4o-mini"
+    generation_api_key: SecretStr | None = None
+    generation_timeout_seconds: float = Field(default=60.0, gt=0)
+    # Integrations (gateway/adapters/integrations.py): OAuth, publishing, syncs and checks
+    # through the local sandbox, or the providers' own APIs ("live").
+    integration_adapter: Literal["sandbox", "live"] = "sandbox"
+    integration_timeout_seconds: float = Field(default=20.0, gt=0)
+    oauth_state_ttl_seconds: int = Field(default=600, ge=60)
+    # Publishing scheduled content: attempts before it is marked failed, and the first
+    # retry's delay (doubled after each further failure).
+    publish_max_attempts: int = Field(default=3, ge=1)
+    publish_retry_base_seconds: float = Field(default=60.0, ge=0)
+    # How long an analytics export's file (and its signed link) lasts.
+    export_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if (

@@ -11,6 +11,7 @@ from models import (  # noqa: F401
     files,
     identity,
     organic,
+    organic_work,
     platform,
     platform_rollups,
     sandbox,

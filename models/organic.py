@@ -26,7 +26,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
-from models.base import JsonField, TenantScoped, TextArrayField, TimestampField, tenant_fk
+from models.base import (
+    CounterField,
+    JsonField,
+    TenantScoped,
+    TextArrayField,
+    TimestampField,
+    tenant_fk,
+)
 
 CONTENT_TYPES = ("tiktok", "blog", "email")
 CONTENT_STATUSES = ("draft", "scheduled", "published", "failed")
@@ -87,6 +94,9 @@ class ContentItem(TenantScoped, table=True):
     created_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = TimestampField()
     updated_at: datetime = TimestampField()
+    # Publishing by the job engine: attempts so far, and why the last one failed.
+    publish_attempts: int = CounterField()
+    publish_error: str | None = None
 
 
 class ContentMetrics(TenantScoped, table=True):
@@ -130,6 +140,8 @@ class GenerationJob(TenantScoped, table=True):
     status: str = Field(default="processing", max_length=16)
     progress: int = 0
     result: dict[str, Any] | None = JsonField(default=None, default_factory=None, nullable=True)
+    error: str | None = None  # why a failed job failed
+    created_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = TimestampField()
     updated_at: datetime = TimestampField()
 
@@ -263,6 +275,10 @@ class Integration(TenantScoped, table=True):
     status: str = Field(default="disconnected", max_length=16)
     config: dict[str, Any] | None = JsonField(default=None, default_factory=None, nullable=True)
     last_sync_at: datetime | None = TimestampField(default=None)
+    # OAuth tokens and client credentials, sealed (gateway/secrets.py); never returned.
+    credentials: str | None = None
+    error: str | None = None  # why it is in `error`
+    connected_at: datetime | None = TimestampField(default=None)
 
 
 class CustomReport(TenantScoped, table=True):
@@ -296,9 +312,12 @@ class AnalyticsExport(TenantScoped, table=True):
     start_date: dt.date
     end_date: dt.date
     status: str = Field(default="processing", max_length=16)
-    download_url: str | None = None
+    download_url: str | None = None  # a legacy export's link; ours sign their file's
     expires_at: datetime | None = TimestampField(default=None)
     created_at: datetime = TimestampField()
+    file_id: str | None = Field(default=None, max_length=64)  # the stored file, once made
+    report_id: str | None = Field(default=None, max_length=64)  # data = "custom_report"
+    error: str | None = None
 
 
 class Activity(TenantScoped, table=True):
@@ -349,8 +368,21 @@ class Touchpoint(TenantScoped, table=True):
         CheckConstraint(f"channel ~ '{SLUG}'", name="channel"),
         _one_of("stage", FUNNEL_STAGES),
         *_not_negative("revenue"),
-        Index(None, "workspace_id", "occurred_at"),
-        Index(None, "workspace_id", "visitor_id", "occurred_at"),
+        # Covering, so the funnel, attribution's paths and its per-channel counts read
+        # the index alone (index-only scans).
+        Index(
+            "ix_touchpoints_range",
+            "workspace_id",
+            "occurred_at",
+            postgresql_include=["visitor_id", "stage", "channel"],
+        ),
+        Index(
+            "ix_touchpoints_paths",
+            "workspace_id",
+            "visitor_id",
+            "occurred_at",
+            postgresql_include=["id", "channel"],
+        ),
         Index(None, "workspace_id", "stage", "occurred_at"),
     )
 

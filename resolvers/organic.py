@@ -17,6 +17,7 @@ from strawberry.scalars import JSON
 
 from models import organic as m
 from models.tenancy import DashboardAccount, Workspace, WorkspaceMember
+from resolvers.analytics_base import now_of
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.node import Node, from_row, register_node
@@ -167,6 +168,7 @@ class GenerationJob(Node):
     status: GenerationStatus
     progress: int
     result: JSON | None = strawberry.field(description="The generated content, once complete.")
+    error: str | None = strawberry.field(description="Why a failed job failed.")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -246,15 +248,21 @@ class Query:
     async def content_calendar(
         self,
         info: Info,
-        start_date: dt.date,
-        end_date: dt.date,
+        start_date: dt.date | None = None,
+        end_date: dt.date | None = None,
         types: list[ContentType] | None = None,
     ) -> list[CalendarDay]:
+        zone = await _timezone(info)
+        if start_date is None:
+            today = now_of(info.context)[0].astimezone(zone).date()
+            start_date = (end_date or today).replace(day=1)
+        if end_date is None:  # the rest of start_date's month
+            end_date = (start_date.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            end_date -= dt.timedelta(days=1)
         if end_date < start_date:
             raise BadUserInput("endDate is before startDate", argument="endDate")
         if (end_date - start_date).days >= MAX_CALENDAR_DAYS:
             raise BadUserInput(f"at most {MAX_CALENDAR_DAYS} days", argument="endDate")
-        zone = await _timezone(info)
         start = dt.datetime.combine(start_date, dt.time(), zone)
         end = dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time(), zone)
         c = m.ContentItem

@@ -8,7 +8,10 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.files import signed_url
+from gateway.organic.integrations import CATALOG, catalog_row
 from models import organic as m
+from models.files import StoredFile
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
 from resolvers.organic import TeamMember, team_member
@@ -80,19 +83,44 @@ class AnalyticsExport(Node):
     start_date: dt.date
     end_date: dt.date
     status: ExportStatus
-    download_url: str | None
     expires_at: dt.datetime | None
+    error: str | None
+    report_id: str | None
     created_at: dt.datetime
+    file_id: strawberry.Private[str | None]
+    stored_url: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="A signed link to the file, valid until expiresAt (a legacy export's "
+        "own link as stored)."
+    )
+    def download_url(self, info: Info) -> str | None:
+        if self.file_id is None or self.expires_at is None:
+            return self.stored_url
+        ctx = info.context
+        base = str(ctx.request.base_url) if ctx.request is not None else "http://localhost"
+        stored = StoredFile(
+            workspace_id=ctx.workspace_id, id=self.file_id, expires_at=self.expires_at
+        )
+        return signed_url(ctx.settings, stored, base)
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Connected services, by name.")
-    async def integrations(self, info: Info) -> list[Integration]:
+    @strawberry.field(
+        description="The workspace's integrations; with `withCatalog`, then the others it "
+        "could connect (disconnected)."
+    )
+    async def integrations(self, info: Info, with_catalog: bool = False) -> list[Integration]:
         i = m.Integration
         statement = info.context.scope.select(i).order_by(i.name, i.id)
         async with info.context.sessions() as session:
-            return [integration(row) for row in await session.scalars(statement)]
+            rows = list(await session.scalars(statement))
+        held = {row.id for row in rows}
+        for integration_id in CATALOG if with_catalog else ():
+            if integration_id not in held:
+                rows.append(catalog_row(info.context.workspace_id, integration_id))
+        return [integration(row) for row in rows]
 
     @strawberry.field(description="The activity feed, newest first.")
     async def activities(
@@ -142,7 +170,13 @@ async def _report(info: Info, node_id: str) -> CustomReport | None:
 
 async def _export(info: Info, node_id: str) -> AnalyticsExport | None:
     row = await info.context.loaders.by_id(m.AnalyticsExport).load(node_id)
-    return from_row(AnalyticsExport, row, status=ExportStatus(row.status)) if row else None
+    return export_of(row) if row else None
+
+
+def export_of(row: m.AnalyticsExport) -> AnalyticsExport:
+    return from_row(
+        AnalyticsExport, row, status=ExportStatus(row.status), stored_url=row.download_url
+    )
 
 
 register_node("int", _integration)

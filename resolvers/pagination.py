@@ -186,3 +186,46 @@ async def page_of(
         after=after,
         to_node=lambda row: from_row(node_type, row[0]),  # type: ignore[arg-type]
     )
+
+
+@strawberry.type(description="One page of a list by position (the legacy limit/offset).")
+class OffsetPage(Generic[NodeT]):
+    items: list[NodeT]
+    total: int = strawberry.field(description="Rows matching the filters, across all pages.")
+    limit: int
+    offset: int
+
+    @strawberry.field
+    def has_more(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+
+def check_limit(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"`limit` must be between 1 and {MAX_PAGE_SIZE}", argument="limit")
+    if offset < 0:
+        raise BadUserInput("`offset` must not be negative", argument="offset")
+
+
+async def offset_page(
+    sessions: Any,
+    statement: Select[Any],
+    *order: Any,
+    limit: int,
+    offset: int,
+    to_node: Callable[[Any], NodeT],
+) -> OffsetPage[NodeT]:
+    """`limit` rows from `offset` in `order`, and the total, in one statement (a second
+    counts only when the page is past the end)."""
+    check_limit(limit, offset)
+    page = statement.add_columns(func.count().over().label("_total"))
+    async with sessions() as session:
+        rows = (await session.execute(page.order_by(*order).limit(limit).offset(offset))).all()
+        if rows:
+            total = int(rows[0]._total)
+        elif offset:
+            counted = select(func.count()).select_from(statement.order_by(None).subquery())
+            total = int((await session.execute(counted)).scalar_one())
+        else:
+            total = 0
+    return OffsetPage(items=[to_node(row) for row in rows], total=total, limit=limit, offset=offset)

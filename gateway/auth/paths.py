@@ -19,6 +19,11 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/v1/auth/refresh"),
         ("POST", "/api/auth/signin"),
         ("POST", "/api/auth/refresh"),
+        # spec 003: the provider redirects a browser (no token; the state is the authority)
+        ("GET", "/api/integrations/callback"),
+        # spec 003: links in campaign emails (signed)
+        ("GET", "/api/email/unsubscribe"),
+        ("POST", "/api/email/unsubscribe"),
     }
 )
 

@@ -32,12 +32,12 @@ BASE = {
 METRIC_DAYS = 14
 SEQUENCES = ("Onboarding", "Abandoned cart", "Win-back", "VIP welcome")
 STEPS_PER_SEQUENCE = 4
-INTEGRATIONS = (
+INTEGRATIONS = (  # every content type has a connected integration to publish through
     ("int_tiktok", "TikTok", "tiktok", "connected"),
     ("int_gmail", "Gmail", "gmail", "connected"),
     ("int_shopify", "Shopify", "shopify", "connected"),
     ("int_ga", "Google Analytics", "google_analytics", "error"),
-    ("int_wordpress", "WordPress", "wordpress", "disconnected"),
+    ("int_wordpress", "WordPress", "wordpress", "connected"),
 )
 # channel -> (share of traffic, conversion to purchase)
 CHANNELS = {
@@ -69,12 +69,22 @@ def streams(ctx: DemoContext) -> list[Stream]:
 
     def integration(item: tuple[str, str, str, str]) -> dict[str, Any]:
         id_, name, provider, status = item
+        account = {
+            "id": f"{provider[:2]}_demo",
+            "username": f"@{provider}_demo",
+            "followers": 12_500,
+        }
+        config = (
+            {"email": "marketing@brand.example.com"}
+            if provider == "gmail"
+            else {"accounts": [account]}
+        )
         return {
             "id": id_,
             "name": name,
             "provider": provider,
             "status": status,
-            "config": {"account": f"@{provider}_demo"},
+            "config": config,
             "last_sync_at": cal.as_datetime(c.end - 3_600.0) if status == "connected" else None,
         }
 
@@ -143,9 +153,14 @@ def streams(ctx: DemoContext) -> list[Stream]:
             "length": rng.choice(("short", "medium", "long")),
             "status": "complete" if done else "failed",
             "progress": 100 if done else rng.randrange(10, 90),
-            "result": {"title": words.title(rng, 5), "script": words.paragraph(rng, 3)}
+            "result": {
+                "title": words.title(rng, 5),
+                "body": words.paragraph(rng, 3),
+                "metadata": {"aiGenerated": True, "model": "gateway-offline-writer-1"},
+            }
             if done
             else None,
+            "error": None if done else "the provider did not answer within 60s",
             "created_at": cal.as_datetime(at),
             "updated_at": cal.as_datetime(at + rng.uniform(20, 120)),
         }
@@ -160,17 +175,16 @@ def streams(ctx: DemoContext) -> list[Stream]:
         }
 
     def export(n: int) -> dict[str, Any]:
+        # Requested, not yet made: the job engine's sweep makes their files once serving.
         end = dt.datetime.fromtimestamp(c.end - (n * 30 + 1) * cal.DAY, dt.UTC).date()
         created = c.end - (n * 30 + 0.5) * cal.DAY
         return {
             "id": f"exp_{n + 1:03d}",
             "format": ("csv", "json", "xlsx", "csv")[n],
-            "data": "channel_performance",
+            "data": ("channel_performance", "funnel", "attribution", "leads")[n],
             "start_date": end - dt.timedelta(days=29),
             "end_date": end,
-            "status": "complete",
-            "download_url": f"https://cdn.example.com/exports/exp_{n + 1:03d}.csv",
-            "expires_at": cal.as_datetime(created + 7 * cal.DAY),
+            "status": "processing",
             "created_at": cal.as_datetime(created),
         }
 

@@ -94,6 +94,7 @@ class GenerationJobRecord(Record):
     status: Literal["processing", "complete", "failed"] = "processing"
     progress: int = Field(default=0, ge=0, le=100)
     result: dict[str, Any] | None = None
+    error: str | None = Field(default=None, max_length=2000, description="why it failed")
     created_at: UtcDatetime
     updated_at: UtcDatetime | None = None
 

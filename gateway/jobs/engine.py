@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 BLUEPRINTS: dict[str, str] = {
     "webhooks": "subscriptions.webhooks.jobs",
     "files": "gateway.files.jobs",
+    "organic": "gateway.organic.jobs",
 }
 
 

@@ -105,7 +105,7 @@ class Coaching:
 class Dashboard:
     """Spec 003 (organic marketing dashboard, base /api)."""
 
-    VERSION = "1.0.0"
+    VERSION = DASHBOARD.version
 
     @staticmethod
     def ok(data: Any, request_id: str = "", *, status_code: int = 200) -> JSONResponse:

@@ -103,6 +103,8 @@ class Family:
     validation_status: int = 422
     # The code of a body that is not JSON at all ("": the family's code for 400).
     invalid_json_code: str = ""
+    # The API version every response carries in X-API-Version (spec 003's header).
+    version: str | None = None
 
     def code(self, status: int) -> str:
         return _CODES[self.name].get(status, _CODES[self.name][500 if status >= 500 else 400])
@@ -181,7 +183,7 @@ _BODIES = {
 MARKETING = Family("marketing", validation_status=400)
 PIPELINE = Family("pipeline", invalid_json_code="INVALID_JSON")
 COACHING = Family("coaching")
-DASHBOARD = Family("dashboard", reset_as_iso=True, validation_status=400)
+DASHBOARD = Family("dashboard", reset_as_iso=True, validation_status=400, version="1.0.0")
 SOCIAL = Family("social")
 
 

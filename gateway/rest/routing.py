@@ -27,9 +27,16 @@ from gateway.principal import Principal, principal_for
 from gateway.request_id import request_id_of
 from gateway.rest.families import Family, family_for
 from resolvers.context import Context, build_context
-from resolvers.schema import schema
 
 log = logging.getLogger(__name__)
+
+
+def _graph() -> Any:
+    """The schema, imported when first needed: resolvers.schema itself reaches this
+    package (through the rate limiter's error envelopes) while it is being imported."""
+    from resolvers.schema import schema
+
+    return schema
 
 
 class Envelope(Protocol):
@@ -99,6 +106,11 @@ class RestRoute:
     # or returns a whole Response when the family's success body needs more than `data`.
     respond: Callable[[dict[str, Any], Call], Any] | None = None
     handler: Callable[[Call], Awaitable[Response]] | None = None
+    # Who acts: by default the request's principal; a family may derive another one from
+    # the request (spec 003 acts in the workspace the call names).
+    acting: Callable[[Request, Any, Any], Awaitable[Principal]] | None = None
+    # Reads the raw body before validation (default: JSON); a CSV upload decodes here.
+    decode_body: Callable[[Request], Awaitable[Any]] | None = None
     status_code: int = 200
     example: Any = None  # the documented response body
     # Rewrites an error before it is answered (e.g. the graph's argument names in `details`
@@ -110,7 +122,7 @@ class RestRoute:
         """Parse and validate the operation once, at startup (a broken one fails loudly)."""
         if self.operation is not None:
             document = parse(self.operation)
-            errors = validate(schema._schema, document)
+            errors = validate(_graph()._schema, document)
             if errors:
                 raise ValueError(f"{self.method} {self.path}: {errors[0].message}")
             self._document = document
@@ -118,6 +130,7 @@ class RestRoute:
 
     async def run(self, call: Call) -> ExecutionResult:
         assert self._document is not None
+        schema = _graph()
         result = execute(
             schema._schema,
             self._document,
@@ -151,19 +164,17 @@ class RestRoute:
 
     async def _serve(self, request: Request) -> Response:
         principal = principal_for(request)
-        missing = [s for s in self.scopes if not principal.can(s)]
-        if missing:
-            raise RestError(403, "", f"This needs the '{missing[0]}' scope")
+        if self.acting is None:
+            self._check_scopes(principal)
         status = self.family.validation_status
-        params = _validated(self.params, dict(request.query_params), "query parameter", status)
+        params = _validated(self.params, query_of(request), "query parameter", status)
         body = None
         if self.body is not None:
-            try:
-                raw = orjson.loads(await request.body())
-            except orjson.JSONDecodeError as exc:
-                code = self.family.invalid_json_code
-                raise RestError(400, code, f"Request body is not valid JSON: {exc}") from None
+            raw = await (self.decode_body or self._json_body)(request)
             body = _validated(self.body, raw, "field", status)
+        if self.acting is not None:
+            principal = await self.acting(request, params, body)
+            self._check_scopes(principal)
         context = build_context(
             settings=request.app.state.settings,
             sessions=request.app.state.sessions,
@@ -182,8 +193,39 @@ class RestRoute:
             return answer
         return self.envelope.ok(answer, request_id_of(request.scope), status_code=self.status_code)
 
+    async def _json_body(self, request: Request) -> Any:
+        return await json_body(request, invalid_code=self.family.invalid_json_code)
+
+    def _check_scopes(self, principal: Principal) -> None:
+        missing = [s for s in self.scopes if not principal.can(s)]
+        if missing:
+            raise RestError(403, "", f"This needs the '{missing[0]}' scope")
+
     def starlette_route(self) -> Route:
         return Route(self.path, self.endpoint, methods=[self.method])
+
+
+def query_of(request: Request) -> dict[str, Any]:
+    """The query string as a dict; `name[]` keys (repeated, or comma-separated) as lists."""
+    query: dict[str, Any] = {}
+    for key in request.query_params:
+        if key.endswith("[]"):
+            values = request.query_params.getlist(key)
+            query[key] = [v.strip() for value in values for v in value.split(",") if v.strip()]
+        else:
+            query[key] = request.query_params[key]
+    return query
+
+
+async def json_body(request: Request, *, invalid_code: str = "") -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        message = f"Request body is not valid JSON: {exc}"
+        raise RestError(400, invalid_code, message) from None
 
 
 def _validated(model: type[BaseModel], raw: Any, what: str, status: int) -> Any:

@@ -17,15 +17,59 @@ from models.system import Webhook
 from models.tenancy import Workspace
 from tests.utils import accounts
 from tests.utils.builders import World
+from tests.utils.organic_builders import content
 
 # Path parameters that name something the same in every workspace, not a tenant's row:
 # spec 001's metric names (models/analytics/ads_registry.py) answer 422 when unknown.
 NOT_TENANT_IDS = {"metric_name"}
 
+CALLER = "<the caller's workspace>"
 BODIES = {
     "/api/workspaces/{workspace_id}": {"name": "Taken over"},
     "/api/workspaces/{workspace_id}/invite": {"email": "intruder@example.test", "role": "admin"},
+    "/api/content/{content_id}": {"title": "Taken over"},
+    **{
+        f"/api/integrations/{{integration_id}}/{action}": {"workspaceId": CALLER}
+        for action in ("connect", "disconnect", "sync", "test")
+    },
 }
+
+
+async def _spec_003_ids(upload) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """One id of each spec 003 kind in the test's workspace (B)."""
+    await upload("content", [content(1)])
+    await upload(
+        "generation_jobs",
+        [
+            {
+                "id": "job_b1",
+                "platform": "tiktok",
+                "product": "Deck",
+                "content_type": "demo",
+                "created_at": "2024-03-01T10:00:00Z",
+            }
+        ],
+    )
+    await upload(
+        "analytics_exports",
+        [
+            {
+                "id": "exp_b1",
+                "data": "funnel",
+                "start_date": "2024-03-01",
+                "end_date": "2024-03-02",
+                "created_at": "2024-03-03T10:00:00Z",
+            }
+        ],
+    )
+    # Not a catalog id (int_tiktok ... exist for every workspace): a custom one of B's.
+    await upload("integrations", [{"id": "int_b_crm", "name": "B's CRM", "provider": "b_crm"}])
+    return {
+        "content_id": "cnt_1",
+        "job_id": "job_b1",
+        "export_id": "exp_b1",
+        "integration_id": "int_b_crm",
+    }
 
 
 async def _other_workspace(app) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -61,8 +105,13 @@ async def test_every_id_route_answers_not_found_for_another_workspaces_ids(app, 
         )
         await writer.write(b"a,b\n")
         stored = await writer.close()
-    ids_in_b = {"workspace_id": workspace, "webhook_id": webhook_id, "file_id": stored.id}
-    _, token_a = await _other_workspace(app)
+    ids_in_b = {
+        "workspace_id": workspace,
+        "webhook_id": webhook_id,
+        "file_id": stored.id,
+        **await _spec_003_ids(upload),
+    }
+    workspace_a, token_a = await _other_workspace(app)
     headers = {"Authorization": f"Bearer {token_a}"}
     probed = 0
     async with httpx.AsyncClient(
@@ -82,7 +131,10 @@ async def test_every_id_route_answers_not_found_for_another_workspaces_ids(app, 
             for name in names:
                 unknown = unknown.replace(f"{{{name}}}", f"{name}_does_not_exist")
             for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
-                body = BODIES.get(route.path, {})
+                body = {
+                    k: workspace_a if v == CALLER else v
+                    for k, v in BODIES.get(route.path, {}).items()
+                }
                 foreign = await http.request(method, path, json=body, headers=headers)
                 missing = await http.request(method, unknown, json=body, headers=headers)
                 assert foreign.status_code == missing.status_code == 404, (

@@ -1,0 +1,325 @@
+"""Time every GET of spec 003 (/api) on the organic demo at a scale, uncached, plus
+attribution over 90 days of touchpoints (every model) and a 10,000-row lead import.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
+        .venv/bin/python bench/organic_routes.py --scale 10 [--reuse DBNAME] [--keep]
+
+Creates `gateway_bench_organic_<random>` on DATABASE_URL's server (or measures DBNAME,
+loaded earlier), migrates it and loads `gateway demo --domain organic` at the scale; counts
+the SQL statements one request of each route issues (in process, over httpx's ASGI
+transport); then serves the app with uvicorn on 127.0.0.1 (ANALYTICS_CACHE=false, no
+in-app worker, rate limits off) and times --requests sequential requests per route from
+this process, the routes taken in turn round after round so the machine's other load falls
+on all of them alike. Writes the `organic_routes` section of docs/benchmarks.md and drops
+the scratch database (unless --keep or --reuse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from load_and_query import _free_port, _with_database, load_average, machine, percentile
+from sections import replace_section
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WS = "ws_default"
+TARGET_GET_MS, TARGET_ATTRIBUTION_MS, TARGET_IMPORT_S = 100.0, 200.0, 2.0
+
+
+def routes(today: str, ninety: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, path, query) of every GET of spec 003, with the documented defaults."""
+    w = {"workspaceId": WS}
+    return [
+        ("dashboard/overview", "/api/dashboard/overview", w),
+        ("dashboard/metrics", "/api/dashboard/metrics", {**w, "metrics[]": ["revenue", "traffic"]}),
+        ("dashboard/activity", "/api/dashboard/activity", w),
+        ("content", "/api/content", w),
+        ("content/{id}", "/api/content/cnt_00001", {}),
+        ("content/calendar", "/api/content/calendar", w),
+        ("content/generate/{id}", "/api/content/generate/job_00001", {}),
+        ("email/campaigns", "/api/email/campaigns", w),
+        ("email/sequences", "/api/email/sequences", w),
+        ("email/leads", "/api/email/leads", w),
+        ("email/leads?search", "/api/email/leads", {**w, "search": "smith", "tags[]": "vip"}),
+        ("analytics/channels", "/api/analytics/channels", w),
+        ("analytics/funnel", "/api/analytics/funnel", w),
+        ("analytics/funnel 365d", "/api/analytics/funnel", {**w, "startDate": _ago(today, 364)}),
+        ("analytics/attribution", "/api/analytics/attribution", w),
+        *(
+            (
+                f"attribution 90d {m}",
+                "/api/analytics/attribution",
+                {**w, "model": m, "startDate": ninety, "endDate": today},
+            )
+            for m in ("first", "last", "linear", "time-decay")
+        ),
+        ("analytics/export/{id}", "/api/analytics/export/exp_001", {}),
+        ("integrations", "/api/integrations", w),
+        ("webhooks", "/api/webhooks", w),
+    ]
+
+
+def _ago(today: str, days: int) -> str:
+    return (datetime.fromisoformat(today) - timedelta(days=days)).date().isoformat()
+
+
+async def prepare(url: str, scale: float) -> None:
+    from gateway.bootstrap import prepare_database
+    from gateway.database import create_engine
+    from gateway.demo import load_demo
+    from gateway.settings import Settings
+
+    settings = Settings(database_url=url, _env_file=None)
+    engine = create_engine(url, pool_size=2)
+    try:
+        await prepare_database(engine, settings)
+    finally:
+        await engine.dispose()
+    await load_demo(settings, scale=scale, domains=("organic",))
+
+
+async def token_and_statements(url: str, gets: list) -> tuple[str, dict[str, int]]:
+    """An owner's token, and the statements one request of each route issues."""
+    from asgi_lifespan import LifespanManager
+
+    from gateway.app import create_app
+    from gateway.auth.demo_access import ensure_demo_access
+    from gateway.settings import Settings
+
+    settings = Settings(
+        database_url=url,
+        analytics_cache=False,
+        worker_in_app=False,
+        relay_in_app=False,
+        rate_limit_scale=0,
+        _env_file=None,
+    )
+    app = create_app(settings)
+    counts: dict[str, int] = {}
+    async with LifespanManager(app, startup_timeout=120):
+        access = await ensure_demo_access(settings, app.state.sessions)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            signin = await http.post(
+                "/api/auth/signin", json={"email": access.email, "password": access.password}
+            )
+            token = signin.json()["data"]["token"]
+            seen = [0]
+
+            def count(*_: Any) -> None:
+                seen[0] += 1
+
+            event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
+            for name, path, query in gets:
+                seen[0] = 0
+                answer = await http.get(
+                    path, params=query, headers={"Authorization": f"Bearer {token}"}
+                )
+                assert answer.status_code == 200, (name, answer.text)
+                counts[name] = seen[0]
+    return token, counts
+
+
+def serve(url: str, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ANALYTICS_CACHE": "false",
+        "WORKER_IN_APP": "false",
+        "RELAY_IN_APP": "false",
+        "RATE_LIMIT_SCALE": "0",
+        "MIGRATE_ON_START": "false",
+        "REDIS_URL": "",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "gateway.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+async def timings(base: str, token: str, gets: list, requests: int) -> dict[str, list[float]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    out: dict[str, list[float]] = {name: [] for name, _, _ in gets}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+        for _ in range(2):  # warm-up: connections, plan caches
+            for _, path, query in gets:
+                await http.get(path, params=query)
+        for _ in range(requests):
+            for name, path, query in gets:
+                started = time.perf_counter()
+                answer = await http.get(path, params=query)
+                out[name].append((time.perf_counter() - started) * 1000)
+                assert answer.status_code == 200, (name, answer.text)
+    return out
+
+
+async def lead_import(base: str, token: str, rows: int, runs: int) -> list[float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    seconds = []
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as http:
+        for run in range(runs):
+            batch = uuid.uuid4().hex[:8]
+            data = [
+                {
+                    "email": f"bench-{batch}-{n}@example.test",
+                    "name": f"Reader {n}",
+                    "company": f"Firm {n % 97}",
+                }
+                for n in range(rows)
+            ]
+            body = {
+                "workspaceId": WS,
+                "source": "bench",
+                "tags": ["bench"],
+                "data": data,
+                "mapping": {"customFields": {"company": "company"}},
+            }
+            started = time.perf_counter()
+            answer = await http.post("/api/email/leads/import", json=body)
+            seconds.append(time.perf_counter() - started)
+            assert answer.json()["data"]["imported"] == rows, answer.text[:300]
+            del run
+    return seconds
+
+
+async def counts_of(url: str) -> dict[str, int]:
+    import asyncpg
+
+    from gateway.database import plain_url
+
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        tables = ("content_items", "leads", "touchpoints", "channel_daily_metrics", "activities")
+        return {t: await connection.fetchval(f"SELECT count(*) FROM {t}") for t in tables}
+    finally:
+        await connection.close()
+
+
+def write(
+    scale: float,
+    rows: dict[str, int],
+    results: dict[str, list[float]],
+    statements: dict[str, int],
+    imports: list[float],
+    load: str,
+) -> str:
+    m = machine()
+    lines = [
+        "## Spec 003 routes (bench/organic_routes.py)",
+        "",
+        f"Demo scale {scale:g} of the organic domain only ("
+        + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+        + f"); {datetime.now(UTC):%Y-%m-%d}; {m['nproc']} cores ({m['cpu']}), "
+        f"{m['memory']}, Python {m['python']}; load average during the run {load} "
+        "(the machine is shared).",
+        "",
+        "Method: one uvicorn process, ANALYTICS_CACHE=false (nothing cached), no in-app "
+        "worker or relay, rate limits off; sequential requests over keep-alive from a client "
+        "process, every route in turn per round after two warm-up rounds; statements = SQL "
+        "statements one request issues (counted in process).",
+        "",
+        "| route | p50 ms | p95 ms | statements | target |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, values in results.items():
+        target = TARGET_ATTRIBUTION_MS if name.startswith("attribution 90d") else TARGET_GET_MS
+        p95 = percentile(values, 95)
+        mark = "met" if p95 < target else "**missed**"
+        lines.append(
+            f"| {name} | {percentile(values, 50):.1f} | {p95:.1f} | {statements[name]} | "
+            f"< {target:g} ms: {mark} |"
+        )
+    lines += [
+        "",
+        "10,000-row lead import (POST /api/email/leads/import, JSON body, every row new): "
+        + ", ".join(f"{s:.2f} s" for s in imports)
+        + f" over {len(imports)} runs (target < {TARGET_IMPORT_S:g} s: "
+        + ("met" if max(imports) < TARGET_IMPORT_S else "**missed**")
+        + ").",
+    ]
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> None:
+    server_url = os.environ["DATABASE_URL"]
+    name = args.reuse or f"gateway_bench_organic_{uuid.uuid4().hex[:8]}"
+    url = _with_database(server_url, name)
+    created = not args.reuse
+    if created:
+        import asyncpg
+
+        from gateway.database import plain_url
+
+        admin = await asyncpg.connect(plain_url(server_url))
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+    server = None
+    try:
+        if created:
+            await prepare(url, args.scale)
+        today = datetime.now(UTC).date()
+        gets = routes(today.isoformat(), (today - timedelta(days=89)).isoformat())
+        token, statements = await token_and_statements(url, gets)
+        port = _free_port()
+        server = serve(url, port)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(base + "/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        results = await timings(base, token, gets, args.requests)
+        imports = await lead_import(base, token, 10_000, args.imports)
+        text_ = write(
+            args.scale, await counts_of(url), results, statements, imports, load_average()
+        )
+        print(text_)
+        if not args.no_write:
+            replace_section("organic_routes", text_)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if created and not args.keep:
+            import asyncpg
+
+            from gateway.database import plain_url
+
+            admin = await asyncpg.connect(plain_url(server_url))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=10)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--imports", type=int, default=3)
+    parser.add_argument("--reuse", help="a database loaded earlier at --scale")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--no-write", action="store_true", help="print, do not write docs")
+    asyncio.run(main(parser.parse_args()))

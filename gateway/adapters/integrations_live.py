@@ -1,0 +1,168 @@
+"""The providers' own APIs over httpx (INTEGRATION_ADAPTER=live), behind the interface in
+integrations.py: the OAuth 2.0 authorization-code flow (RFC 6749) as each provider names
+its parameters, token revocation (RFC 7009) where the provider has it, an authenticated
+read of the account as the connection check and the sync, and publishing to TikTok
+(its Content Posting API, pulling the video from its URL)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from gateway.adapters.integrations import (
+    Check,
+    Provider,
+    ProviderError,
+    Publication,
+    Published,
+    SyncResult,
+    Tokens,
+    authorization_url,
+    config_of,
+)
+
+_TIKTOK_PUBLISH = "https://open.tiktokapis.com/v2/post/publish/video/init/"
+
+
+class LiveIntegrations:
+    name = "live"
+
+    def __init__(self, *, timeout: float) -> None:
+        self.timeout = timeout
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self.timeout)
+
+    def authorization_url(
+        self, provider: Provider, *, client_id: str, redirect_uri: str, state: str
+    ) -> str:
+        return authorization_url(
+            provider, client_id=client_id, redirect_uri=redirect_uri, state=state
+        )
+
+    async def exchange_code(
+        self, provider: Provider, *, code: str, client: dict[str, str], redirect_uri: str
+    ) -> Tokens:
+        form = {
+            provider.client_id_param: client.get("id", ""),
+            "client_secret": client.get("secret", ""),
+            "code": code,
+            "grant_type": "authorization_code",
+            "redirect_uri": redirect_uri,
+        }
+        payload = await self._call("POST", provider.token_url, data=form)
+        token = payload.get("access_token")
+        if not isinstance(token, str):
+            raise ProviderError(f"{provider.name} answered no access token")
+        expires_in = payload.get("expires_in")
+        account = await self._account(provider, token)
+        return Tokens(
+            access_token=token,
+            refresh_token=payload.get("refresh_token"),
+            expires_at=datetime.now(UTC) + timedelta(seconds=int(expires_in))
+            if isinstance(expires_in, int | float)
+            else None,
+            scope=payload.get("scope"),
+            account=account,
+        )
+
+    async def revoke(self, provider: Provider, credentials: dict[str, Any]) -> None:
+        if provider.revoke_url is None:
+            return  # the provider has no revocation endpoint: forgetting the token is all
+        client = credentials.get("client") or {}
+        form = {
+            "token": credentials.get("access_token", ""),
+            provider.client_id_param: client.get("id", ""),
+            "client_secret": client.get("secret", ""),
+        }
+        await self._call("POST", provider.revoke_url, data=form)
+
+    async def check(self, provider: Provider, credentials: dict[str, Any] | None) -> Check:
+        token = (credentials or {}).get("access_token")
+        started = time.perf_counter()
+        try:
+            async with self._client() as http:
+                response = await http.get(
+                    provider.check_url, headers={"Authorization": f"Bearer {token or ''}"}
+                )
+        except httpx.HTTPError as exc:
+            latency = round((time.perf_counter() - started) * 1000)
+            return Check("failed", "failed", "failed", latency, f"unreachable: {exc}")
+        latency = round((time.perf_counter() - started) * 1000)
+        authenticated = response.status_code != 401
+        permitted = authenticated and response.status_code != 403
+        return Check(
+            connection="ok",
+            authentication="ok" if authenticated else "failed",
+            permissions="ok" if permitted and response.status_code < 400 else "failed",
+            latency_ms=latency,
+            message=None if response.status_code < 400 else f"HTTP {response.status_code}",
+        )
+
+    async def sync(
+        self,
+        provider: Provider,
+        credentials: dict[str, Any],
+        *,
+        full: bool,
+        published: list[tuple[str, str]],
+    ) -> SyncResult:
+        account = await self._account(provider, str(credentials.get("access_token", "")))
+        return SyncResult(config=config_of(provider, account))
+
+    async def publish(
+        self, provider: Provider, credentials: dict[str, Any], item: Publication
+    ) -> Published:
+        if provider.key != "tiktok":
+            raise ProviderError(f"publishing to {provider.name} is not available")
+        if not item.media_urls:
+            raise ProviderError("a TikTok post needs a video URL in mediaUrls")
+        body = {
+            "post_info": {"title": item.title[:150], "privacy_level": "SELF_ONLY"},
+            "source_info": {"source": "PULL_FROM_URL", "video_url": item.media_urls[0]},
+        }
+        payload = await self._call(
+            "POST",
+            _TIKTOK_PUBLISH,
+            json=body,
+            headers={"Authorization": f"Bearer {credentials.get('access_token', '')}"},
+        )
+        publish_id = (payload.get("data") or {}).get("publish_id")
+        if not publish_id:
+            raise ProviderError("TikTok answered no publish_id")
+        return Published(external_id=str(publish_id), url=None)
+
+    async def _account(self, provider: Provider, token: str) -> dict[str, Any]:
+        payload = await self._call(
+            "GET", provider.check_url, headers={"Authorization": f"Bearer {token}"}
+        )
+        data = payload.get("data", payload)
+        user = data.get("user", data) if isinstance(data, dict) else {}
+        return {
+            "id": user.get("open_id") or user.get("id") or user.get("user_id"),
+            "username": user.get("display_name") or user.get("username") or user.get("name"),
+            "followers": user.get("follower_count"),
+            "email": user.get("emailAddress") or user.get("email"),
+        }
+
+    async def _call(self, method: str, url: str, **kw: Any) -> dict[str, Any]:
+        try:
+            async with self._client() as http:
+                response = await http.request(method, url, **kw)
+        except httpx.TimeoutException:
+            raise ProviderError(f"{url} timed out", temporary=True) from None
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"{url} unreachable: {exc}", temporary=True) from None
+        if response.status_code >= 400:
+            raise ProviderError(
+                f"{url} answered {response.status_code}",
+                temporary=response.status_code >= 500 or response.status_code == 429,
+            )
+        try:
+            payload = response.json() if response.content else {}
+        except ValueError:
+            raise ProviderError(f"{url} answered something other than JSON") from None
+        return payload if isinstance(payload, dict) else {}

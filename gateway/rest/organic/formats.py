@@ -1,0 +1,24 @@
+"""How spec 003 writes values: times as `2024-03-01T10:00:00Z`, counts as integers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gateway.rest.timestamps import iso_seconds
+
+_INTEGRAL = {"traffic", "leads", "conversions", "orders", "touchpoints"}
+
+
+def number(name: str, value: float) -> float | int:
+    """Counts as integers, amounts and rates as they are."""
+    return int(value) if name in _INTEGRAL else value
+
+
+def iso(value: str | None) -> str | None:
+    """A GraphQL DateTime (ISO 8601 with offset) in spec 003's form, None as None."""
+    return iso_seconds(datetime.fromisoformat(value)) if value else None
+
+
+def money(value: str | float | None) -> float:
+    """A Decimal the graph sends as text, as a JSON number."""
+    return round(float(value or 0), 2)
