@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from gateway import rest
+from gateway import dashboard, rest
 from gateway.audit import AuditLog, AuditMiddleware
 from gateway.auth.middleware import AuthenticationMiddleware
 from gateway.auth.revocation import MemoryRevocations, RedisRevocations
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         WebSocketRoute("/v1/ws", legacy_ws.endpoint),
+        *dashboard.routes,
         *file_routes.routes,
         *rest.routes(),
     ]

@@ -216,6 +216,7 @@ def export_schema(
     ),
 ) -> None:
     """Write the printed GraphQL schema (schema.graphql is kept equal to it by a test)."""
+    import gateway.app  # noqa: F401  (imported first, as the server does: it orders the cycle)
     from resolvers.schema import schema
 
     text = schema.as_str() + "\n"

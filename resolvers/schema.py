@@ -60,6 +60,7 @@ DOMAINS: dict[str, str] = {
     "analytics_engagement": "read:analytics",
     "analytics_revenue": "read:analytics",
     "analytics_platform": "read:analytics",
+    "dashboard": "read:analytics",
     "webhooks": "write:webhooks",
     # live updates and the outbox; each event is filtered by workspace and scope itself
     "live": "read:analytics",
