@@ -24,6 +24,8 @@ from gateway.database import create_engine, embedded_postgres, session_factory
 from gateway.errors import error_response
 from gateway.files import routes as file_routes
 from gateway.graphql_view import GraphQLView
+from gateway.observability import logs, scrape, tracing
+from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
 from gateway.settings import Settings
@@ -36,6 +38,9 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    logs.configure(level=settings.log_level, fmt=settings.log_format)
+    if settings.tracing_enabled:
+        tracing.start(settings.otel_service_name, settings.otel_traces_exporter)
     redis = _redis_client(settings)
 
     @contextlib.asynccontextmanager
@@ -45,6 +50,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 embedded_postgres(settings.pgdata_dir)
             )
             engine = create_engine(url, pool_size=settings.db_pool_size, echo=settings.sql_echo)
+            if settings.tracing_enabled:
+                tracing.instrument_engine(engine)
             try:
                 if settings.migrate_on_start:
                     await prepare_database(engine, settings)
@@ -68,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/", _index),
         Route("/healthz", _healthz),
+        Route("/metrics", scrape.endpoint, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         WebSocketRoute("/v1/ws", legacy_ws.endpoint),
@@ -76,7 +84,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *rest.routes(),
     ]
     middleware = [
+        *([Middleware(tracing.asgi_middleware())] if settings.tracing_enabled else []),
         Middleware(RequestIdMiddleware),
+        Middleware(ObservabilityMiddleware),
         Middleware(AuditMiddleware),
         Middleware(
             BodySizeLimitMiddleware,

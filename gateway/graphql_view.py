@@ -19,6 +19,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth.middleware import authenticate_token, client_address
 from gateway.errors import error_response
+from gateway.observability import metrics
 from gateway.principal import Principal, principal_for
 from resolvers.context import Context, build_context
 from resolvers.identity import PUBLIC_FIELDS
@@ -98,6 +99,8 @@ class GraphQLView(GraphQL[Context, None]):
                 _ensure_code(error, executed)
                 if hide_suggestions:  # no schema hints for strangers in production
                     error.message = _SUGGESTION.sub("", error.message)
+            metrics.graphql_errors([e.extensions["code"] for e in result.errors])
+            request.scope["graphql_errors_counted"] = True
             if not executed:
                 request.state.sub_response.status_code = 400
         return await super().process_result(request, result)

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.cache import cache_for
+from gateway.observability import metrics
 from models.analytics.window import PERIOD_DAYS, Frame, Window
 from resolvers.context import Context, Info
 from resolvers.errors import BadUserInput
@@ -122,6 +123,7 @@ async def cached(
     key = f"analytics:{frame.workspace_id}:{name}:{arguments}:{frame.tz_name}:{versions}:{moment}"
     cache = cache_for(info.context.settings.redis_url)
     hit = await cache.get(key)
+    metrics.cache_lookup(hit is not None)
     if hit is not None:
         return orjson.loads(hit)
     async with info.context.sessions() as session:

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from gateway.observability.graphql import OperationName
 from resolvers.context import Info
 from resolvers.node import Node, resolve_node
 from resolvers.permissions import require_scope
@@ -102,6 +103,7 @@ COST_BUDGET_PER_MINUTE = 500_000
 
 def _extensions(*, production: bool) -> list[Any]:
     extensions: list[Any] = [
+        OperationName,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

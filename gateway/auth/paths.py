@@ -12,6 +12,7 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/openapi.json"),
         ("GET", "/docs"),
         ("GET", "/dashboard"),
+        ("GET", "/metrics"),  # its own check: METRICS_ALLOW / METRICS_TOKEN
         ("POST", "/v1/auth/token"),
         ("POST", "/v1/auth/refresh"),
         ("POST", "/v1/auth/register"),
