@@ -45,5 +45,6 @@ clean:
 migration-reset: $(VENV)/.installed  ## regenerate the single pre-release migration from the models
 	$(BIN)/python -m gateway.devtools reset-migration
 
-docs: $(VENV)/.installed  ## regenerate docs/ingestion.md from the ingestion registry
+docs: $(VENV)/.installed  ## regenerate docs/ingestion.md, and the dashboard page's documents.json
 	$(BIN)/python -m gateway.devtools ingestion-docs docs/ingestion.md
+	$(BIN)/python -m gateway.devtools dashboard-documents

@@ -26,6 +26,7 @@ from gateway.files import routes as file_routes
 from gateway.graphql_view import GraphQLView
 from gateway.observability import logs, scrape, tracing
 from gateway.observability.middleware import ObservabilityMiddleware
+from gateway.persisted_documents import PersistedDocuments
 from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
 from gateway.settings import Settings
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    logs.configure(level=settings.log_level, fmt=settings.log_format)
+    logs.configure_structlog()
     if settings.tracing_enabled:
         tracing.start(settings.otel_service_name, settings.otel_traces_exporter)
     redis = _redis_client(settings)
@@ -57,6 +58,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await prepare_database(engine, settings)
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
+                app.state.persisted_documents = PersistedDocuments(
+                    app.state.sessions,
+                    mode=settings.persisted_queries,
+                    redis_url=settings.redis_url,
+                    apq_ttl=settings.apq_ttl_seconds,
+                )
                 async with (
                     app.state.audit.running(engine),
                     live_updates(settings, engine, url) as app.state.live,
@@ -122,6 +129,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         revocations=RedisRevocations(redis) if redis is not None else MemoryRevocations(),
     )
     return app
+
+
+def serve_app() -> Starlette:
+    """The container's entry point (`uvicorn --factory gateway.app:serve_app`): the app,
+    with the process's logs as structured lines (LOG_FORMAT, LOG_LEVEL)."""
+    settings = Settings()
+    logs.install(level=settings.log_level, fmt=settings.log_format)
+    return create_app(settings)
 
 
 def _limits_storage(settings: Settings) -> str:

@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # Persisted documents (gateway/persisted_documents.py): `apq` runs any document and
+    # Apollo's automatic persisted queries; `trusted` (production) only registered ones.
+    persisted_queries: Literal["off", "apq", "trusted"] = "apq"
+    apq_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+
     # Observability (docs/operations.md). Who may read /metrics outside development:
     # client addresses or CIDR ranges, and/or callers bearing METRICS_TOKEN.
     metrics_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)

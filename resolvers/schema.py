@@ -19,6 +19,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from gateway.observability.graphql import OperationName
+from gateway.persisted_documents import TrustedDocumentsOnly
 from resolvers.context import Info
 from resolvers.node import Node, resolve_node
 from resolvers.permissions import require_scope
@@ -106,6 +107,7 @@ def _extensions(*, production: bool) -> list[Any]:
         OperationName,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        TrustedDocumentsOnly,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

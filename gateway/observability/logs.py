@@ -25,23 +25,23 @@ _SHARED: list[Any] = [
 ]
 
 
-def configure(*, level: str = "INFO", fmt: str = "json") -> None:
-    """Idempotent: one handler on the root logger, installed once per process."""
+def configure_structlog() -> None:
+    """structlog's calls go through the standard library (no output of their own)."""
+    structlog.configure(
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def formatter(fmt: str = "json") -> logging.Formatter:
     renderer: Any = (
         structlog.dev.ConsoleRenderer(colors=False)
         if fmt == "console"
         else structlog.processors.JSONRenderer()
     )
-    structlog.configure(
-        processors=[
-            *_SHARED,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
-    formatter = structlog.stdlib.ProcessorFormatter(
+    return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -49,13 +49,17 @@ def configure(*, level: str = "INFO", fmt: str = "json") -> None:
             renderer,
         ],
     )
+
+
+def install(*, level: str = "INFO", fmt: str = "json") -> None:
+    """For a process serving the gateway (`gateway serve`, `worker`, the container): every
+    log line, ours and the libraries', on stderr as LOG_FORMAT, and nothing else."""
+    configure_structlog()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(formatter(fmt))
     root = logging.getLogger()
-    handler = next((h for h in root.handlers if h.get_name() == _HANDLER_NAME), None)
-    if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.set_name(_HANDLER_NAME)
-        root.addHandler(handler)
-    handler.setFormatter(formatter)
+    root.handlers = [handler]  # replaces the CLI's plain start-up handler
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error"):  # uvicorn's own handlers would print twice
         logging.getLogger(name).handlers.clear()

@@ -84,8 +84,8 @@ _NAME = re.compile(r"[^A-Za-z0-9_]")
 _operations: set[str] = set()
 
 
-def operation_label(name: str | None) -> str:
-    if not name:
+def operation_label(name: object) -> str:
+    if not name or not isinstance(name, str):
         return "anonymous"
     label = _NAME.sub("_", name)[:64]
     if label not in _operations:

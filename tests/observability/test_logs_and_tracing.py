@@ -20,14 +20,17 @@ from gateway.settings import Settings
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    """What the gateway's JSON handler writes, copied into a buffer."""
-    gateway_handler = next(h for h in logging.getLogger().handlers if h.get_name())
+    """What the gateway's JSON handler (logs.install) would write, into a buffer."""
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
-    handler.setFormatter(gateway_handler.formatter)
-    logging.getLogger().addHandler(handler)
+    handler.setFormatter(logs.formatter("json"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
     yield buffer
-    logging.getLogger().removeHandler(handler)
+    root.removeHandler(handler)
+    root.setLevel(level)
 
 
 def _records(buffer: io.StringIO) -> list[dict]:

@@ -28,7 +28,7 @@ const SERIES = `query Series($metric: DashboardMetric!, $period: Period!, $granu
 const METRIC_UPDATES = `subscription Numbers($metrics: [String!]!, $period: Int!) {
   metricUpdates(metrics: $metrics, period: $period) { metric value change } }`;
 const AGENTS = `query Agents { aiAgents { id name status efficiency currentTask progress } }`;
-const AGENT_UPDATES = `subscription Agents {
+const AGENT_UPDATES = `subscription AgentUpdates {
   agentUpdates { agentId status efficiency currentTask progress } }`;
 const ACTIVITY = `query Activity { activity(first: 20) { nodes { id type timestamp data } } }`;
 const EVENTS = `subscription Events($after: String) {
