@@ -70,6 +70,12 @@ async def test_signed_in_page_shows_numbers_that_follow_an_upload(
     await expect(page.locator("#events li")).to_have_count(3, timeout=10_000)
     await expect(page.locator("#events li").first).to_contain_text("user_3")
     await page.screenshot(path=artifacts / "dashboard.png", full_page=True)
+
+    await page.click("#sign-out")  # nothing of the session stays, and it stops listening
+    await expect(page.locator("#password-form")).to_be_visible()
+    await expect(page.locator("#events li")).to_have_count(0)
+    await expect(page.locator("#connection")).to_have_text("offline")
+    assert await page.evaluate("sessionStorage.length") == 0
     assert problems == []
 
 

@@ -63,10 +63,11 @@ export async function query(document, variables = {}) {
 export function connectLive({ start, onState, retryMs = 1000 }) {
   let attempt = 0;
   let stopped = false;
+  let current = null;
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
 
   function open() {
-    const client = createClient({
+    const client = (current = createClient({
       url,
       lazy: false,
       retryAttempts: 0, // reconnection is ours: it must resubscribe with a new `after`
@@ -86,12 +87,12 @@ export function connectLive({ start, onState, retryMs = 1000 }) {
         },
       },
       onNonLazyError: () => {},
-    });
+    }));
     start(client);
   }
 
   open();
-  return { stop() { stopped = true; } };
+  return { stop() { stopped = true; current?.dispose(); } };
 }
 
 // Subscribe to one operation; `next` gets each result's data.

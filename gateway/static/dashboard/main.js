@@ -181,6 +181,11 @@ function showSignIn(message = "") {
   live?.stop();
   live = null;
   credentials.clear();
+  lastEventId = null; // nothing of the previous session stays on the page
+  $("#agents").replaceChildren();
+  $("#events").replaceChildren();
+  for (const output of document.querySelectorAll(".card .value")) output.textContent = "–";
+  charts.forEach((chart) => chart.clear());
   $("#sign-in").hidden = false;
   $("#board").hidden = true;
   $("#sign-out").hidden = true;
