@@ -124,11 +124,11 @@ class PersistedDocuments:
         return document
 
     async def _stored(self, sha256: str) -> str | None:
-        trusted = await self.trusted(sha256)
-        if trusted is not None or self.mode == "trusted":
-            return trusted
-        found = await self._cache.get(_APQ_PREFIX + sha256)
-        return found.decode() if found is not None else None
+        if self.mode != "trusted":  # the APQ texts first: no database round trip
+            found = await self._cache.get(_APQ_PREFIX + sha256)
+            if found is not None:
+                return found.decode()
+        return await self.trusted(sha256)
 
 
 # The view's entry points: one call before the caller's permission check, one after.
