@@ -45,6 +45,9 @@ async def test_signed_in_page_shows_numbers_that_follow_an_upload(
     token = await accounts.token_for(browser_server.app, account, workspace, "owner")
     base = browser_server.http("")
     await _upload(base, token, "users", [user(1, created_at=_recent(3)), user(2)])
+    report = {"agent_id": "intelligence", "name": "Intelligence Agent", "status": "active",
+              "current_task": "Analyzing competitor strategies", "progress": 40}  # fmt: skip
+    await _upload(base, token, "agent_status", [{**report, "reported_at": _recent(1)}])
 
     page = await browser.new_page()
     problems = _watch_errors(page)
@@ -58,17 +61,24 @@ async def test_signed_in_page_shows_numbers_that_follow_an_upload(
     await expect(page.locator("#connection")).to_have_text("live", timeout=10_000)
     await expect(users).to_have_text("2", timeout=10_000)
     await expect(page.locator("#value-adSpend")).to_have_text("0.00")
-    await expect(page.locator("#events li")).to_have_count(2)  # two user.registered
+    await expect(page.locator("#events li")).to_have_count(3)  # two users, one agent_update
     await expect(page.locator(".card .chart canvas")).to_have_count(6)
+    agent = page.locator("#agent-intelligence")
+    await expect(agent).to_contain_text("Intelligence Agent")
+    await expect(agent.locator(".status")).to_have_text("active")
 
     await _upload(base, token, "users", [user(3, created_at=_recent(1))])
     ads = [{"campaign_name": "Spring Sale", "impressions": 1500, "clicks": 45, "spend": 299.99,
             "conversions": 3, "date": _recent(2)}]  # fmt: skip
     await _upload(base, token, "meta_ads", ads)
+    newer = {**report, "status": "paused", "current_task": "Waiting for fresh data"}
+    await _upload(base, token, "agent_status", [{**newer, "reported_at": _recent(0)}])
     await expect(users).to_have_text("3", timeout=10_000)
+    await expect(agent.locator(".status")).to_have_text("paused", timeout=10_000)
+    await expect(agent.locator(".task")).to_have_text("Waiting for fresh data")
     await expect(page.locator("#value-adSpend")).to_have_text("299.99", timeout=10_000)
-    await expect(page.locator("#events li")).to_have_count(3, timeout=10_000)
-    await expect(page.locator("#events li").first).to_contain_text("user_3")
+    await expect(page.locator("#events li")).to_have_count(5, timeout=10_000)
+    await expect(page.locator("#events li", has_text="user_3")).to_have_count(1)
     await page.screenshot(path=artifacts / "dashboard.png", full_page=True)
 
     await page.click("#sign-out")  # nothing of the session stays, and it stops listening
