@@ -19,6 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from gateway.auth.middleware import bearer_token, client_address
 from gateway.observability import metrics
+from models.events import DELIVERY_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,9 @@ async def _read_shared_state(engine: Any) -> None:
     except Exception:  # a scrape must still answer with what the process knows
         log.warning("metrics: reading the outbox and job tables failed", exc_info=True)
         return
-    metrics.WEBHOOK_DELIVERIES.clear()
     metrics.JOBS.clear()
+    for status in DELIVERY_STATUSES:  # every status, zeros included: absent is not zero
+        metrics.WEBHOOK_DELIVERIES.labels(status).set(0)
     for row in found:
         if row.kind == "outbox":
             metrics.OUTBOX_PENDING.set(row.n)

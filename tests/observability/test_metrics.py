@@ -90,7 +90,8 @@ async def test_gauges_read_at_scrape_time(app_client, sessions):
     for name in ("gateway_subscribers_connected", "gateway_outbox_pending_events"):
         assert name in families
     assert value(families, "gateway_outbox_lag_seconds") >= 0
-    assert "gateway_webhook_deliveries" in families
+    statuses = {s.labels["status"] for s in families["gateway_webhook_deliveries"]}
+    assert statuses == {"pending", "retrying", "delivered", "failed", "skipped"}
 
 
 @pytest.fixture
