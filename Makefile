@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,tracing]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,5 +45,6 @@ clean:
 migration-reset: $(VENV)/.installed  ## regenerate the single pre-release migration from the models
 	$(BIN)/python -m gateway.devtools reset-migration
 
-docs: $(VENV)/.installed  ## regenerate docs/ingestion.md from the ingestion registry
+docs: $(VENV)/.installed  ## regenerate docs/ingestion.md, and the dashboard page's documents.json
 	$(BIN)/python -m gateway.devtools ingestion-docs docs/ingestion.md
+	$(BIN)/python -m gateway.devtools dashboard-documents

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from gateway import rest
+from gateway import dashboard, rest
 from gateway.audit import AuditLog, AuditMiddleware
 from gateway.auth.middleware import AuthenticationMiddleware
 from gateway.auth.revocation import MemoryRevocations, RedisRevocations
@@ -24,6 +24,9 @@ from gateway.database import create_engine, embedded_postgres, session_factory
 from gateway.errors import error_response
 from gateway.files import routes as file_routes
 from gateway.graphql_view import GraphQLView
+from gateway.observability import logs, scrape, tracing
+from gateway.observability.middleware import ObservabilityMiddleware
+from gateway.persisted_documents import PersistedDocuments
 from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
 from gateway.rest.version import ApiVersionMiddleware
@@ -37,6 +40,9 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    logs.configure_structlog()
+    if settings.tracing_enabled:
+        tracing.start(settings.otel_service_name, settings.otel_traces_exporter)
     redis = _redis_client(settings)
 
     @contextlib.asynccontextmanager
@@ -46,11 +52,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 embedded_postgres(settings.pgdata_dir)
             )
             engine = create_engine(url, pool_size=settings.db_pool_size, echo=settings.sql_echo)
+            if settings.tracing_enabled:
+                tracing.instrument_engine(engine)
             try:
                 if settings.migrate_on_start:
                     await prepare_database(engine, settings)
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
+                app.state.persisted_documents = PersistedDocuments(
+                    app.state.sessions,
+                    mode=settings.persisted_queries,
+                    redis_url=settings.redis_url,
+                    apq_ttl=settings.apq_ttl_seconds,
+                )
                 async with (
                     app.state.audit.running(engine),
                     live_updates(settings, engine, url) as app.state.live,
@@ -69,15 +83,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/", _index),
         Route("/healthz", _healthz),
+        Route("/metrics", scrape.endpoint, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         WebSocketRoute("/v1/ws", legacy_ws.endpoint),
+        *dashboard.routes,
         *file_routes.routes,
         *rest.routes(),
     ]
     middleware = [
+        *([Middleware(tracing.asgi_middleware())] if settings.tracing_enabled else []),
         Middleware(RequestIdMiddleware),
         Middleware(ApiVersionMiddleware),
+        Middleware(ObservabilityMiddleware),
         Middleware(AuditMiddleware),
         Middleware(
             BodySizeLimitMiddleware,
@@ -113,6 +131,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         revocations=RedisRevocations(redis) if redis is not None else MemoryRevocations(),
     )
     return app
+
+
+def serve_app() -> Starlette:
+    """The container's entry point (`uvicorn --factory gateway.app:serve_app`): the app,
+    with the process's logs as structured lines (LOG_FORMAT, LOG_LEVEL)."""
+    settings = Settings()
+    logs.install(level=settings.log_level, fmt=settings.log_format)
+    return create_app(settings)
 
 
 def _limits_storage(settings: Settings) -> str:

@@ -11,9 +11,11 @@ from typing import Annotated
 
 import typer
 
+from gateway import trusted_documents
 from gateway.settings import Settings
 
 app = typer.Typer(help="The Marketing Graph Gateway.", no_args_is_help=True, add_completion=False)
+app.add_typer(trusted_documents.cli, name="trusted-documents")
 log = logging.getLogger("gateway")
 
 
@@ -33,9 +35,17 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.observability import logs
 
     typer.echo(f"GraphQL on http://{settings.host}:{settings.port}/graphql")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    logs.install(level=settings.log_level, fmt=settings.log_format)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # the gateway's structured logs (gateway/observability/logs.py)
+        access_log=False,
+    )
 
 
 async def _migrate(settings: Settings) -> None:
@@ -84,9 +94,12 @@ def worker() -> None:
         finally:
             await engine.dispose()
 
+    from gateway.observability import logs
+
     with _database(Settings()) as settings:
         asyncio.run(_migrate(settings))
         typer.echo("job worker running (Ctrl-C to stop)")
+        logs.install(level=settings.log_level, fmt=settings.log_format)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run(settings))
 
@@ -216,6 +229,7 @@ def export_schema(
     ),
 ) -> None:
     """Write the printed GraphQL schema (schema.graphql is kept equal to it by a test)."""
+    import gateway.app  # noqa: F401  (imported first, as the server does: it orders the cycle)
     from resolvers.schema import schema
 
     text = schema.as_str() + "\n"

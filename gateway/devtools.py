@@ -2,6 +2,7 @@
 
 python -m gateway.devtools reset-migration
 python -m gateway.devtools ingestion-docs docs/ingestion.md
+python -m gateway.devtools dashboard-documents   (gateway/static/dashboard/documents.json)
 """
 
 from __future__ import annotations
@@ -129,6 +130,12 @@ def main(argv: list[str]) -> None:
         target = Path(argv[1] if len(argv) > 1 else "docs/ingestion.md")
         target.write_text(ingestion_docs())
         print(f"wrote {target}")
+    elif command == "dashboard-documents":
+        from gateway.dashboard import documents_manifest
+        from gateway.persisted_documents import DASHBOARD_DOCUMENTS
+
+        DASHBOARD_DOCUMENTS.write_text(documents_manifest())
+        print(f"wrote {DASHBOARD_DOCUMENTS}")
     else:
         sys.exit(__doc__)
 

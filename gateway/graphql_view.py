@@ -9,6 +9,7 @@ from cross_web import HTTPException
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -17,8 +18,11 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from gateway import graphql_response as responses
+from gateway import persisted_documents as persisted
 from gateway.auth.middleware import authenticate_token, client_address
 from gateway.errors import error_response
+from gateway.observability import metrics
 from gateway.principal import Principal, principal_for
 from resolvers.context import Context, build_context
 from resolvers.identity import PUBLIC_FIELDS
@@ -39,10 +43,18 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Any:
         """A mutation sent with GET is refused with 405 (GraphQL-over-HTTP), not 400."""
         request_data = kw.get("request_data") or (args[-1] if args else None)
-        if request_data is not None and getattr(request_data, "operation_name", None):
-            request.scope["audit_operation"] = request_data.operation_name[:100]
+        operation_name = getattr(request_data, "operation_name", None)
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise HTTPException(400, "operationName must be a string")
+        if operation_name:
+            request.scope["audit_operation"] = operation_name[:100]
+        try:
+            resolved = await persisted.resolve_request(request, request_data)
+        except persisted.PersistedQueryError as refused:
+            return persisted.refusal(refused)
         if not isinstance(request.scope.get("principal"), Principal):
             _require_public_operation(request.scope, request_data)
+        await persisted.remember(request, resolved)
         try:
             return await super().execute_single(request, request_adapter, *args, **kw)
         except HTTPException as exc:
@@ -52,6 +64,12 @@ class GraphQLView(GraphQL[Context, None]):
             ):
                 raise HTTPException(405, "Mutations are not allowed over GET; use POST") from exc
             raise
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET naming a persisted document by hash is an operation, not a page view."""
+        if request.query_params.get("extensions") is not None:
+            return False
+        return super().should_render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
@@ -89,18 +107,31 @@ class GraphQLView(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        """A request that never executed (syntax or validation error) answers 400, as the
-        GraphQL-over-HTTP spec asks, and every error carries `extensions.code`."""
+        """Status, media type and body shape as the client's Accept header asks
+        (gateway/graphql_response.py); every error carries `extensions.code`."""
+        did_execute = responses.executed(result.data, result.errors)
         if result.errors:
-            executed = result.data is not None
             hide_suggestions = not request.app.state.settings.is_development
             for error in result.errors:
-                _ensure_code(error, executed)
+                _ensure_code(error, did_execute)
                 if hide_suggestions:  # no schema hints for strangers in production
                     error.message = _SUGGESTION.sub("", error.message)
-            if not executed:
-                request.state.sub_response.status_code = 400
-        return await super().process_result(request, result)
+            metrics.graphql_errors([e.extensions["code"] for e in result.errors])
+            request.scope["graphql_errors_counted"] = True
+        media_type = responses.negotiate(request.headers.get("accept"))
+        sub_response = request.state.sub_response
+        sub_response.media_type = media_type
+        sub_response.status_code = responses.status_for(media_type, did_execute)
+        body = await super().process_result(request, result)
+        return responses.shape(body, did_execute)  # type: ignore[arg-type,return-value]
+
+    def create_response(
+        self, response_data: Any, sub_response: Response, *args: Any, **kw: Any
+    ) -> Response:
+        response = super().create_response(response_data, sub_response, *args, **kw)
+        if getattr(sub_response, "media_type", None):
+            response.headers["content-type"] = sub_response.media_type
+        return response
 
 
 def _require_public_operation(scope: Any, request_data: Any) -> None:

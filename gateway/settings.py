@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Secrets that ship in examples and must never reach production.
 _DEV_SECRET = "development-only-secret-change-me-before-production"
@@ -109,6 +109,55 @@ class Settings(BaseSettings):
     publish_retry_base_seconds: float = Field(default=60.0, ge=0)
     # How long an analytics export's file (and its signed link) lasts.
     export_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # Persisted documents (gateway/persisted_documents.py): `apq` runs any document and
+    # Apollo's automatic persisted queries; `trusted` (production) only registered ones.
+    persisted_queries: Literal["off", "apq", "trusted"] = "apq"
+    apq_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+
+    # Observability (docs/operations.md). Who may read /metrics outside development:
+    # client addresses or CIDR ranges, and/or callers bearing METRICS_TOKEN.
+    metrics_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    metrics_token: SecretStr | None = None
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    # OpenTelemetry traces over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT); needs the `tracing` extra.
+    tracing_enabled: bool = False
+    otel_service_name: str = "marketing-graph-gateway"
+    # As OpenTelemetry's variable: otlp, console, or none (spans for in-process processors).
+    otel_traces_exporter: Literal["otlp", "console", "none"] = "otlp"
+
+    @model_validator(mode="after")
+    def _tracing_needs_its_packages(self) -> Settings:
+        if self.tracing_enabled:
+            from gateway.observability import tracing
+
+            missing = tracing.missing_modules()
+            if missing:
+                raise ValueError(
+                    "TRACING_ENABLED=true needs the OpenTelemetry packages "
+                    f"({tracing.EXTRA_HINT}); missing: {', '.join(missing)}"
+                )
+        return self
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):  # METRICS_ALLOW=127.0.0.1,10.0.0.0/8
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _metrics_allow_is_addresses(self) -> Settings:
+        import ipaddress
+
+        for entry in self.metrics_allow:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"METRICS_ALLOW: '{entry}' is not an address or CIDR range"
+                ) from None
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

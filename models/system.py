@@ -71,3 +71,17 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = TimestampField(default_now=True)
     last_used_at: datetime | None = TimestampField(default=None)
     revoked_at: datetime | None = TimestampField(default=None)
+
+
+class TrustedDocument(SQLModel, table=True):
+    """A GraphQL document an operator registered (`gateway trusted-documents add`): with
+    PERSISTED_QUERIES=trusted only these run. Deployment-wide, like the schema itself, so
+    not scoped to a workspace. Its key is the document's sha256 (hex), the same hash
+    Apollo's persisted-query protocol sends."""
+
+    __tablename__ = "trusted_documents"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    document: str
+    name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = TimestampField(default_now=True)

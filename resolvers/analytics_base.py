@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.cache import cache_for, workspace_prefix
+from gateway.observability import metrics
 from models.analytics.window import PERIOD_DAYS, Frame, Window
 from resolvers.context import Context, Info
 from resolvers.errors import BadUserInput
@@ -139,6 +140,7 @@ async def cached_answer(
     )
     cache = cache_for(info.context.settings.redis_url)
     hit = await cache.get(key)
+    metrics.cache_lookup(hit is not None)
     if hit is not None:
         return orjson.loads(hit), True
     async with info.context.sessions() as session:

@@ -18,6 +18,8 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from gateway.observability.graphql import OperationName
+from gateway.persisted_documents import TrustedDocumentsOnly
 from resolvers.context import Info
 from resolvers.node import Node, resolve_node
 from resolvers.permissions import require_scope
@@ -66,6 +68,7 @@ DOMAINS: dict[str, str] = {
     "analytics_engagement": "read:analytics",
     "analytics_revenue": "read:analytics",
     "analytics_platform": "read:analytics",
+    "dashboard": "read:analytics",
     "webhooks": "write:webhooks",
     # live updates and the outbox; each event is filtered by workspace and scope itself
     "live": "read:analytics",
@@ -107,8 +110,10 @@ COST_BUDGET_PER_MINUTE = 500_000
 
 def _extensions(*, production: bool) -> list[Any]:
     extensions: list[Any] = [
+        OperationName,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        TrustedDocumentsOnly,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

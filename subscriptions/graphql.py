@@ -17,6 +17,7 @@ from strawberry.scalars import JSON
 
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
+from resolvers.permissions import Forbidden
 from subscriptions.broker import CursorExpired
 from subscriptions.events import EVENT_TYPES, Event, iso
 from subscriptions.hub import SubscriberDropped
@@ -203,8 +204,9 @@ class Subscription:
             yield _of(event.payload, Notification, fields)
 
     @strawberry.subscription(
-        description="Live metrics (totalUsers, totalCharacters, totalMessages, "
-        "activeSubscriptions, revenue), recomputed every `period` seconds once per workspace "
+        description="Live metrics (totalUsers, activeUsers, totalCharacters, totalMessages, "
+        "activeSubscriptions, revenue, adSpend, totalPosts; revenue needs read:revenue), "
+        "recomputed every `period` seconds once per workspace "
         "however many watch; pushed only when a value changed."
     )
     async def metric_updates(
@@ -212,6 +214,8 @@ class Subscription:
     ) -> AsyncGenerator[list[MetricUpdate], None]:
         if not info.context.principal.can("read:analytics"):
             raise BadUserInput("This needs the 'read:analytics' scope", argument="metrics")
+        if "revenue" in metrics and not info.context.principal.can("read:revenue"):
+            raise Forbidden("revenue needs the 'read:revenue' scope")
         hub: MetricHub = info.context.request.app.state.live.metrics
         try:
             hub.check(metrics, period)

@@ -1,12 +1,13 @@
-"""Spec 004's WebSocket at /v1/ws: `?token=<access_token>` or a first message
+"""Spec 004's WebSocket at /v1/ws: `?token=<access token or API key>` or a first message
 `{"type": "auth", "token": ...}`, then agent_update, metrics_update, post_status,
 campaign_update and notification messages, each `{"type": ..., "data": {...}}` with `data`
 exactly as the spec shows it (the event payload, recorded in that shape).
 
 metrics_update carries `{metric, value, change, timestamp}` for the workspace's headline
-metrics (snake_case names: total_users, total_messages, revenue), recomputed by the
-shared metric multiplexer every LEGACY_METRICS_PERIOD seconds and sent on change.
-Close codes: 4401 no valid token within AUTH_TIMEOUT seconds, 4008 too slow, 1001 shutdown.
+metrics (snake_case names: total_users, total_messages, and revenue with read:revenue),
+recomputed by the shared metric multiplexer every LEGACY_METRICS_PERIOD seconds and sent
+on change. Close codes: 4401 no valid credential (a failed one at once, none within
+AUTH_TIMEOUT seconds), 4008 too slow, 1001 shutdown.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ async def _authenticate(websocket: WebSocket, settings: Any) -> Principal | None
     principal = websocket.scope.get("principal")
     if isinstance(principal, Principal):
         return principal
+    if websocket.scope.get("auth_problem") is not None:
+        return None  # a ?token= that failed: no second chance on this connection
     state = websocket.app.state
     try:
         async with asyncio.timeout(AUTH_TIMEOUT):
@@ -122,11 +125,10 @@ def _ordered(data: Any, key: str) -> Any:
 
 
 async def _forward_metrics(websocket: WebSocket, metrics: Any, principal: Principal) -> None:
+    names = [m for m in LEGACY_METRICS if m != "revenue" or principal.can("read:revenue")]
     if not principal.can("read:analytics"):
         await asyncio.Future()  # nothing to send; wait with the other tasks
-    async for values in metrics.watch(
-        principal.workspace_id, list(LEGACY_METRICS), LEGACY_METRICS_PERIOD
-    ):
+    async for values in metrics.watch(principal.workspace_id, names, LEGACY_METRICS_PERIOD):
         for value in values:
             data = {
                 "metric": LEGACY_METRICS[value.metric],

@@ -35,6 +35,16 @@ METRICS: dict[str, str] = {
         "SELECT coalesce(sum(amount), 0) FROM transactions "
         "WHERE workspace_id = :ws AND status = 'completed'"
     ),
+    # Monthly active users: distinct users active in the last 30 local days (as
+    # dashboardSummary.overview.monthlyActiveUsers, from the same rollup).
+    "activeUsers": (
+        "SELECT coalesce(sum(g.subjects), 0) FROM platform_activity_gaps g, "
+        "(SELECT (now() AT TIME ZONE coalesce(settings->>'timezone', 'UTC'))::date - 29 AS first "
+        "FROM workspaces WHERE id = :ws) w WHERE g.workspace_id = :ws AND g.kind = 'user' "
+        "AND g.day BETWEEN w.first AND w.first + 29 AND g.prev_day < w.first"
+    ),
+    "adSpend": "SELECT coalesce(sum(spend), 0) FROM ad_performance WHERE workspace_id = :ws",
+    "totalPosts": "SELECT count(*) FROM posts WHERE workspace_id = :ws",
 }
 MIN_PERIOD, MAX_PERIOD = 1, 3600
 

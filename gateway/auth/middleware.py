@@ -15,6 +15,7 @@ from gateway.auth.paths import PUBLIC_PREFIXES, PUBLIC_ROUTES, must_fail_closed
 from gateway.auth.revocation import Revocations
 from gateway.auth.tokens import InvalidToken, TokenService
 from gateway.errors import error_response
+from gateway.observability import logs
 from gateway.principal import ROLE_SCOPES, Principal
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class AuthenticationMiddleware:
             scope["auth_problem"] = outcome
         if isinstance(outcome, Principal):
             scope["principal"] = outcome
+            logs.bind_principal(outcome.subject, outcome.workspace_id)
         elif outcome is None and isinstance(scope.get("principal"), Principal):
             outcome = scope["principal"]  # set by an enclosing trusted layer (tests only)
         # WebSockets authenticate in their own handshake (connection_init, {"type": "auth"}).

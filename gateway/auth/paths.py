@@ -11,6 +11,8 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/healthz"),
         ("GET", "/openapi.json"),
         ("GET", "/docs"),
+        ("GET", "/dashboard"),
+        ("GET", "/metrics"),  # its own check: METRICS_ALLOW / METRICS_TOKEN
         ("POST", "/v1/auth/token"),
         ("POST", "/v1/auth/refresh"),
         ("POST", "/v1/auth/register"),
@@ -27,8 +29,9 @@ PUBLIC_ROUTES = frozenset(
     }
 )
 
-# Routes that decide access themselves (a signed link, or a principal when one is sent).
-PUBLIC_PREFIXES = ("/files/",)
+# Routes that decide access themselves (a signed link, or a principal when one is sent),
+# and the dashboard page's static files (the page signs in through /graphql).
+PUBLIC_PREFIXES = ("/files/", "/static/")
 
 _CREDENTIAL_PATHS = re.compile(r"^/(v1/auth|api/v1/auth|api/auth)/|^/api/marketing/keys/")
 

@@ -14,6 +14,7 @@ import procrastinate
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from gateway.jobs.runtime import Runtime
+from gateway.observability import metrics
 from subscriptions.webhooks import delivery
 
 NAMESPACE = "webhooks"
@@ -55,6 +56,16 @@ def blueprint() -> procrastinate.Blueprint:
     )
     async def deliver_webhook(context: Any, workspace_id: str, delivery_id: str) -> str:
         runtime: Runtime = context.additional_context["runtime"]
-        return await delivery.attempt(runtime.engine, policy(runtime), workspace_id, delivery_id)
+        try:
+            outcome = await delivery.attempt(
+                runtime.engine, policy(runtime), workspace_id, delivery_id
+            )
+        except delivery.DeliveryFailed as failed:
+            final = failed.retry_in is None
+            metrics.WEBHOOK_ATTEMPTS.labels("failed" if final else "retrying").inc()
+            raise
+        if outcome in ("delivered", "skipped"):
+            metrics.WEBHOOK_ATTEMPTS.labels(outcome).inc()
+        return outcome
 
     return tasks

@@ -93,17 +93,29 @@ async def test_invalid_json_is_400(app_client):
 
 
 async def test_malformed_graphql_gets_graphql_over_http_errors(app_client):
-    response = await app_client.post("/graphql", json={"query": "{ characters { "})
-    assert response.status_code == 400
-    error = response.json()["errors"][0]
-    assert error["message"].startswith("Syntax Error")
-    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    # application/json: 200 for any well-formed request; graphql-response+json: 400.
+    for accept, status in (("application/json", 200), ("application/graphql-response+json", 400)):
+        response = await app_client.post(
+            "/graphql", json={"query": "{ characters { "}, headers={"accept": accept}
+        )
+        assert response.status_code == status
+        assert response.headers["content-type"] == accept
+        assert "data" not in response.json()  # nothing ran
+        error = response.json()["errors"][0]
+        assert error["message"].startswith("Syntax Error")
+        assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
 
 
 async def test_unknown_field_is_a_validation_error(app_client):
     response = await app_client.post("/graphql", json={"query": "{ nothingHere }"})
-    assert response.status_code == 400
+    assert response.status_code == 200 and "data" not in response.json()
     assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    modern = await app_client.post(
+        "/graphql",
+        json={"query": "{ nothingHere }"},
+        headers={"accept": "application/graphql-response+json, application/json;q=0.9"},
+    )
+    assert modern.status_code == 400
 
 
 async def test_graphql_over_get(app_client):

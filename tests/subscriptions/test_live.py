@@ -150,8 +150,8 @@ async def test_slow_subscriber_is_dropped_and_others_are_not(live_server, worksp
 
 
 async def test_legacy_websocket_pushes_documented_shapes(live_server, workspace, sessions, upload):
-    async with connect(live_server.ws("/v1/ws?token=invalid")) as ws:
-        await ws.send(json.dumps({"type": "auth", "token": "also-invalid"}))
+    async with connect(live_server.ws("/v1/ws")) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": "invalid"}))
         await asyncio.wait_for(ws.wait_closed(), 5)
         assert ws.close_code == 4401
     before = hub(live_server).subscriber_count
