@@ -77,7 +77,7 @@ def now_of(ctx: Context) -> tuple[datetime, bool]:
 
 
 async def _load_frame(ctx: Context) -> tuple[Frame, dict[str, int], bool]:
-    async with ctx.sessions() as session:
+    async with ctx.reads() as session:
         row = (await session.execute(text(_FRAME_SQL), {"ws": ctx.workspace_id})).one_or_none()
     tz, generations = (row.tz, row.generations) if row else ("UTC", {})
     now, pinned = now_of(ctx)
@@ -113,7 +113,7 @@ async def cached(
     of the data types it depends on (so an upload invalidates it on every replica)."""
     frame, generations, pinned = await frame_of(info)
     if not info.context.settings.analytics_cache:  # ANALYTICS_CACHE=false: always compute
-        async with info.context.sessions() as session:
+        async with info.context.sessions() as session:  # compute may write (window totals)
             value = await compute(session, frame)
         return orjson.loads(orjson.dumps(value, default=_json_default))
     versions = ",".join(f"{d}={generations.get(d, 0)}" for d in depends)
@@ -124,7 +124,7 @@ async def cached(
     hit = await cache.get(key)
     if hit is not None:
         return orjson.loads(hit)
-    async with info.context.sessions() as session:
+    async with info.context.sessions() as session:  # compute may write (window totals)
         value = await compute(session, frame)
     payload = orjson.dumps(value, default=_json_default)
     await cache.set(key, payload, ttl)

@@ -15,6 +15,9 @@ from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
 from resolvers.pagination import Connection, SortDirection, SortKey, paginate
 
+# A creator's characters, newest first; ties by id, so every path lists them alike.
+NEWEST_FIRST = (m.Character.created_at.desc(), m.Character.id.desc())
+
 
 @strawberry.type
 class Character(Node):
@@ -100,7 +103,7 @@ class Creator(Node):
     async def characters(self, info: Info, limit: int = 20) -> list[Character]:
         limit = max(0, min(limit, 100))
         loader = info.context.loaders.children(
-            m.Character, "creator_id", order_by=m.Character.created_at.desc(), limit=limit
+            m.Character, "creator_id", order_by=NEWEST_FIRST, limit=limit
         )
         return [from_row(Character, row) for row in await loader.load(self.id)]
 

@@ -18,6 +18,7 @@ import orjson
 import strawberry
 from sqlalchemy import Select, func, literal, select, tuple_
 
+from gateway.database import read_sessions
 from resolvers.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100
@@ -141,7 +142,8 @@ async def paginate(
     page = page.add_columns(sort.expression.label("_sort"), sort.id_column.label("_id"))
     page = page.order_by(*order).limit(size + 1)
 
-    async with sessions() as session:
+    reads = read_sessions(sessions)
+    async with reads() as session:
         rows: Sequence[Any] = (await session.execute(page)).all()
     edges = [
         Edge(node=to_node(row), cursor=encode_cursor(row._sort, row._id)) for row in rows[:size]
@@ -149,7 +151,7 @@ async def paginate(
 
     async def count() -> int:
         counted = select(func.count()).select_from(statement.order_by(None).subquery())
-        async with sessions() as session:
+        async with reads() as session:
             return int((await session.execute(counted)).scalar_one())
 
     return Connection(
