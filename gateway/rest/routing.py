@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import orjson
 from graphql import DocumentNode, ExecutionResult, execute, parse, validate
 from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.execution import optimized_is_awaitable
@@ -138,6 +138,8 @@ class RestRoute:
         except RestError as exc:
             code = exc.code or self.family.code(exc.status)
             return self.envelope.error(exc.status, code, exc.message, exc.details, request_id=rid)
+        except ClientDisconnect:
+            raise  # the client is gone: gateway/request_id.py notes it, no error to answer
         except Exception:
             log.exception("%s %s failed", self.method, self.path)
             return self.envelope.error(
