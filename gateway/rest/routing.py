@@ -26,6 +26,7 @@ from strawberry.execution import optimized_is_awaitable
 from gateway.principal import Principal, principal_for
 from gateway.request_id import request_id_of
 from gateway.rest.families import Family, family_for
+from resolvers.compiled.executor import run_compiled
 from resolvers.context import Context, build_context
 from resolvers.schema import schema
 
@@ -114,12 +115,18 @@ class RestRoute:
         return self
 
     async def run(self, call: Call) -> ExecutionResult:
-        assert self._document is not None
+        assert self._document is not None and self.operation is not None
+        variables = self.variables(call)
+        compiled = await run_compiled(
+            schema, self.operation, None, variables, call.context, protect=False
+        )
+        if compiled is not None:  # built in PostgreSQL (or projected): no executor
+            return ExecutionResult(data=compiled.as_dict())
         result = execute(
             schema._schema,
             self._document,
             context_value=call.context,
-            variable_values=self.variables(call),
+            variable_values=variables,
             executor_class=schema.execution_context_class,
             is_awaitable=optimized_is_awaitable,
         )
