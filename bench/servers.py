@@ -59,6 +59,8 @@ def gateway(
         "RELAY_IN_APP": "false",
         "WORKER_IN_APP": "false",
         "RATE_LIMIT_SCALE": "0",  # the load generator is one client on one key
+        # one process: in-process broker and caches (several workers need Redis)
+        "REDIS_URL": os.environ.get("REDIS_URL", "") if workers > 1 else "",
         "PYTHONPATH": str(code),
         **{key.upper(): value for key, value in settings.items()},
     }

@@ -10,6 +10,7 @@ always come from the executor, and data from here equals the executor's data.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from resolvers.pagination import SortDirection, check_page_size, count_statement
 
 log = logging.getLogger(__name__)
 _NOT_COMPILABLE = object()
+_COLUMN = re.compile(r"\b(t\d+)\.(\w+)")  # the planner's aliases are t0, t1, ...
 _PLANS = _Bounded(1024)
 _PAGES = _Bounded(4096)  # built page statements by (root, workspace, arguments)
 
@@ -250,7 +252,11 @@ def _page(schema: Any, root: SqlRoot, raw: dict[str, Any], context: Any) -> _Pag
     direction = kwargs.get("direction", SortDirection.DESC)
     after = kwargs.get("after")
     table = TABLES[graphql_name(root.spec.node)].model.__table__
-    narrowed = statement.with_only_columns(*table.c)
+    # Only the columns the selection reads travel through the page's sort.
+    references = _COLUMN.findall(f"{root.node_sql.expr} {root.node_sql.joins}")
+    used = {column for alias, column in references if alias == root.node_sql.alias}
+    used |= {"workspace_id", "id"}
+    narrowed = statement.with_only_columns(*(c for c in table.c if c.name in used))
     paged = page_statement(narrowed, sort=sort, direction=direction, after=after, size=size)
     descending = direction is SortDirection.DESC
     order = (
