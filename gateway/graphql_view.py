@@ -24,9 +24,13 @@ from gateway.principal import Principal, principal_for
 from resolvers.compiled.executor import Compiled, run_compiled
 from resolvers.context import Context, build_context
 from resolvers.identity import PUBLIC_FIELDS
+from subscriptions.fanout import FanOutTransportWSHandler
 
 
 class GraphQLView(GraphQL[Context, None]):
+    # live subscriptions of one (document, variables, permission set) share one execution
+    graphql_transport_ws_handler_class = FanOutTransportWSHandler
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Refusals before execution answer as GraphQL errors (JSON, extensions.code), not
         Strawberry's plain text."""
