@@ -48,7 +48,24 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _open(url: str, count: int, subscribe: bool) -> list:
+async def _api_key(database_url: str) -> str:
+    """Every surface needs credentials: the demo access key of the default workspace
+    (`gateway demo` prints the same), created in the scratch database."""
+    from gateway.auth.demo_access import ensure_demo_access
+    from gateway.bootstrap import prepare_database
+    from gateway.database import create_engine, session_factory
+    from gateway.settings import Settings
+
+    settings = Settings(database_url=database_url, _env_file=None)
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        await prepare_database(engine, settings)
+        return (await ensure_demo_access(settings, session_factory(engine))).api_key
+    finally:
+        await engine.dispose()
+
+
+async def _open(url: str, count: int, subscribe: bool, key: str = "") -> list:
     clients = []
     for start in range(0, count, 200):  # connect in waves: the listen backlog is finite
         batch = [
@@ -64,7 +81,8 @@ async def _open(url: str, count: int, subscribe: bool) -> list:
         opened = await asyncio.gather(*batch)
         if subscribe:
             for ws in opened:
-                await ws.send('{"type":"connection_init","payload":{}}')
+                init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}
+                await ws.send(json.dumps(init))
             await asyncio.gather(*(ws.recv() for ws in opened))
             for ws in opened:
                 payload = {"query": PAYLOAD_QUERY}
@@ -115,7 +133,9 @@ async def gateway_run(count: int, database_url: str) -> dict:
         env=env,
     )
     try:
-        async with httpx.AsyncClient() as http:
+        key = await _api_key(database_url)
+        headers = {"Authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(headers=headers) as http:
             for _ in range(300):
                 try:
                     await http.get(f"http://127.0.0.1:{port}/")
@@ -123,7 +143,7 @@ async def gateway_run(count: int, database_url: str) -> dict:
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
             rss_before = _rss_mb(server.pid)
-            clients = await _open(f"ws://127.0.0.1:{port}/graphql", count, subscribe=True)
+            clients = await _open(f"ws://127.0.0.1:{port}/graphql", count, subscribe=True, key=key)
             await asyncio.sleep(2)
             rss = _rss_mb(server.pid)
             started = [time.perf_counter()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -31,21 +32,46 @@ def _database(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"database_url": url})
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, workers: int = 1) -> None:
     import uvicorn
 
     from gateway.app import create_app
     from gateway.observability import logs
 
-    typer.echo(f"GraphQL on http://{settings.host}:{settings.port}/graphql")
+    typer.echo(f"GraphQL on http://{settings.host}:{settings.port}/graphql ({workers} worker(s))")
     logs.install(level=settings.log_level, fmt=settings.log_format)
+    quiet = {"log_config": None, "access_log": False}  # structured logs (observability/logs.py)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **quiet)
+        return
+    # Each worker process builds its own app from the environment: hand it what this
+    # command decided (the live database URL, migrations already applied).
+    os.environ["DATABASE_URL"] = settings.database_url or ""
+    os.environ["MIGRATE_ON_START"] = "false"
     uvicorn.run(
-        create_app(settings),
+        "gateway.app:serve_app",
+        factory=True,
         host=settings.host,
         port=settings.port,
-        log_config=None,  # the gateway's structured logs (gateway/observability/logs.py)
-        access_log=False,
+        workers=workers,
+        **quiet,
     )
+
+
+def serve_workers(settings: Settings, requested: int | None) -> int:
+    """How many worker processes to run: as asked, else one per core in production (one in
+    development). More than one needs Redis: the broker, the caches and the rate-limit
+    counters must be shared, or each worker would see only its own."""
+    workers = requested or ((os.cpu_count() or 1) if not settings.is_development else 1)
+    if workers > 1 and not settings.redis_url:
+        raise typer.BadParameter(
+            f"{workers} workers need REDIS_URL: without Redis each worker process keeps its "
+            "own event broker, analytics cache and rate-limit counters, so subscribers would "
+            "miss other workers' events and every limit would be multiplied by the number of "
+            "workers. Set REDIS_URL, or serve with --workers 1.",
+            param_hint="--workers",
+        )
+    return workers
 
 
 async def _migrate(settings: Settings) -> None:
@@ -69,12 +95,17 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
 def serve(
     host: Annotated[str | None, typer.Option(help="Default 127.0.0.1 (HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Default 8000 (PORT).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: one per core in production, else 1)."),
+    ] = None,
 ) -> None:
     """Migrate, then serve GraphQL and the legacy REST APIs."""
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    count = serve_workers(Settings(**overrides), workers)
     with _database(Settings(**overrides)) as settings:
         asyncio.run(_migrate(settings))
-        _serve(settings.model_copy(update={"migrate_on_start": False}))
+        _serve(settings.model_copy(update={"migrate_on_start": False}), count)
 
 
 @app.command()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.ext.asyncio import (
@@ -82,6 +84,28 @@ def create_engine(
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+_READ_TWINS: weakref.WeakKeyDictionary[Any, async_sessionmaker[AsyncSession]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def read_sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """The read-only twin of a session factory: same pool, autocommit, so each statement is
+    one round trip instead of BEGIN, the statement and ROLLBACK. Only for reads: a write in
+    one of these sessions would not be atomic. (One statement sees one snapshot, as before:
+    every loader batch already ran in a session of its own.)"""
+    twin = _READ_TWINS.get(sessions)
+    if twin is None:
+        engine: AsyncEngine = sessions.kw["bind"]
+        twin = async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        _READ_TWINS[sessions] = twin
+    return twin
 
 
 @contextlib.asynccontextmanager

@@ -24,11 +24,16 @@ from gateway.auth.middleware import authenticate_token, client_address
 from gateway.errors import error_response
 from gateway.observability import metrics
 from gateway.principal import Principal, principal_for
+from resolvers.compiled.executor import Compiled, run_compiled
 from resolvers.context import Context, build_context
 from resolvers.identity import PUBLIC_FIELDS
+from subscriptions.fanout import FanOutTransportWSHandler
 
 
 class GraphQLView(GraphQL[Context, None]):
+    # live subscriptions of one (document, variables, permission set) share one execution
+    graphql_transport_ws_handler_class = FanOutTransportWSHandler
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Refusals before execution answer as GraphQL errors (JSON, extensions.code), not
         Strawberry's plain text."""
@@ -48,6 +53,7 @@ class GraphQLView(GraphQL[Context, None]):
             raise HTTPException(400, "operationName must be a string")
         if operation_name:
             request.scope["audit_operation"] = operation_name[:100]
+            request.scope["graphql_operation"] = operation_name  # also when compiled
         try:
             resolved = await persisted.resolve_request(request, request_data)
         except persisted.PersistedQueryError as refused:
@@ -55,6 +61,21 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(request.scope.get("principal"), Principal):
             _require_public_operation(request.scope, request_data)
         await persisted.remember(request, resolved)
+        if (
+            isinstance(request.scope.get("principal"), Principal)
+            and request_data is not None
+            and kw.get("context") is not None
+        ):
+            compiled = await run_compiled(
+                self.schema,
+                request_data.query,
+                request_data.operation_name,
+                request_data.variables,
+                kw["context"],
+            )
+            if compiled is not None:  # built in PostgreSQL: no executor
+                media_type = responses.negotiate(request.headers.get("accept"))
+                return CompiledResult(compiled, media_type)  # type: ignore[return-value]
         try:
             return await super().execute_single(request, request_adapter, *args, **kw)
         except HTTPException as exc:
@@ -109,6 +130,8 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         """Status, media type and body shape as the client's Accept header asks
         (gateway/graphql_response.py); every error carries `extensions.code`."""
+        if isinstance(result, CompiledResult):
+            return result  # type: ignore[return-value]
         did_execute = responses.executed(result.data, result.errors)
         if result.errors:
             hide_suggestions = not request.app.state.settings.is_development
@@ -128,10 +151,27 @@ class GraphQLView(GraphQL[Context, None]):
     def create_response(
         self, response_data: Any, sub_response: Response, *args: Any, **kw: Any
     ) -> Response:
+        if isinstance(response_data, CompiledResult):  # its bytes go out as they are
+            response = Response(
+                response_data.compiled.response_body(), media_type=response_data.media_type
+            )
+            response.headers.raw.extend(sub_response.headers.raw)
+            if sub_response.status_code:
+                response.status_code = sub_response.status_code
+            return response
         response = super().create_response(response_data, sub_response, *args, **kw)
         if getattr(sub_response, "media_type", None):
             response.headers["content-type"] = sub_response.media_type
         return response
+
+
+class CompiledResult:
+    """An answer of the compiled read path: its bytes go out as they are."""
+
+    errors = None
+
+    def __init__(self, compiled: Compiled, media_type: str) -> None:
+        self.compiled, self.media_type = compiled, media_type
 
 
 def _require_public_operation(scope: Any, request_data: Any) -> None:

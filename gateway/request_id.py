@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+log = logging.getLogger(__name__)
 
 
 def request_id_of(scope: Scope) -> str:
@@ -32,7 +35,17 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client went away while its body was being read: nobody is left to answer,
+            # and nothing failed on our side (not an "unhandled error" with a traceback).
+            log.info(
+                "client closed the connection during %s %s (%s)",
+                scope.get("method", ""),
+                scope["path"],
+                request_id,
+            )
 
 
 class BodySizeLimitMiddleware:

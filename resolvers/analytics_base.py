@@ -78,7 +78,7 @@ def now_of(ctx: Context) -> tuple[datetime, bool]:
 
 
 async def _load_frame(ctx: Context) -> tuple[Frame, dict[str, int], bool]:
-    async with ctx.sessions() as session:
+    async with ctx.reads() as session:
         row = (await session.execute(text(_FRAME_SQL), {"ws": ctx.workspace_id})).one_or_none()
     tz, generations = (row.tz, row.generations) if row else ("UTC", {})
     now, pinned = now_of(ctx)
@@ -128,7 +128,7 @@ async def cached_answer(
     """`cached`, telling also whether the answer came from the cache."""
     frame, generations, pinned = await frame_of(info)
     if not info.context.settings.analytics_cache:  # ANALYTICS_CACHE=false: always compute
-        async with info.context.sessions() as session:
+        async with info.context.sessions() as session:  # compute may write (window totals)
             value = await compute(session, frame)
         return orjson.loads(orjson.dumps(value, default=_json_default)), False
     versions = ",".join(f"{d}={generations.get(d, 0)}" for d in depends)
@@ -143,7 +143,7 @@ async def cached_answer(
     metrics.cache_lookup(hit is not None)
     if hit is not None:
         return orjson.loads(hit), True
-    async with info.context.sessions() as session:
+    async with info.context.sessions() as session:  # compute may write (window totals)
         value = await compute(session, frame)
     payload = orjson.dumps(value, default=_json_default)
     await cache.set(key, payload, ttl)

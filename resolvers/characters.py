@@ -11,9 +11,13 @@ import strawberry
 from sqlalchemy import func, or_
 
 from models import platform as m
+from resolvers.compiled import registry as compiled
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
 from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+
+# A creator's characters, newest first; ties by id, so every path lists them alike.
+NEWEST_FIRST = (m.Character.created_at.desc(), m.Character.id.desc())
 
 
 @strawberry.type
@@ -100,7 +104,7 @@ class Creator(Node):
     async def characters(self, info: Info, limit: int = 20) -> list[Character]:
         limit = max(0, min(limit, 100))
         loader = info.context.loaders.children(
-            m.Character, "creator_id", order_by=m.Character.created_at.desc(), limit=limit
+            m.Character, "creator_id", order_by=NEWEST_FIRST, limit=limit
         )
         return [from_row(Character, row) for row in await loader.load(self.id)]
 
@@ -177,12 +181,7 @@ class Query:
         direction: SortDirection = SortDirection.DESC,
     ) -> Connection[Character]:
         ctx = info.context
-        statement = ctx.scope.select(m.Character, m.Character, m.CharacterStats).outerjoin(
-            m.CharacterStats,
-            (m.CharacterStats.workspace_id == m.Character.workspace_id)
-            & (m.CharacterStats.character_id == m.Character.id),
-        )
-        statement = statement.where(*_character_filters(filter or CharacterFilter()))
+        statement = characters_statement(ctx, filter)
         stats_loader = ctx.loaders.by_id(m.CharacterStats, "character_id")
 
         def to_node(row: Any) -> Character:
@@ -215,19 +214,8 @@ class Query:
         direction: SortDirection = SortDirection.DESC,
     ) -> Connection[Creator]:
         ctx = info.context
-        statement = ctx.scope.select(m.Creator, m.Creator, m.CreatorStats).outerjoin(
-            m.CreatorStats,
-            (m.CreatorStats.workspace_id == m.Creator.workspace_id)
-            & (m.CreatorStats.creator_id == m.Creator.id),
-        )
-        if verified is not None:
-            statement = statement.where(m.Creator.is_verified == verified)
-        if order_by is CreatorSortField.CREATED_AT:
-            sort = SortKey(m.Creator.created_at, m.Creator.id, datetime)
-        else:
-            kind = Decimal if order_by is CreatorSortField.EARNINGS else int
-            expression = func.coalesce(getattr(m.CreatorStats, order_by.value), 0)
-            sort = SortKey(expression, m.Creator.id, kind)
+        statement = creators_statement(ctx, verified)
+        sort = creator_sort(order_by)
         stats_loader = ctx.loaders.by_id(m.CreatorStats, "creator_id")
 
         def to_node(row: Any) -> Creator:
@@ -246,6 +234,34 @@ class Query:
         )
 
 
+def characters_statement(ctx: Any, filter: CharacterFilter | None) -> Any:
+    """The workspace's characters matching `filter`, joined to their totals (stats sorts)."""
+    statement = ctx.scope.select(m.Character, m.Character, m.CharacterStats).outerjoin(
+        m.CharacterStats,
+        (m.CharacterStats.workspace_id == m.Character.workspace_id)
+        & (m.CharacterStats.character_id == m.Character.id),
+    )
+    return statement.where(*_character_filters(filter or CharacterFilter()))
+
+
+def creators_statement(ctx: Any, verified: bool | None) -> Any:
+    statement = ctx.scope.select(m.Creator, m.Creator, m.CreatorStats).outerjoin(
+        m.CreatorStats,
+        (m.CreatorStats.workspace_id == m.Creator.workspace_id)
+        & (m.CreatorStats.creator_id == m.Creator.id),
+    )
+    if verified is not None:
+        statement = statement.where(m.Creator.is_verified == verified)
+    return statement
+
+
+def creator_sort(order_by: CreatorSortField) -> SortKey:
+    if order_by is CreatorSortField.CREATED_AT:
+        return SortKey(m.Creator.created_at, m.Creator.id, datetime)
+    kind = Decimal if order_by is CreatorSortField.EARNINGS else int
+    return SortKey(func.coalesce(getattr(m.CreatorStats, order_by.value), 0), m.Creator.id, kind)
+
+
 async def _character(info: Info, node_id: str) -> Character | None:
     row = await info.context.loaders.by_id(m.Character).load(node_id)
     return from_row(Character, row) if row else None
@@ -257,4 +273,52 @@ async def _creator(info: Info, node_id: str) -> Creator | None:
 
 
 register_node("char", _character)
+
+# The compiled read path (resolvers/compiled): the same reads, built as one SQL statement.
+_CHARACTER_TOTALS = {
+    "totalMessages": "total_messages",
+    "uniqueUsers": "unique_users",
+    "favorites": "favorites",
+    "imagesGenerated": "images_generated",
+    "sessionsCount": "sessions",
+}
+_CREATOR_TOTALS = {
+    "followers": "followers",
+    "charactersCount": "characters_count",
+    "totalMessages": "total_messages",
+    "totalImages": "total_images",
+    "earnings": "earnings",
+}
+compiled.table(
+    Character,
+    m.Character,
+    creator=compiled.ToOne(Creator, via="creator_id"),
+    **{
+        name: compiled.Aggregate(m.CharacterStats, "character_id", column)
+        for name, column in _CHARACTER_TOTALS.items()
+    },
+)
+compiled.table(
+    Creator,
+    m.Creator,
+    characters=compiled.ToMany(Character, "creator_id", order_by=NEWEST_FIRST),
+    **{
+        name: compiled.Aggregate(m.CreatorStats, "creator_id", column)
+        for name, column in _CREATOR_TOTALS.items()
+    },
+)
+compiled.connection(
+    Query,
+    "characters",
+    Character,
+    lambda ctx, a: (characters_statement(ctx, a.get("filter")), _character_sort(a["order_by"])),
+)
+compiled.connection(
+    Query,
+    "creators",
+    Creator,
+    lambda ctx, a: (creators_statement(ctx, a.get("verified")), creator_sort(a["order_by"])),
+)
+compiled.by_id(Query, "character", Character)
+compiled.by_id(Query, "creator", Creator)
 # Creators share their user's `user_` id; node() prefers the richer PlatformUser type there.

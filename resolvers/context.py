@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.database import read_sessions
 from gateway.principal import Principal
 from gateway.settings import Settings
 from resolvers.loaders import Loaders
@@ -41,6 +42,11 @@ class Context:
     @property
     def workspace_id(self) -> str:
         return self.scope.workspace_id
+
+    @property
+    def reads(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for reads only: autocommit, one round trip per statement."""
+        return read_sessions(self.sessions)
 
     def act_as(self, principal: Principal) -> None:
         """Switch to another principal (a WebSocket authenticates after connecting)."""

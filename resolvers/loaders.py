@@ -11,20 +11,77 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, any_, bindparam, func, inspect, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.database import read_sessions
+
+# Statements built once per (table, key column, ...): a batch only binds its values, and the
+# one SQL text (`= ANY($2)`, whatever the number of keys) stays prepared on each connection.
+_STATEMENTS: dict[Hashable, Select[Any]] = {}
+
+
+def _keys_param(column: Any) -> Any:
+    return bindparam("keys", type_=ARRAY(column.type if column.type else String()))
+
+
+def _columns(model: Any) -> list[Any]:
+    """The model's columns labelled with its attribute names (`meta` for a `metadata`
+    column), so Core rows read like the ORM objects they replace."""
+    return [prop.columns[0].label(prop.key) for prop in inspect(model).column_attrs]
+
+
+def _by_keys_statement(model: Any, column: str) -> Select[Any]:
+    cache_key = ("by", model, column)
+    statement = _STATEMENTS.get(cache_key)
+    if statement is None:
+        key = getattr(model, column)
+        statement = _STATEMENTS[cache_key] = select(*_columns(model)).where(
+            model.workspace_id == bindparam("workspace_id"),
+            key == any_(_keys_param(key)),
+        )
+    return statement
 
 
 async def load_by_keys(
     session: AsyncSession, model: Any, keys: Sequence[Any], *, workspace_id: str, column: str = "id"
 ) -> list[Any | None]:
-    """Rows of `model` whose `column` is one of `keys`, in key order (None where missing)."""
-    key_column = getattr(model, column)
-    rows = await session.scalars(
-        select(model).where(model.workspace_id == workspace_id, key_column.in_(set(keys)))
+    """Rows of `model` whose `column` is one of `keys`, in key order (None where missing).
+
+    Rows are SQLAlchemy Core rows (attribute access by column name), not ORM objects:
+    nothing here is written back, and building ORM identities cost more than the query.
+    """
+    rows = await session.execute(
+        _by_keys_statement(model, column),
+        {"workspace_id": workspace_id, "keys": list(set(keys))},
     )
     found = {getattr(row, column): row for row in rows}
     return [found.get(key) for key in keys]
+
+
+def _children_statement(model: Any, parent_column: str, order_by: Any, limit: int | None) -> Any:
+    cache_key = ("children", model, parent_column, str(order_by), limit)
+    statement = _STATEMENTS.get(cache_key)
+    if statement is None:
+        parent = getattr(model, parent_column)
+        order = order_by if order_by is not None else model.id
+        order = order if isinstance(order, tuple | list) else (order,)
+        columns = _columns(model)
+        ranked = (
+            select(
+                *columns, func.row_number().over(partition_by=parent, order_by=order).label("_rank")
+            )
+            .where(
+                model.workspace_id == bindparam("workspace_id"), parent == any_(_keys_param(parent))
+            )
+            .subquery()
+        )
+        statement = select(*(ranked.c[c.name] for c in columns)).order_by(ranked.c._rank)
+        if limit is not None:
+            statement = statement.where(ranked.c._rank <= limit)
+        _STATEMENTS[cache_key] = statement
+    return statement
 
 
 async def load_children(
@@ -37,39 +94,26 @@ async def load_children(
     order_by: Any = None,
     limit: int | None = None,
 ) -> list[list[Any]]:
-    """For each parent key, its child rows (at most `limit` each, in `order_by` order)."""
-    parent = getattr(model, parent_column)
-    order = order_by if order_by is not None else model.id
-    ranked = (
-        select(model, func.row_number().over(partition_by=parent, order_by=order).label("_rank"))
-        .where(model.workspace_id == workspace_id, parent.in_(set(keys)))
-        .subquery()
-    )
-    entity = _aliased(model, ranked)
-    statement = select(entity).order_by(ranked.c._rank)
-    if limit is not None:
-        statement = statement.where(ranked.c._rank <= limit)
+    """For each parent key, its child rows (at most `limit` each, in `order_by` order; a
+    tuple of expressions orders by each in turn)."""
+    statement = _children_statement(model, parent_column, order_by, limit)
     groups: dict[Any, list[Any]] = defaultdict(list)
-    for row in await session.scalars(statement):
+    rows = await session.execute(statement, {"workspace_id": workspace_id, "keys": list(set(keys))})
+    for row in rows:
         groups[getattr(row, parent_column)].append(row)
     return [groups.get(key, []) for key in keys]
-
-
-def _aliased(model: Any, subquery: Any) -> Any:
-    from sqlalchemy.orm import aliased
-
-    return aliased(model, subquery)
 
 
 class Loaders:
     """The dataloaders of one request, created on first use and shared by its resolvers.
 
-    Each batch opens its own short session: resolvers run concurrently, and one
-    AsyncSession must never be shared by concurrent coroutines.
+    Each batch opens its own short read session (autocommit: no BEGIN/ROLLBACK around its
+    one statement): resolvers run concurrently, and one AsyncSession must never be shared
+    by concurrent coroutines.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], workspace_id: str) -> None:
-        self._sessions = sessions
+        self._sessions = read_sessions(sessions)
         self.workspace_id = workspace_id
         self._loaders: dict[Hashable, DataLoader] = {}
 

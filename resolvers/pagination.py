@@ -18,6 +18,7 @@ import orjson
 import strawberry
 from sqlalchemy import Select, func, literal, select, tuple_
 
+from gateway.database import read_sessions
 from resolvers.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100
@@ -107,6 +108,39 @@ def check_page_size(first: int | None) -> int:
     return size
 
 
+def page_statement(
+    statement: Select[Any],
+    *,
+    sort: SortKey,
+    direction: SortDirection,
+    after: str | None,
+    size: int,
+) -> Select[Any]:
+    """`statement` narrowed to one page: after the cursor, in (sort, id) order, `size` + 1
+    rows (the extra one says whether a next page exists), with `_sort` and `_id` added.
+    Shared by `paginate` and the compiled read path (resolvers/compiled), so both page alike."""
+    descending = direction is SortDirection.DESC
+    page = statement
+    if after is not None:
+        value, row_id = decode_cursor(after, sort.kind)
+        # The cursor's id is text; bind it as the id column's type (UUID ids compare as uuid).
+        bound_id = literal(row_id, type_=sort.id_column.type)
+        key, bound = tuple_(sort.expression, sort.id_column), tuple_(value, bound_id)
+        page = page.where(key < bound if descending else key > bound)
+    order = (
+        (sort.expression.desc(), sort.id_column.desc())
+        if descending
+        else (sort.expression.asc(), sort.id_column.asc())
+    )
+    page = page.add_columns(sort.expression.label("_sort"), sort.id_column.label("_id"))
+    return page.order_by(*order).limit(size + 1)
+
+
+def count_statement(statement: Select[Any]) -> Select[Any]:
+    """The number of rows `statement` matches, across all pages (a connection's totalCount)."""
+    return select(func.count()).select_from(statement.order_by(None).subquery())
+
+
 async def paginate(
     sessions: Any,
     statement: Select[Any],
@@ -122,34 +156,18 @@ async def paginate(
     The sort expression and id are added to the select (as `_sort` and `_id`) for cursors.
     """
     size = check_page_size(first)
-    descending = direction is SortDirection.DESC
-    page = statement
-    if after is not None:
-        value, row_id = decode_cursor(after, sort.kind)
-        # The cursor's id is text; bind it as the id column's type (UUID ids compare as uuid).
-        bound_id = literal(row_id, type_=sort.id_column.type)
-        key, bound = tuple_(sort.expression, sort.id_column), tuple_(value, bound_id)
-        page = page.where(key < bound if descending else key > bound)
-    order = (
-        (sort.expression.desc(), sort.id_column.desc())
-        if descending
-        else (
-            sort.expression.asc(),
-            sort.id_column.asc(),
-        )
-    )
-    page = page.add_columns(sort.expression.label("_sort"), sort.id_column.label("_id"))
-    page = page.order_by(*order).limit(size + 1)
+    page = page_statement(statement, sort=sort, direction=direction, after=after, size=size)
 
-    async with sessions() as session:
+    reads = read_sessions(sessions)
+    async with reads() as session:
         rows: Sequence[Any] = (await session.execute(page)).all()
     edges = [
         Edge(node=to_node(row), cursor=encode_cursor(row._sort, row._id)) for row in rows[:size]
     ]
 
     async def count() -> int:
-        counted = select(func.count()).select_from(statement.order_by(None).subquery())
-        async with sessions() as session:
+        counted = count_statement(statement)
+        async with reads() as session:
             return int((await session.execute(counted)).scalar_one())
 
     return Connection(

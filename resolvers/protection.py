@@ -124,7 +124,7 @@ class QueryCostLimiter(SchemaExtension):
 
     def __init__(self, *, max_cost: int, budget_per_minute: int) -> None:
         self.max_cost = max_cost
-        self.budget = RateLimitItemPerMinute(budget_per_minute)
+        self.budget_per_minute = budget_per_minute
         self.cost = 0
 
     async def on_execute(self) -> Any:
@@ -143,23 +143,30 @@ class QueryCostLimiter(SchemaExtension):
                 yield
                 return
         context = self.execution_context.context
-        request = getattr(context, "request", None)
-        limiter = getattr(
-            getattr(getattr(request, "app", None), "state", None), "rate_limiter", None
-        )
-        if limiter is not None and self.cost > 0 and limiter.scale != 0:
-            principal = context.principal
-            identity = f"{principal.kind}:{principal.subject}"
-            try:
-                budget = _scaled(self.budget, limiter.scale)
-                allowed = await limiter.spend(budget, "graphql-cost", identity, cost=self.cost)
-            except Exception:  # the budget's storage is down: reads fail open (logged there)
-                allowed = True
+        extras = getattr(context, "extras", {})
+        if self.cost > 0 and not extras.get("query_cost_spent"):  # not already spent
+            allowed = await spend_budget(context, self.cost, self.budget_per_minute)
             if not allowed:
                 self.execution_context.result = _refused(
                     "Query cost budget exhausted for this minute", "RATE_LIMITED", self.cost
                 )
         yield
+
+
+async def spend_budget(context: Any, cost: int, budget_per_minute: int) -> bool:
+    """Spend `cost` from the principal's per-minute budget; False when it is exhausted.
+    (Shared with the compiled read path, resolvers/compiled, so both spend alike.)"""
+    request = getattr(context, "request", None)
+    limiter = getattr(getattr(getattr(request, "app", None), "state", None), "rate_limiter", None)
+    if limiter is None or cost <= 0 or limiter.scale == 0:
+        return True
+    principal = context.principal
+    identity = f"{principal.kind}:{principal.subject}"
+    try:
+        budget = _scaled(RateLimitItemPerMinute(budget_per_minute), limiter.scale)
+        return await limiter.spend(budget, "graphql-cost", identity, cost=cost)
+    except Exception:  # the budget's storage is down: reads fail open (logged there)
+        return True
 
 
 def _refused(message: str, code: str, cost: int) -> ExecutionResult:

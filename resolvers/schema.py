@@ -7,20 +7,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaskErrors
 from strawberry.tools import merge_types
 
 from gateway.observability.graphql import OperationName
 from gateway.persisted_documents import TrustedDocumentsOnly
 from resolvers.context import Info
+from resolvers.document_cache import CachedDocuments, limit_rules
 from resolvers.node import Node, resolve_node
 from resolvers.permissions import require_scope
 from resolvers.protection import QueryCostLimiter
@@ -106,17 +99,18 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_QUERY_COST = 50_000
 COST_BUDGET_PER_MINUTE = 500_000
+# Built once: a rule class made per request would never hit the validation cache.
+LIMIT_RULES = limit_rules(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES)
 
 
 def _extensions(*, production: bool) -> list[Any]:
     extensions: list[Any] = [
         OperationName,
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        # refuses untrusted documents before validation (whose cache then keeps away)
         TrustedDocumentsOnly,
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # parse (with the token limit) and validate (with the depth and alias limits) once
+        # per distinct query text
+        lambda: CachedDocuments(rules=LIMIT_RULES, max_tokens=MAX_TOKENS),
         lambda: QueryCostLimiter(max_cost=MAX_QUERY_COST, budget_per_minute=COST_BUDGET_PER_MINUTE),
     ]
     if production:

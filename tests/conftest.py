@@ -29,6 +29,7 @@ from resolvers.context import build_context
 from resolvers.schema import schema
 from tests.utils import accounts as accounts_util
 from tests.utils import services
+from tests.utils.compiled import assert_paths_agree
 
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
@@ -115,7 +116,14 @@ def graphql(
             workspace_id=kw.pop("workspace_id", workspace), subject="test"
         )
         context = build_context(settings=settings, sessions=sessions, principal=principal, **kw)
-        return await schema.execute(query, variable_values=variables, context_value=context)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        # Every query of the suite also runs through the compiled read path, as this caller,
+        # without scopes and from another workspace: where it answers, it must agree.
+        await assert_paths_agree(
+            schema, query, variables, principal, expected=result,
+            settings=settings, sessions=sessions, **kw,
+        )  # fmt: skip
+        return result
 
     return run
 

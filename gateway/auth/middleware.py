@@ -14,6 +14,7 @@ from gateway.auth.keys import KeyRejected, authenticate_key, looks_like_key
 from gateway.auth.paths import PUBLIC_PREFIXES, PUBLIC_ROUTES, must_fail_closed
 from gateway.auth.revocation import Revocations
 from gateway.auth.tokens import InvalidToken, TokenService
+from gateway.database import read_sessions
 from gateway.errors import error_response
 from gateway.observability import logs
 from gateway.principal import ROLE_SCOPES, Principal
@@ -58,7 +59,8 @@ async def authenticate_token(
     """
     if looks_like_key(token):
         try:
-            async with sessions() as session:  # type: ignore[operator]
+            # autocommit: the lookup (and the rare last-used stamp) without BEGIN/ROLLBACK
+            async with read_sessions(sessions)() as session:  # type: ignore[arg-type]
                 return await authenticate_key(session, token, client)
         except KeyRejected as exc:
             return Problem(exc.status, str(exc))

@@ -8,10 +8,13 @@ turns any batch that slips through into a no-op (duplicate=True).
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from collections.abc import AsyncIterator, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -28,7 +31,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.database import transaction
 from gateway.demo.streams import DemoContext, Stream
-from gateway.ingestion import PreparedBatch, ingest_prepared, prepare, registry
+from gateway.ingestion import (
+    PreparedBatch,
+    ingest_prepared,
+    prepare,
+    prepare_trusted,
+    registry,
+)
+
+# A load this large prepares its batches in a second process (spawning one costs a couple
+# of seconds; below this, a thread beside the writer is enough).
+PROCESS_FROM_RECORDS = 200_000
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a preparing process needs to regenerate exactly the streams being loaded."""
+
+    scale: float
+    seed: int
+    anchor: datetime
+    domains: tuple[str, ...]
 
 
 @dataclass
@@ -64,22 +87,26 @@ async def load_streams(
     workspace_id: str,
     prefix: str,
     console: Console,
+    recipe: Recipe | None = None,
 ) -> list[StreamResult]:
     streams = list(streams)
     done = await loaded_batches(sessions, workspace_id, prefix)
     results = []
-    with Progress(
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]:>12}"),
-        TimeElapsedColumn(),
-        console=console,
-        # Rendering ~60 task rows holds the GIL the batch generator needs: at rich's default
-        # 10 refreshes a second the bar cost ~30 s of a scale-1 load; twice a second is enough.
-        refresh_per_second=2,
-    ) as progress:
+    with (
+        _preparer(recipe, sum(s.total for s in streams)) as pool,
+        Progress(
+            TextColumn("{task.description:<20}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]:>12}"),
+            TimeElapsedColumn(),
+            console=console,
+            # Rendering ~60 task rows holds the GIL the batch generator needs: at rich's default
+            # 10 refreshes a second the bar cost ~30 s of a scale-1 load; twice a second is enough.
+            refresh_per_second=2,
+        ) as progress,
+    ):
         tasks = [progress.add_task(s.data_type, total=s.total, rate="") for s in streams]
         for stream, task in zip(streams, tasks, strict=True):
             result = StreamResult(stream.data_type)
@@ -91,7 +118,7 @@ async def load_streams(
                     result.records += done[batch_id]
                     progress.advance(task, done[batch_id])
             todo = [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
-            async for batch, n in _prepared(stream, ctx, todo, workspace_id):
+            async for batch, n in _prepared(pool, recipe, stream, ctx, todo, workspace_id):
                 async with transaction(sessions) as session:
                     written = await ingest_prepared(session, batch, batch_id=batch_ids[n])
                 result.records += batch.records_received
@@ -113,23 +140,65 @@ async def load_streams(
     return results
 
 
+def _preparer(recipe: Recipe | None, records: int) -> Executor:
+    if recipe is not None and records >= PROCESS_FROM_RECORDS:
+        # spawn: a clean interpreter (no event loop or connections inherited from this one)
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=1, mp_context=context)
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen")
+
+
 async def _prepared(
-    stream: Stream, ctx: DemoContext, chunks: list[int], workspace_id: str
+    pool: Executor,
+    recipe: Recipe | None,
+    stream: Stream,
+    ctx: DemoContext,
+    chunks: list[int],
+    workspace_id: str,
 ) -> AsyncIterator[tuple[PreparedBatch, int]]:
-    """Chunks in order, each generated and validated in a worker thread while the previous
-    one is being written: Python's work overlaps PostgreSQL's (two cores, both busy)."""
+    """Chunks in order, each generated and converted in the pool (a second process for a
+    large load) while earlier ones are being written: Python's work overlaps PostgreSQL's.
+    Streams built valid skip per-record validation."""
 
-    def make(n: int) -> PreparedBatch:
-        records = stream.chunk(ctx, n)
-        return prepare(workspace_id=workspace_id, data_type=stream.data_type, records=records)
+    def submit(n: int) -> Future[Any]:
+        if isinstance(pool, ProcessPoolExecutor):
+            assert recipe is not None
+            return pool.submit(prepare_chunk, recipe, stream.data_type, n, workspace_id)
+        return pool.submit(_prepare_here, stream, ctx, n, workspace_id)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen") as pool:
-        ahead = [pool.submit(make, n) for n in chunks[:1]]
-        for i, n in enumerate(chunks):
-            batch = await asyncio.wrap_future(ahead.pop(0))
-            if i + 1 < len(chunks):
-                ahead.append(pool.submit(make, chunks[i + 1]))
-            yield batch, n
+    ahead = [submit(n) for n in chunks[:2]]
+    for i, n in enumerate(chunks):
+        fingerprint, received, columns, rows = await asyncio.wrap_future(ahead.pop(0))
+        if i + 2 < len(chunks):
+            ahead.append(submit(chunks[i + 2]))
+        spec = registry.get(stream.data_type)
+        assert spec is not None
+        yield PreparedBatch(spec, workspace_id, fingerprint, received, columns, rows), n
+
+
+def _prepare_here(stream: Stream, ctx: DemoContext, n: int, workspace_id: str) -> tuple:
+    convert = prepare_trusted if stream.built_valid else prepare
+    batch = convert(
+        workspace_id=workspace_id, data_type=stream.data_type, records=stream.chunk(ctx, n)
+    )
+    return batch.fingerprint, batch.records_received, batch.columns, batch.rows
+
+
+_PLANNED: dict[Recipe, tuple[DemoContext, dict[str, Stream]]] = {}
+
+
+def prepare_chunk(recipe: Recipe, data_type: str, n: int, workspace_id: str) -> tuple:
+    """In the preparing process: chunk `n` of `data_type`, converted (the streams are
+    planned once per process, from the same recipe, so they are the loader's own)."""
+    planned = _PLANNED.get(recipe)
+    if planned is None:
+        from gateway.demo import demo_context, demo_streams
+
+        ctx = demo_context(recipe.scale, recipe.seed, recipe.anchor)
+        streams = {s.data_type: s for s in demo_streams(ctx, recipe.domains)}
+        planned = _PLANNED[recipe] = (ctx, streams)
+    ctx, streams = planned
+    return _prepare_here(streams[data_type], ctx, n, workspace_id)
 
 
 async def _analyze(sessions: async_sessionmaker[AsyncSession], data_type: str) -> None:

@@ -43,6 +43,9 @@ class Stream:
     # make(rng, start, stop) -> the records with indices [start, stop), in order.
     make: Callable[[random.Random, int, int], Records]
     batch_size: int = BATCH_SIZE
+    # Records built in their final types (datetimes, Decimals, ...): loaded without
+    # per-record validation (tests/demo/test_demo_validity.py validates a sample of each).
+    built_valid: bool = False
 
     @property
     def chunks(self) -> int:

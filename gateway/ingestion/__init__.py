@@ -1,6 +1,13 @@
 """One ingestion path for all data: REST upload, GraphQL mutation, CLI import and demo."""
 
-from gateway.ingestion.engine import IngestResult, PreparedBatch, ingest, ingest_prepared, prepare
+from gateway.ingestion.engine import (
+    IngestResult,
+    PreparedBatch,
+    ingest,
+    ingest_prepared,
+    prepare,
+    prepare_trusted,
+)
 from gateway.ingestion.errors import BatchConflict, IngestionRejected, UnknownDataType
 from gateway.ingestion.registry import REGISTRY, DataType, data_type_names
 
@@ -16,4 +23,5 @@ __all__ = [
     "ingest",
     "ingest_prepared",
     "prepare",
+    "prepare_trusted",
 ]

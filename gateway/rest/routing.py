@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import orjson
 from graphql import DocumentNode, ExecutionResult, execute, parse, validate
 from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.execution import optimized_is_awaitable
@@ -26,6 +26,7 @@ from strawberry.execution import optimized_is_awaitable
 from gateway.principal import Principal, principal_for
 from gateway.request_id import request_id_of
 from gateway.rest.families import Family, family_for
+from resolvers.compiled.executor import run_compiled
 from resolvers.context import Context, build_context
 
 log = logging.getLogger(__name__)
@@ -129,13 +130,19 @@ class RestRoute:
         return self
 
     async def run(self, call: Call) -> ExecutionResult:
-        assert self._document is not None
+        assert self._document is not None and self.operation is not None
         schema = _graph()
+        variables = self.variables(call)
+        compiled = await run_compiled(
+            schema, self.operation, None, variables, call.context, protect=False
+        )
+        if compiled is not None:  # built in PostgreSQL (or projected): no executor
+            return ExecutionResult(data=compiled.as_dict())
         result = execute(
             schema._schema,
             self._document,
             context_value=call.context,
-            variable_values=self.variables(call),
+            variable_values=variables,
             executor_class=schema.execution_context_class,
             is_awaitable=optimized_is_awaitable,
         )
@@ -156,6 +163,8 @@ class RestRoute:
                 exc = self.refine_error(exc)
             code = exc.code or self.family.code(exc.status)
             return self.envelope.error(exc.status, code, exc.message, exc.details, request_id=rid)
+        except ClientDisconnect:
+            raise  # the client is gone: gateway/request_id.py notes it, no error to answer
         except Exception:
             log.exception("%s %s failed", self.method, self.path)
             return self.envelope.error(

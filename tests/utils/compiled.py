@@ -1,0 +1,70 @@
+"""The differential check: a query answered by the compiled read path must equal, key order
+and number types included, what Strawberry's executor answers on the same data and principal."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from gateway.principal import Principal
+from models.base import new_id
+from resolvers.compiled.executor import run_compiled
+from resolvers.context import build_context
+
+# Live measurements (platform health) differ between any two answers: compared by type.
+VOLATILE = frozenset({"apiLatencyMs", "activeConnections", "uptimeSeconds", "generatedAt"})
+
+
+def _steady(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: type(v).__name__ if k in VOLATILE else _steady(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_steady(v) for v in data]
+    return data
+
+
+def canonical(data: Any) -> str:
+    return json.dumps(_steady(data), ensure_ascii=False)
+
+
+def variants(principal: Principal) -> list[Principal]:
+    """The caller, the caller without any scope, and a caller of another workspace."""
+    return [
+        principal,
+        replace(principal, scopes=frozenset()),
+        replace(principal, workspace_id=new_id("ws"), subject="outsider"),
+    ]
+
+
+async def assert_paths_agree(
+    schema: Any,
+    query: str,
+    variables: dict[str, Any] | None,
+    principal: Principal,
+    *,
+    operation_name: str | None = None,
+    expected: Any = None,
+    **context_kw: Any,
+) -> int:
+    """Both paths for each variant principal; returns how many the compiled path answered."""
+    answered = 0
+    for who in variants(principal):
+        if who is principal and expected is not None:
+            executed = expected
+        else:
+            context = build_context(principal=who, **context_kw)
+            executed = await schema.execute(
+                query, variable_values=variables, context_value=context,
+                operation_name=operation_name,
+            )  # fmt: skip
+        context = build_context(principal=who, **context_kw)
+        compiled = await run_compiled(schema, query, operation_name, variables, context)
+        if compiled is None:
+            continue
+        answered += 1
+        assert not executed.errors, (
+            f"compiled answered where the executor failed: {executed.errors} ({query})"
+        )
+        assert canonical(compiled.as_dict()) == canonical(executed.data), query
+    return answered
