@@ -39,6 +39,8 @@ import httpx
 from load_and_query import _free_port, load_average, machine, percentile
 from sections import replace_section
 
+from gateway.auth.signing_secret import signing_secret
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE = "ws_default"  # the demo's
 TARGETS_MS = {"dashboard uncached": 100, "dashboard cached": 10, "timeseries": 150, "upload": 200}
@@ -51,7 +53,7 @@ def _token() -> str:
 
     settings = Settings()
     tokens = TokenService(
-        secret=settings.secret_key.get_secret_value(),
+        secret=signing_secret(settings),
         issuer=settings.jwt_issuer,
         access_ttl=3600,
         refresh_ttl=3600,

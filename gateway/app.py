@@ -12,20 +12,25 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import dashboard, rest
 from gateway.audit import AuditLog, AuditMiddleware
 from gateway.auth.middleware import AuthenticationMiddleware
-from gateway.auth.revocation import MemoryRevocations, RedisRevocations
+from gateway.auth.principal_cache import PrincipalCache
+from gateway.auth.principals import PrincipalResolver
 from gateway.auth.service import AuthServices
+from gateway.auth.signing_secret import signing_secret
 from gateway.auth.tokens import TokenService
 from gateway.bootstrap import prepare_database
 from gateway.database import create_engine, embedded_postgres, session_factory
 from gateway.errors import error_response
 from gateway.files import routes as file_routes
 from gateway.graphql_view import GraphQLView
+from gateway.input_guard import InputGuardMiddleware
 from gateway.observability import logs, scrape, tracing
 from gateway.observability.middleware import ObservabilityMiddleware
+from gateway.outage import DatabaseOutageMiddleware
 from gateway.persisted_documents import PersistedDocuments
 from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -69,7 +74,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     app.state.audit.running(engine),
                     live_updates(settings, engine, url) as app.state.live,
                 ):
-                    yield
+                    principals.cache.attach(app.state.live.broker)
+                    try:
+                        yield
+                    finally:
+                        principals.cache.detach()
             finally:
                 await engine.dispose()
                 if redis is not None:
@@ -97,11 +106,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(ApiVersionMiddleware),
         Middleware(ObservabilityMiddleware),
         Middleware(AuditMiddleware),
+        Middleware(DatabaseOutageMiddleware),
         Middleware(
             BodySizeLimitMiddleware,
             max_bytes=settings.max_body_bytes,
             graphql_max_bytes=settings.graphql_max_body_bytes,
         ),
+        Middleware(InputGuardMiddleware),
         Middleware(AuthenticationMiddleware),
         Middleware(RateLimitMiddleware),
     ]
@@ -112,6 +123,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.settings = settings
+    if settings.trusted_proxies:
+        # uvicorn's own implementation: the rightmost address not a trusted proxy is the
+        # client's. Built before any request, it wraps the whole app.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=[str(h) for h in settings.trusted_proxies]
+        )
     app.state.redis = redis
     app.state.audit = AuditLog()
     app.state.rate_limiter = RateLimiter(
@@ -121,15 +138,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         key_prefix=settings.rate_limit_key_prefix,
         redis=redis,
     )
-    app.state.auth = AuthServices(
-        tokens=TokenService(
-            secret=settings.secret_key.get_secret_value(),
-            issuer=settings.jwt_issuer,
-            access_ttl=settings.access_token_ttl,
-            refresh_ttl=settings.refresh_token_ttl,
-        ),
-        revocations=RedisRevocations(redis) if redis is not None else MemoryRevocations(),
+    tokens = TokenService(
+        secret=signing_secret(settings),
+        issuer=settings.jwt_issuer,
+        access_ttl=settings.access_token_ttl,
+        refresh_ttl=settings.refresh_token_ttl,
     )
+    principals = PrincipalResolver(tokens, PrincipalCache(ttl=settings.principal_cache_seconds))
+    app.state.auth = AuthServices(tokens=tokens, principals=principals)
     return app
 
 

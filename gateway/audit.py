@@ -19,6 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.input_guard import UNSTORABLE
 from gateway.principal import Principal
 from models.base import new_id
 from models.identity import AccessLogEntry
@@ -103,7 +104,7 @@ def _entry(scope: Scope, status: int) -> dict[str, Any]:
         "principal": principal.subject if isinstance(principal, Principal) else "anonymous",
         "principal_kind": principal.kind if isinstance(principal, Principal) else "anonymous",
         "method": scope.get("method", "WS"),
-        "route": route[:300],
+        "route": UNSTORABLE.sub("\ufffd", route)[:300],  # a refused hostile path, too
         "status": status,
         "client": client[0] if client else None,
         "request_id": scope.get("request_id", ""),

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +33,19 @@ def _database(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"database_url": url})
 
 
+def uvicorn_options(settings: Settings) -> dict[str, object]:
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told not to: the gateway decides
+    which proxies to believe itself (TRUSTED_PROXIES, gateway/app.py). Logs are the
+    gateway's own structured ones (observability/logs.py)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": False,
+        "log_config": None,
+        "access_log": False,
+    }
+
+
 def _serve(settings: Settings, workers: int = 1) -> None:
     import uvicorn
 
@@ -40,9 +54,8 @@ def _serve(settings: Settings, workers: int = 1) -> None:
 
     typer.echo(f"GraphQL on http://{settings.host}:{settings.port}/graphql ({workers} worker(s))")
     logs.install(level=settings.log_level, fmt=settings.log_format)
-    quiet = {"log_config": None, "access_log": False}  # structured logs (observability/logs.py)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **quiet)
+        uvicorn.run(create_app(settings), **uvicorn_options(settings))  # type: ignore[arg-type]
         return
     # Each worker process builds its own app from the environment: hand it what this
     # command decided (the live database URL, migrations already applied).
@@ -51,10 +64,8 @@ def _serve(settings: Settings, workers: int = 1) -> None:
     uvicorn.run(
         "gateway.app:serve_app",
         factory=True,
-        host=settings.host,
-        port=settings.port,
         workers=workers,
-        **quiet,
+        **uvicorn_options(settings),  # type: ignore[arg-type]
     )
 
 
@@ -85,8 +96,16 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (docker stop, systemd, Kubernetes) unwinds like Ctrl-C, so every `with` block
+    stops what it started: the embedded PostgreSQL above all. (uvicorn handles SIGTERM while
+    it serves, then raises it again once it has shut down; that lands here.)"""
+    raise SystemExit(128 + signum)
+
+
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
 

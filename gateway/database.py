@@ -41,6 +41,8 @@ def embedded_postgres(pgdata: Path) -> Iterator[str]:
 
     The server is shared by every process that opens the same directory and stops when the
     last one lets go, so `gateway demo` and a second `gateway serve` can run side by side.
+    A server left running by a process that died without letting go is adopted, and stopped
+    when this process (its last holder now) lets go.
     """
     import pgserver  # imported lazily: a configured DATABASE_URL never needs it
 
@@ -49,9 +51,21 @@ def embedded_postgres(pgdata: Path) -> Iterator[str]:
     log.info("starting embedded PostgreSQL in %s", pgdata)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     try:
+        _forget_exited_holders(server)
         yield server.get_uri()
     finally:
         server.cleanup()
+
+
+def _forget_exited_holders(server: object) -> None:
+    """pgserver counts a server's holders by process id and stops it when the last one lets
+    go; a holder that was killed never lets go, and the server would then run forever.
+    Holders that no longer exist are forgotten (under pgserver's own lock)."""
+    import psutil  # pgserver's dependency
+
+    with server._lock:  # type: ignore[attr-defined]
+        holders = server.global_process_id_list  # type: ignore[attr-defined]
+        holders.put([pid for pid in holders.get() if psutil.pid_exists(pid)])
 
 
 def create_engine(

@@ -93,8 +93,10 @@ def ingestion_docs() -> str:
             lines += ["", f"References (must exist in the same workspace): {refs}."]
         if spec.id_prefix:
             lines += ["", f"A record without `id` gets a new `{spec.id_prefix}_...` id."]
-        example = json.dumps(spec.example, indent=2)
-        lines += ["", "```json", f'{{"data_type": "{name}", "data": [{_indent(example)}]}}', "```"]
+        examples = ", ".join(
+            json.dumps(record, indent=2) for record in (spec.example, *spec.more_examples)
+        )
+        lines += ["", "```json", f'{{"data_type": "{name}", "data": [{_indent(examples)}]}}', "```"]
     return "\n".join(lines) + "\n"
 
 

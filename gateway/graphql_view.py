@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +24,8 @@ from gateway import persisted_documents as persisted
 from gateway.auth.middleware import authenticate_token, client_address
 from gateway.errors import error_response
 from gateway.observability import metrics
+from gateway.outage import MESSAGE as OUTAGE_MESSAGE
+from gateway.outage import RETRY_AFTER_SECONDS, database_unavailable
 from gateway.principal import Principal, principal_for
 from resolvers.compiled.executor import Compiled, run_compiled
 from resolvers.context import Context, build_context
@@ -33,6 +36,11 @@ from subscriptions.fanout import FanOutTransportWSHandler
 class GraphQLView(GraphQL[Context, None]):
     # live subscriptions of one (document, variables, permission set) share one execution
     graphql_transport_ws_handler_class = FanOutTransportWSHandler
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson refuses nesting deeper than 1024 (and unpaired surrogates) with a
+        JSONDecodeError, which answers 400; the standard parser ran out of stack (500)."""
+        return orjson.loads(data)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Refusals before execution answer as GraphQL errors (JSON, extensions.code), not
@@ -114,11 +122,7 @@ class GraphQLView(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": "Authentication required"})
         state = websocket.app.state
         outcome = await authenticate_token(
-            token,
-            tokens=state.auth.tokens,
-            revocations=state.auth.revocations,
-            sessions=state.sessions,
-            client=client_address(websocket.scope),
+            token, state=state, client=client_address(websocket.scope)
         )
         if not isinstance(outcome, Principal):
             raise ConnectionRejectionError({"message": outcome.message})
@@ -135,6 +139,15 @@ class GraphQLView(GraphQL[Context, None]):
         did_execute = responses.executed(result.data, result.errors)
         if result.errors:
             hide_suggestions = not request.app.state.settings.is_development
+            if any(database_unavailable(e.original_error) for e in result.errors):
+                # PostgreSQL is away: 503 with Retry-After, like every other surface.
+                response = request.state.sub_response
+                response.status_code = 503
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                for error in result.errors:
+                    if database_unavailable(error.original_error):
+                        error.message = OUTAGE_MESSAGE
+                        error.extensions = {"code": "SERVICE_UNAVAILABLE"}
             for error in result.errors:
                 _ensure_code(error, did_execute)
                 if hide_suggestions:  # no schema hints for strangers in production
@@ -144,7 +157,8 @@ class GraphQLView(GraphQL[Context, None]):
         media_type = responses.negotiate(request.headers.get("accept"))
         sub_response = request.state.sub_response
         sub_response.media_type = media_type
-        sub_response.status_code = responses.status_for(media_type, did_execute)
+        if sub_response.status_code != 503:  # an outage keeps its 503 and Retry-After
+            sub_response.status_code = responses.status_for(media_type, did_execute)
         body = await super().process_result(request, result)
         return responses.shape(body, did_execute)  # type: ignore[arg-type,return-value]
 

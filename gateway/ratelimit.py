@@ -4,8 +4,9 @@ spends one budget, in-memory otherwise.
 
 Every authenticated request also spends the principal's one gateway-wide budget, whichever
 surface it calls, REST or /graphql. Anonymous calls (the token endpoints) are limited per
-client address. If the storage fails, token and key endpoints fail closed (503) and
-everything else fails open; both are logged and counted.
+client address. If the storage fails, token and key endpoints and REST writes fail closed
+(503) for every principal alike, and reads and /graphql fail open; both are logged and
+counted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerHour
 from limits import RateLimitItemPerMinute as PerMinute
 from limits import RateLimitItemPerSecond as PerSecond
@@ -26,8 +28,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth.middleware import client_address
-from gateway.auth.paths import is_credential_path
+from gateway.auth.paths import PUBLIC_ROUTES, must_fail_closed
 from gateway.errors import error_response
+from gateway.input_guard import buffered_body
 from gateway.principal import Principal
 from gateway.rest.families import family_for
 
@@ -42,6 +45,15 @@ class RouteClass:
 
 # Anonymous callers only reach the token endpoints; argon2 already slows each attempt.
 ANONYMOUS = RouteClass("anonymous", (PerMinute(30),))
+# Credential endpoints are limited per address and per account name, whatever else the
+# request carries (a valid token of one's own must not lift the limit on guessing another's
+# password), on every surface: these routes and the graph's signIn.
+CREDENTIAL_ROUTES = frozenset(
+    (method, path)
+    for method, path in PUBLIC_ROUTES
+    if method == "POST" and path not in ("/v1/auth/logout",)
+)
+PER_ACCOUNT_NAME = RouteClass("credential-account", (PerMinute(10),))
 _TIER_003 = {"free": (60, 10), "pro": (300, 50), "enterprise": (1000, 200)}
 _PLAN_004 = {"starter": 1000, "pro": 5000, "premium": 10000}
 
@@ -131,6 +143,13 @@ class RateLimiter:
         assert headline is not None
         return headline
 
+    async def credential_attempt(self, address: str | None, account: str | None) -> Verdict:
+        """Spend one attempt from the address's and the account name's budgets."""
+        verdicts = [await self.check(ANONYMOUS, f"ip:{address}")]
+        if account:
+            verdicts.append(await self.check(PER_ACCOUNT_NAME, f"account:{account}"))
+        return next((v for v in verdicts if not v.allowed), verdicts[0])
+
     async def spend(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         """Spend `cost` from a budget (the GraphQL query-cost budget uses this)."""
         try:
@@ -154,18 +173,26 @@ class RateLimitMiddleware:
             return
         principal = scope.get("principal")
         method, path = scope["method"], scope["path"]
+        checks: list[tuple[RouteClass, str]] = []
         if isinstance(principal, Principal):
             identity = f"{principal.kind}:{principal.subject}"
             documented = route_class(method, path, principal)
-            checks = [limiter.gateway_budget, *([documented] if documented else [])]
-        else:
-            identity, checks = f"ip:{client_address(scope)}", [ANONYMOUS]
+            checks = [(limiter.gateway_budget, identity)]
+            checks += [(documented, identity)] if documented else []
+        elif (method, path) not in CREDENTIAL_ROUTES:
+            checks = [(ANONYMOUS, f"ip:{client_address(scope)}")]
+        account = None
+        if (method, path) in CREDENTIAL_ROUTES:
+            body, receive = await buffered_body(receive)
+            account = account_name(body)
         try:
-            verdicts = [await limiter.check(route, identity) for route in checks]
+            verdicts = [await limiter.check(route, identity) for route, identity in checks]
+            if (method, path) in CREDENTIAL_ROUTES:
+                verdicts.append(await limiter.credential_attempt(client_address(scope), account))
         except Exception:  # the storage is unreachable: noisy, counted, and decided by route
             limiter.storage_failures += 1
             log.warning("rate limit storage unavailable on %s %s", method, path, exc_info=True)
-            if is_credential_path(path):
+            if must_fail_closed(method, path):  # whoever calls: a key, a token, nobody
                 response = error_response(
                     scope, 503, "Rate limiting unavailable; try again shortly"
                 )
@@ -197,6 +224,18 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def account_name(body: bytes) -> str | None:
+    """The account a credential request names (spec 001's username, the others' email)."""
+    try:
+        payload = orjson.loads(body) if body.strip() else None
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    name = payload.get("email", payload.get("username"))
+    return name.strip().lower()[:320] if isinstance(name, str) and name.strip() else None
 
 
 def _headers(scope: Scope, verdict: Verdict) -> dict[str, str]:

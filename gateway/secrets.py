@@ -19,6 +19,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from gateway.auth.signing_secret import signing_secret
+
 if TYPE_CHECKING:
     from gateway.settings import Settings
 
@@ -39,7 +41,7 @@ class SecretBox:
     def from_settings(cls, settings: Settings) -> SecretBox:
         configured = settings.encryption_keys.get_secret_value() if settings.encryption_keys else ""
         keys = [k.strip().encode() for k in configured.split(",") if k.strip()]
-        return cls(keys or [derived_key(settings.secret_key.get_secret_value())])
+        return cls(keys or [derived_key(signing_secret(settings))])
 
     def seal(self, plaintext: str) -> str:
         return PREFIX + self._fernet.encrypt(plaintext.encode()).decode()

@@ -9,9 +9,16 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# Secrets that ship in examples and must never reach production.
-_DEV_SECRET = "development-only-secret-change-me-before-production"
-_PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", _DEV_SECRET})
+# Secrets that ship in examples (or once shipped as a default) and must never be used.
+_PLACEHOLDER_SECRETS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "secret",
+        "development-only-secret-change-me-before-production",
+    }
+)
 
 
 class Environment(StrEnum):
@@ -25,6 +32,8 @@ class Settings(BaseSettings):
     environment: Environment = Environment.development
     # Unset means: start the embedded PostgreSQL (pgserver) in `pgdata_dir`.
     database_url: str | None = None
+    # Where development keeps what it generates once (the token signing secret).
+    data_dir: Path = Path(".gateway")
     pgdata_dir: Path = Path(".gateway/pgdata")
     # Unset means: in-process broker, cache and rate-limit counters (single process only).
     redis_url: str | None = None
@@ -32,10 +41,16 @@ class Settings(BaseSettings):
     # webhooks) start with this when set; else with the request's own base URL.
     public_base_url: str | None = None
     host: str = "127.0.0.1"
+    # Proxies (addresses or CIDR ranges) whose X-Forwarded-For / -Proto the gateway believes.
+    # Empty (the default): the peer's own address is the client's, whatever headers say, so
+    # neither an IP allow-list nor a per-address limit can be talked around.
+    trusted_proxies: list[str] = Field(default_factory=list)
     port: int = Field(default=8000, ge=1, le=65535)
-    secret_key: SecretStr = SecretStr(_DEV_SECRET)
+    # Signs tokens. Unset in development: a random secret generated once and kept in
+    # data_dir (gateway/auth/signing_secret.py); production refuses to start without one.
+    secret_key: SecretStr | None = None
     # Fernet keys sealing third-party secrets at rest, comma-separated, newest first
-    # (gateway/secrets.py); unset, one is derived from SECRET_KEY.
+    # (gateway/secrets.py); unset, one is derived from the signing secret.
     encryption_keys: SecretStr | None = None
     # The workspace anonymous local callers act in until authentication is configured.
     default_workspace_id: str = "ws_default"
@@ -43,6 +58,10 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     jwt_issuer: str = "marketing-graph-gateway"
     access_token_ttl: int = Field(default=900, ge=60, description="seconds")
+    # How long a resolved principal is reused without asking PostgreSQL: the bound on how
+    # long a deleted or demoted member's token (or a revocation another replica missed)
+    # keeps working. 0 resolves every request.
+    principal_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=3600, description="seconds")
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     graphql_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -161,13 +180,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if (
-            self.environment is Environment.production
-            and self.secret_key.get_secret_value() in _PLACEHOLDER_SECRETS
-        ):
-            raise ValueError("SECRET_KEY must be set to a real secret outside development")
-        if self.environment is Environment.production and len(self.secret_key) < 32:
-            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        secret = self.secret_key.get_secret_value() if self.secret_key is not None else None
+        if secret is not None and secret in _PLACEHOLDER_SECRETS:
+            raise ValueError("SECRET_KEY is a published placeholder; set a real secret")
+        if self.environment is Environment.production:
+            if secret is None:
+                raise ValueError("SECRET_KEY must be set outside development")
+            if len(secret) < 32:
+                raise ValueError("SECRET_KEY must be at least 32 characters in production")
         return self
 
     @property

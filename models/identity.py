@@ -1,4 +1,4 @@
-"""Refresh-token families and the access audit log."""
+"""Refresh-token families, token revocations and the access audit log."""
 
 from __future__ import annotations
 
@@ -25,6 +25,20 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime = TimestampField()
     used_at: datetime | None = TimestampField(default=None)
     revoked_at: datetime | None = TimestampField(default=None)
+
+
+class TokenRevocation(SQLModel, table=True):
+    """A revoked access token (its jti) or login (its refresh family id), kept until every
+    token it covers has expired. PostgreSQL is the record: a Redis restart cannot revive a
+    token (gateway/auth/principals.py reads this with the membership)."""
+
+    __tablename__ = "token_revocations"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    token_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16)  # "access" | "family"
+    revoked_at: datetime = TimestampField(default_now=True)
+    expires_at: datetime = TimestampField()
 
 
 class AccessLogEntry(SQLModel, table=True):

@@ -17,7 +17,6 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 
 class _Bounded(OrderedDict[Any, Any]):
@@ -70,9 +69,9 @@ class DocumentCache:
 DOCUMENTS = DocumentCache()
 
 
-def limit_rules(*, max_depth: int, max_aliases: int) -> tuple[type, ...]:
-    """The depth and alias limits as validation rules, built once (so validation caches)."""
-    return (depth_rule(max_depth, None, None), alias_rule(max_aliases))
+def alias_limit(max_aliases: int) -> type:
+    """The alias limit as a validation rule, built once (so validation caches)."""
+    return alias_rule(max_aliases)
 
 
 class CachedDocuments(SchemaExtension):

@@ -12,6 +12,8 @@ import strawberry
 
 from gateway.auth.accounts import AccountError
 from gateway.auth.keys import create_key, revoke_key, validate_allowlist, validate_scopes
+from gateway.auth.middleware import client_address
+from gateway.auth.principal_cache import key_tag
 from gateway.auth.service import NotAllowed, NotFoundError, RefreshRejected, TokenPair
 from gateway.database import transaction
 from models.system import ApiKey
@@ -78,6 +80,24 @@ def _info(row: ApiKey) -> ApiKeyInfo:
     )
 
 
+class RateLimited(GatewayError):
+    code = "RATE_LIMITED"
+
+
+async def _limit_attempt(info: Info, email: str) -> None:
+    """signIn is a credential endpoint: limited per address and per account name, whatever
+    token the request also carries (as the REST token endpoints, gateway/ratelimit.py)."""
+    request = info.context.request
+    limiter = request.app.state.rate_limiter
+    if limiter.scale == 0:
+        return
+    verdict = await limiter.credential_attempt(
+        client_address(request.scope), email.strip().lower()[:320]
+    )
+    if not verdict.allowed:
+        raise RateLimited("Too many sign-in attempts; try again later")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="This workspace's API keys (never the secrets).")
@@ -95,6 +115,7 @@ class Mutation:
     @strawberry.mutation(description="Sign in with email and password.")
     async def sign_in(self, info: Info, email: str, password: str) -> AuthPayload:
         state = info.context.request.app.state
+        await _limit_attempt(info, email)
         pair = await state.auth.login(state.sessions, email=email, password=password)
         if pair is None:
             raise Unauthenticated("Invalid email or password")
@@ -175,4 +196,6 @@ class Mutation:
             row = await session.scalar(ctx.scope.select(ApiKey).where(ApiKey.id == id))
         if row is None:
             raise NotFound("API key not found")
+        # Every replica stops accepting the key now, not when its cached principal expires.
+        await ctx.request.app.state.auth.principals.cache.invalidate(key_tag(row.id))
         return _info(row)

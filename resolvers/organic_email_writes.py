@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from gateway.organic import campaigns, leads, unsubscribe
 from resolvers.context import Info
-from resolvers.errors import NotFound
+from resolvers.errors import BadUserInput, NotFound
 from resolvers.organic_email import (
     CampaignType,
     EmailCampaign,
@@ -73,6 +73,15 @@ class LeadImport:
     errors: list[LeadImportError]
 
 
+def _object(value: object, field: str) -> dict:
+    """A JSON argument that must be an object (the JSON scalar also admits 3 or "x")."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadUserInput(f"{field} must be an object", field=field)
+    return value
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation
@@ -83,24 +92,29 @@ class Mutation:
                 workspace_id=info.context.workspace_id,
                 name=input.name,
                 type=input.type.value,
-                segment=input.segment or {},
-                content=input.content or {},
+                segment=_object(input.segment, "segment"),
+                content=_object(input.content, "content"),
                 send_at=input.send_at,
             )
         return email_campaign(row)
 
     @strawberry.mutation
     async def create_email_sequence(self, info: Info, input: SequenceInput) -> EmailSequence:
-        steps = [
-            {"name": s.name, "delay": s.delay, "content": s.content, "condition": s.condition}
-            for s in input.steps
-        ]
+        steps = []
+        for n, step in enumerate(input.steps):
+            if step.delay < 0:
+                raise BadUserInput(f"steps[{n}].delay must be 0 or more seconds", field="delay")
+            content = _object(step.content, f"steps[{n}].content")
+            condition = _object(step.condition, f"steps[{n}].condition") or None
+            steps.append(
+                {"name": step.name, "delay": step.delay, "content": content, "condition": condition}
+            )
         async with info.context.sessions.begin() as session:
             row = await campaigns.create_sequence(
                 session,
                 workspace_id=info.context.workspace_id,
                 name=input.name,
-                trigger=input.trigger or {},
+                trigger=_object(input.trigger, "trigger"),
                 steps=steps,
             )
         return email_sequence(row)

@@ -9,6 +9,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+)
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
 
@@ -85,3 +98,60 @@ class IsAdmin(BasePermission):
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         principal = info.context.principal
         return principal.kind != "api_key" and principal.role in ADMIN_ROLES
+
+
+def field_scopes(field: Any) -> frozenset[str]:
+    """The scopes a schema field (a graphql-core GraphQLField) declares: its domain's guard
+    and any `HasScope` permission of its own."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if definition is None:
+        return frozenset()
+    guarded = {e.scope for e in definition.extensions if isinstance(e, ScopeGuard)}
+    permitted = {
+        p.scope
+        for p in definition.permission_classes
+        if isinstance(p, type) and issubclass(p, HasScope)
+    }
+    return frozenset(guarded | permitted)
+
+
+def document_scopes(schema: GraphQLSchema, document: DocumentNode) -> frozenset[str]:
+    """Every scope the fields an operation selects declare (a REST route running it needs all
+    of them, so the route and the graph refuse the same principals)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    found: set[str] = set()
+
+    def walk(selections: SelectionSetNode | None, parent: Any) -> None:
+        if selections is None or not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            return
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                field = parent.fields.get(selection.name.value)
+                if field is not None:
+                    found.update(field_scopes(field))
+                    walk(selection.selection_set, get_named_type(field.type))
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                walk(
+                    selection.selection_set,
+                    schema.get_type(condition.name.value) if condition else parent,
+                )
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    target = schema.get_type(fragment.type_condition.name.value)
+                    walk(fragment.selection_set, target)
+
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            walk(definition.selection_set, schema.get_root_type(definition.operation))
+    return frozenset(found)
+
+
+def root_field_scopes(schema: GraphQLSchema, operation: str, name: str) -> frozenset[str]:
+    """The scopes of one root field, e.g. ("mutation", "uploadData")."""
+    root = {"query": schema.query_type, "mutation": schema.mutation_type}[operation]
+    assert root is not None and name in root.fields, f"{operation} {name} is not in the schema"
+    return field_scopes(root.fields[name])

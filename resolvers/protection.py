@@ -25,6 +25,9 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
+    ValidationContext,
+    ValidationRule,
     get_named_type,
     value_from_ast,
 )
@@ -32,9 +35,12 @@ from limits import RateLimitItemPerMinute
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
+from gateway.input_guard import UNSTORABLE, unstorable
 from gateway.ratelimit import scaled as _scaled
 
 MULTIPLIER_ARGUMENTS = ("first", "limit")
+MAX_DEPTH = 12
+INTROSPECTION_DEPTH = 15
 
 
 def query_cost(schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]) -> int:
@@ -172,3 +178,83 @@ async def spend_budget(context: Any, cost: int, budget_per_minute: int) -> bool:
 def _refused(message: str, code: str, cost: int) -> ExecutionResult:
     error = GraphQLError(message, extensions={"code": code, "cost": cost})
     return ExecutionResult(data=None, errors=[error])
+
+
+class DepthLimit(ValidationRule):
+    """Depth limit counting every field, introspection included (Strawberry's own limiter
+    skips `__schema` and `__type` and everything under them). Depth as Strawberry counts it:
+    a leaf is 0, a field with a selection 1 + its deepest child. Introspection root fields
+    may go to INTROSPECTION_DEPTH, which the standard introspection query (GraphiQL,
+    codegen) needs; everything else to MAX_DEPTH."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        document = context.document
+        self._fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        for definition in document.definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            for root in _fields(definition.selection_set, self._fragments, set()):
+                limit = INTROSPECTION_DEPTH if root.name.value.startswith("__") else MAX_DEPTH
+                if self._depth(root, set()) > limit:
+                    name = definition.name.value if definition.name else "anonymous"
+                    context.report_error(
+                        GraphQLError(
+                            f"'{name}' exceeds maximum operation depth of {limit}",
+                            [root],
+                            extensions={"code": "QUERY_TOO_DEEP"},
+                        )
+                    )
+                    return
+
+    def _depth(self, node: FieldNode, seen: set[str]) -> int:
+        if node.selection_set is None:
+            return 0
+        children = _fields(node.selection_set, self._fragments, seen)
+        return 1 + max((self._depth(child, seen) for child in children), default=0)
+
+
+def _fields(
+    selections: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> list[FieldNode]:
+    """The fields of a selection set, through fragments (each fragment once per path)."""
+    found: list[FieldNode] = []
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            found += _fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in seen:
+                found += _fields(fragments[name].selection_set, fragments, seen | {name})
+    return found
+
+
+class StorableText(ValidationRule):
+    """String literals in a document must be text PostgreSQL can store (no NUL, no unpaired
+    surrogate); variables are checked by StorableVariables, bodies by gateway/input_guard."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if UNSTORABLE.search(node.value):
+            self.report_error(
+                GraphQLError(
+                    "A string contains a NUL character or an unpaired surrogate",
+                    [node],
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
+            )
+
+
+class StorableVariables(SchemaExtension):
+    def on_execute(self) -> Any:
+        execution = self.execution_context
+        if execution.result is None and unstorable(execution.variables or {}):
+            execution.result = _refused(
+                "A variable contains a NUL character or an unpaired surrogate",
+                "BAD_USER_INPUT",
+                0,
+            )
+        yield

@@ -11,12 +11,18 @@ from strawberry.extensions import DisableIntrospection, MaskErrors
 from strawberry.tools import merge_types
 
 from gateway.observability.graphql import OperationName
+from gateway.outage import database_unavailable
 from gateway.persisted_documents import TrustedDocumentsOnly
 from resolvers.context import Info
-from resolvers.document_cache import CachedDocuments, limit_rules
+from resolvers.document_cache import CachedDocuments, alias_limit
 from resolvers.node import Node, resolve_node
 from resolvers.permissions import require_scope
-from resolvers.protection import QueryCostLimiter
+from resolvers.protection import (
+    DepthLimit,
+    QueryCostLimiter,
+    StorableText,
+    StorableVariables,
+)
 
 
 @strawberry.type
@@ -95,12 +101,13 @@ Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else 
 # Query protection, in the order it bites: size (tokens), shape (depth, aliases), then
 # cost (per query, and per principal per minute).
 MAX_TOKENS = 5_000
-MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_QUERY_COST = 50_000
 COST_BUDGET_PER_MINUTE = 500_000
 # Built once: a rule class made per request would never hit the validation cache.
-LIMIT_RULES = limit_rules(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES)
+# DepthLimit counts introspection too (Strawberry's own limiter skips it); StorableText
+# refuses literals PostgreSQL cannot store.
+LIMIT_RULES = (DepthLimit, StorableText, alias_limit(MAX_ALIASES))
 
 
 def _extensions(*, production: bool) -> list[Any]:
@@ -111,6 +118,7 @@ def _extensions(*, production: bool) -> list[Any]:
         # parse (with the token limit) and validate (with the depth and alias limits) once
         # per distinct query text
         lambda: CachedDocuments(rules=LIMIT_RULES, max_tokens=MAX_TOKENS),
+        StorableVariables,
         lambda: QueryCostLimiter(max_cost=MAX_QUERY_COST, budget_per_minute=COST_BUDGET_PER_MINUTE),
     ]
     if production:
@@ -130,6 +138,8 @@ def _schema(*, production: bool) -> strawberry.Schema:
 def is_unexpected(error: GraphQLError) -> bool:
     """Mask (in production) every error that is not one we raised on purpose."""
     original = error.original_error
+    if database_unavailable(original):
+        return False  # gateway/graphql_view.py answers it 503, with a message of its own
     return original is not None and not isinstance(original, GraphQLError)
 
 

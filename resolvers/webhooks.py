@@ -1,10 +1,10 @@
-"""Webhook registration (spec 000 11.1). Delivery belongs to the live-updates work."""
+"""Webhook registration (spec 000 11.1; its REST route runs this mutation). The URL passes
+the SSRF guard here and again at every send (subscriptions/webhooks/)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import strawberry
 from sqlalchemy import delete
@@ -39,10 +39,15 @@ class RegisteredWebhook:
     created_at: datetime
 
 
-def _check(url: str, events: list[str]) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise BadUserInput("url must be an http(s) URL", field="url")
+async def _check(info: Info, url: str, events: list[str], secret: str | None) -> None:
+    if len(url) > 2048:
+        raise BadUserInput("url must be at most 2048 characters", field="url")
+    try:
+        await ssrf.resolve_safe(url, allow_loopback=info.context.settings.webhook_allow_loopback)
+    except ssrf.UnsafeUrl as exc:
+        raise BadUserInput(f"url is not allowed: {exc}", field="url") from None
+    if secret is not None and not 8 <= len(secret) <= 256:
+        raise BadUserInput("secret must be 8 to 256 characters", field="secret")
     unknown = sorted(set(events) - set(MARKETING_EVENTS))
     if not events or unknown:
         raise BadUserInput(
@@ -59,7 +64,7 @@ class MarketingMutation:
     async def register_webhook(
         self, info: Info, url: str, events: list[str], secret: str | None = None
     ) -> RegisteredWebhook:
-        _check(url, events)
+        await _check(info, url, events, secret)
         webhook = Webhook(
             id=new_id("webhook"),
             workspace_id=info.context.workspace_id,

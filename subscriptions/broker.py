@@ -5,6 +5,11 @@ memory. Redis (REDIS_URL set): one Redis Stream, `gateway:events`. Every replica
 from the tail (XREAD BLOCK) and fans out to its own subscribers; a reconnecting client
 that names its last event id gets the events after it (XRANGE) on any replica, as long as
 they are within the retention window (XADD MINID trims older ones).
+
+Announcements (`announce`/`listen`) carry small control messages to every replica, this one
+included: "forget these cached principals" when a token or key is revoked. In process they
+are calls; with Redis they travel by pub/sub (at most once: a replica that misses one while
+Redis is away still expires its cache by itself, gateway/auth/principal_cache.py).
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
 
 from subscriptions.events import Event
 from subscriptions.hub import Hub
@@ -25,6 +33,13 @@ log = logging.getLogger(__name__)
 
 STREAM = "gateway:events"
 _POSITION = "gateway:events:pos:"  # event id -> stream id, expiring with the window
+ANNOUNCEMENTS = "gateway:announcements"
+# XREAD waits this long for new events; the socket waits longer, so an idle stream is an
+# empty answer, never a socket timeout.
+BLOCK_SECONDS = 5.0
+_SOCKET_MARGIN_SECONDS = 25.0  # generous: a busy host answers late
+
+Listener = Callable[[Any], Any]
 
 
 class CursorExpired(Exception):
@@ -35,6 +50,22 @@ class Broker(ABC):
     def __init__(self, hub: Hub, retention_seconds: int) -> None:
         self.hub = hub
         self.retention_seconds = retention_seconds
+        self._listeners: dict[str, list[Listener]] = {}
+
+    def listen(self, name: str, callback: Listener) -> None:
+        """Call `callback(payload)` for every announcement `name`, from any replica."""
+        self._listeners.setdefault(name, []).append(callback)
+
+    async def announce(self, name: str, payload: Any) -> None:
+        """Tell every replica (this one included)."""
+        self._deliver(name, payload)
+
+    def _deliver(self, name: str, payload: Any) -> None:
+        for callback in self._listeners.get(name, ()):
+            try:
+                callback(payload)
+            except Exception:
+                log.exception("announcement listener for %s failed", name)
 
     async def start(self) -> None:  # noqa: B027 (optional hook)
         pass
@@ -76,25 +107,56 @@ class InProcessBroker(Broker):
 
 
 class RedisBroker(Broker):
-    def __init__(self, hub: Hub, retention_seconds: int, url: str) -> None:
+    def __init__(
+        self, hub: Hub, retention_seconds: int, url: str, block_seconds: float = BLOCK_SECONDS
+    ) -> None:
         super().__init__(hub, retention_seconds)
         import redis.asyncio as redis
 
-        self.redis = redis.Redis.from_url(url)
-        self._reader: asyncio.Task[None] | None = None
+        self.block_seconds = block_seconds
+        self.redis = redis.Redis.from_url(
+            url, socket_timeout=block_seconds + _SOCKET_MARGIN_SECONDS
+        )
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self.redis.ping()
         info = await self.redis.xinfo_stream(STREAM) if await self.redis.exists(STREAM) else None
         last = info["last-generated-id"] if info else b"0-0"
-        self._reader = asyncio.create_task(self._read(last), name="redis-broker-reader")
+        self._tasks = [
+            asyncio.create_task(self._read(last), name="redis-broker-reader"),
+            asyncio.create_task(self._hear(), name="redis-broker-announcements"),
+        ]
 
     async def stop(self) -> None:
-        if self._reader:
-            self._reader.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+                await task
         await self.redis.aclose()
+
+    async def announce(self, name: str, payload: Any) -> None:
+        await self.redis.publish(ANNOUNCEMENTS, orjson.dumps({"name": name, "payload": payload}))
+
+    async def _hear(self) -> None:
+        """Deliver every replica's announcements; resubscribe after a Redis error."""
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(ANNOUNCEMENTS)
+                while True:
+                    message = await pubsub.get_message(timeout=self.block_seconds)
+                    if message is not None and message.get("type") == "message":
+                        decoded = orjson.loads(message["data"])
+                        self._deliver(decoded["name"], decoded["payload"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("Redis announcements unavailable (%s); retrying", exc)
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
 
     async def publish(self, events: Sequence[Event]) -> None:
         if not events:
@@ -131,17 +193,18 @@ class RedisBroker(Broker):
 
     async def _read(self, last: bytes | str) -> None:
         """Tail the stream forever; on a Redis error, reconnect from the last id seen."""
+        block_ms = int(self.block_seconds * 1000)
         while True:
             try:
-                answer = await self.redis.xread({STREAM: last}, count=500, block=5000)
+                answer = await self.redis.xread({STREAM: last}, count=500, block=block_ms)
                 for _stream, entries in answer or ():
                     for stream_id, fields in entries:
                         last = stream_id
                         self.hub.dispatch(Event.from_json(fields[b"e"], cursor=stream_id.decode()))
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("reading the Redis event stream failed; retrying")
+            except Exception as exc:  # Redis went away: one line per attempt, no traceback
+                log.warning("reading the Redis event stream failed (%s); retrying", exc)
                 await asyncio.sleep(1)
 
 

@@ -96,11 +96,8 @@ async def _authenticate(websocket: WebSocket, settings: Any) -> Principal | None
                 if isinstance(message, dict) and message.get("type") == "auth":
                     outcome = await authenticate_token(
                         str(message.get("token", "")),
-                        tokens=state.auth.tokens,
-                        revocations=state.auth.revocations,
-                        sessions=state.sessions,
+                        state=state,
                         client=client_address(websocket.scope),
-                        strict=False,
                     )
                     return outcome if isinstance(outcome, Principal) else None
     except (TimeoutError, WebSocketDisconnect, orjson.JSONDecodeError):

@@ -7,6 +7,7 @@ data while the run shares one database (and one migration).
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
@@ -59,6 +60,7 @@ def settings(database_url: str) -> Settings:
         rate_limit_scale=1000,
         relay_in_app=False,
         worker_in_app=False,
+        secret_key=f"test-signing-secret-{uuid.uuid4().hex}",
         _env_file=None,
     )
 

@@ -34,6 +34,7 @@ async def test_embedded_server_serves_and_keeps_data_across_restarts(tmp_path):
         database_url=None,
         redis_url=None,
         pgdata_dir=tmp_path / "pgdata",
+        data_dir=tmp_path,
         relay_in_app=False,
         worker_in_app=False,
         _env_file=None,

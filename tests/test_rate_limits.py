@@ -75,8 +75,15 @@ async def test_one_budget_for_rest_and_graphql(settings, workspace):
 async def test_anonymous_token_endpoints_are_limited_per_address(settings):
     # scale 0.1: 3 attempts a minute per address.
     async with app_with(settings, rate_limit_scale=0.1) as app, client(app) as http:
-        body = {"email": "no@example.test", "password": "x" * 8}
-        codes = [(await http.post("/v1/auth/login", json=body)).status_code for _ in range(4)]
+        # A new account name each time: only the per-address budget applies.
+        codes = [
+            (
+                await http.post(
+                    "/v1/auth/login", json={"email": f"no{n}@example.test", "password": "x" * 8}
+                )
+            ).status_code
+            for n in range(4)
+        ]
     assert codes == [401, 401, 401, 429]
 
 

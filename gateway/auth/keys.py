@@ -102,7 +102,25 @@ def _allowed(client: str | None, allowlist: Sequence[str]) -> bool:
     return any(address in ipaddress.ip_network(entry, strict=False) for entry in allowlist)
 
 
-async def authenticate_key(session: AsyncSession, secret: str, client: str | None) -> Principal:
+@dataclass
+class KeyRecord:
+    """What authenticating a key needs, as the principal cache keeps it."""
+
+    id: str
+    workspace_id: str
+    scopes: tuple[str, ...]
+    ip_allowlist: tuple[str, ...]
+    plan: str
+    revoked: bool
+    last_used_at: datetime | None
+
+
+def key_fingerprint(secret: str) -> str:
+    """The cache key of a secret (never the secret itself)."""
+    return _hash(secret)
+
+
+async def find_key(session: AsyncSession, secret: str) -> KeyRecord | None:
     """One query: the key by its prefix, with its workspace's plan (for rate limits)."""
     found = (
         await session.execute(
@@ -112,24 +130,46 @@ async def authenticate_key(session: AsyncSession, secret: str, client: str | Non
         )
     ).first()
     if found is None or not hmac.compare_digest(found[0].key_hash, _hash(secret)):
-        raise KeyRejected("Invalid or expired API key")
+        return None
     row, plan = found
-    if row.revoked_at is not None:
-        raise KeyRejected("This API key has been revoked")
-    if not _allowed(client, row.ip_allowlist):
-        raise KeyRejected("This API key may not be used from this address", status=403)
-    now = datetime.now(UTC)
-    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
-        await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
-        await session.commit()
-    return Principal(
+    return KeyRecord(
+        id=row.id,
         workspace_id=row.workspace_id,
-        subject=row.id,
-        kind="api_key",
-        role="member" if any(s.startswith("write:") for s in row.scopes) else "viewer",
-        scopes=frozenset(row.scopes),
+        scopes=tuple(row.scopes),
+        ip_allowlist=tuple(row.ip_allowlist),
         plan=plan or "free",
+        revoked=row.revoked_at is not None,
+        last_used_at=row.last_used_at,
     )
+
+
+def key_principal(record: KeyRecord, client: str | None) -> Principal:
+    """The principal of a found key used from `client`, or KeyRejected."""
+    if record.revoked:
+        raise KeyRejected("This API key has been revoked")
+    if not _allowed(client, record.ip_allowlist):
+        raise KeyRejected("This API key may not be used from this address", status=403)
+    return Principal(
+        workspace_id=record.workspace_id,
+        subject=record.id,
+        kind="api_key",
+        role="member" if any(s.startswith("write:") for s in record.scopes) else "viewer",
+        scopes=frozenset(record.scopes),
+        plan=record.plan,
+    )
+
+
+def needs_touch(record: KeyRecord) -> bool:
+    """last_used_at is written at most once a minute per key, not on every request."""
+    last = record.last_used_at
+    return last is None or datetime.now(UTC) - last > _LAST_USED_GRANULARITY
+
+
+async def touch_key(session: AsyncSession, record: KeyRecord) -> None:
+    now = datetime.now(UTC)
+    record.last_used_at = now
+    await session.execute(update(ApiKey).where(ApiKey.id == record.id).values(last_used_at=now))
+    await session.commit()
 
 
 async def revoke_key(session: AsyncSession, *, workspace_id: str, key_id: str) -> bool:

@@ -5,27 +5,20 @@ caller's format. One gate for every route, so none can be forgotten."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.auth.keys import KeyRejected, authenticate_key, looks_like_key
-from gateway.auth.paths import PUBLIC_PREFIXES, PUBLIC_ROUTES, must_fail_closed
-from gateway.auth.revocation import Revocations
-from gateway.auth.tokens import InvalidToken, TokenService
-from gateway.database import read_sessions
+from gateway.auth.paths import PUBLIC_PREFIXES, PUBLIC_ROUTES
+from gateway.auth.principals import Problem
 from gateway.errors import error_response
 from gateway.observability import logs
-from gateway.principal import ROLE_SCOPES, Principal
+from gateway.principal import Principal
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Problem:
-    status: int
-    message: str
+__all__ = ["AuthenticationMiddleware", "Problem", "authenticate_token", "bearer_token"]
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -43,52 +36,10 @@ def client_address(scope: Scope) -> str | None:
     return client[0] if client else None
 
 
-async def authenticate_token(
-    token: str,
-    *,
-    tokens: TokenService,
-    revocations: Revocations,
-    sessions: object,
-    client: str | None,
-    strict: bool = True,
-) -> Principal | Problem:
-    """A principal for a bearer credential (API key or access JWT), or why not.
-
-    If the revocation store (Redis) cannot answer, a `strict` call (a REST write, a
-    credential endpoint) is refused and a read goes through: fail closed where it matters.
-    """
-    if looks_like_key(token):
-        try:
-            # autocommit: the lookup (and the rare last-used stamp) without BEGIN/ROLLBACK
-            async with read_sessions(sessions)() as session:  # type: ignore[arg-type]
-                return await authenticate_key(session, token, client)
-        except KeyRejected as exc:
-            return Problem(exc.status, str(exc))
-    try:
-        claims = tokens.decode(token, expected_type="access")
-    except InvalidToken:
-        return Problem(401, "Invalid or expired token")
-    try:
-        revoked = await revocations.is_revoked(claims["jti"])
-    except Exception:
-        log.warning("revocation store unavailable", exc_info=True)
-        if strict:
-            return Problem(503, "Authentication temporarily unavailable")
-        revoked = False
-    if revoked:
-        return Problem(401, "This token has been revoked")
-    role = claims.get("role", "viewer")
-    return Principal(
-        workspace_id=claims["ws"],
-        subject=claims["sub"],
-        kind="account",
-        role=role,
-        scopes=ROLE_SCOPES.get(role, frozenset()),
-        email=claims.get("email"),
-        plan=claims.get("plan", "free"),
-        token_id=claims["jti"],
-        token_family=claims.get("fam"),
-    )
+async def authenticate_token(token: str, *, state: Any, client: str | None) -> Principal | Problem:
+    """A principal for a bearer credential (API key or access JWT), resolved against the
+    live account, membership and revocations (gateway/auth/principals.py), or why not."""
+    return await state.auth.principals.resolve(token, sessions=state.sessions, client=client)
 
 
 def is_public(scope: Scope) -> bool:
@@ -109,14 +60,7 @@ class AuthenticationMiddleware:
         token = bearer_token(scope)
         outcome: Principal | Problem | None = None
         if token:
-            outcome = await authenticate_token(
-                token,
-                tokens=state.auth.tokens,
-                revocations=state.auth.revocations,
-                sessions=state.sessions,
-                client=client_address(scope),
-                strict=must_fail_closed(scope.get("method", "GET"), scope["path"]),
-            )
+            outcome = await authenticate_token(token, state=state, client=client_address(scope))
         if isinstance(outcome, Problem):
             scope["auth_problem"] = outcome
         if isinstance(outcome, Principal):

@@ -1,36 +1,31 @@
-"""Revoked access tokens (by jti) until they expire: Redis when configured, so every
-replica sees a logout at once; in-process otherwise (a single process)."""
+"""Revoked access tokens (by jti) and logins (by refresh family), kept in PostgreSQL.
+
+Each revocation is a row of `token_revocations`, kept until every token it covers has
+expired, so that restarting Redis (or running without it) never revives a token. Resolving
+a principal reads it in the same statement as the membership (gateway/auth/principals.py);
+the principal cache keeps that answer briefly and is told to forget it on revocation.
+"""
 
 from __future__ import annotations
 
-import time
-from typing import Protocol
+from datetime import datetime
+
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.identity import TokenRevocation
 
 
-class Revocations(Protocol):
-    async def revoke(self, jti: str, ttl_seconds: int) -> None: ...
-    async def is_revoked(self, jti: str) -> bool: ...
-
-
-class MemoryRevocations:
-    def __init__(self) -> None:
-        self._until: dict[str, float] = {}
-
-    async def revoke(self, jti: str, ttl_seconds: int) -> None:
-        now = time.monotonic()
-        self._until = {k: v for k, v in self._until.items() if v > now}  # forget expired
-        self._until[jti] = now + max(ttl_seconds, 1)
-
-    async def is_revoked(self, jti: str) -> bool:
-        return self._until.get(jti, 0) > time.monotonic()
-
-
-class RedisRevocations:
-    def __init__(self, redis: object) -> None:
-        self._redis = redis
-
-    async def revoke(self, jti: str, ttl_seconds: int) -> None:
-        await self._redis.set(f"revoked:{jti}", "1", ex=max(ttl_seconds, 1))  # type: ignore[attr-defined]
-
-    async def is_revoked(self, jti: str) -> bool:
-        return bool(await self._redis.exists(f"revoked:{jti}"))  # type: ignore[attr-defined]
+async def revoke(session: AsyncSession, *, token_id: str, kind: str, expires_at: datetime) -> None:
+    """Record a revocation in the session's transaction (a second one is a no-op)."""
+    await session.execute(
+        insert(TokenRevocation)
+        .values(token_id=token_id, kind=kind, expires_at=expires_at)
+        .on_conflict_do_update(
+            index_elements=[TokenRevocation.token_id],
+            set_={"expires_at": func.greatest(TokenRevocation.expires_at, expires_at)},
+        )
+    )
+    # Rows nobody can need any more (every token they covered has expired).
+    await session.execute(delete(TokenRevocation).where(TokenRevocation.expires_at < func.now()))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.auth import accounts
+from gateway.auth import accounts, revocation
 from gateway.auth import sessions as token_sessions
 from gateway.auth.accounts import AccountError
-from gateway.auth.revocation import Revocations
+from gateway.auth.principal_cache import token_tag
+from gateway.auth.principals import PrincipalResolver
 from gateway.auth.sessions import RefreshRejected, TokenPair
 from gateway.auth.tokens import InvalidToken, TokenService
 from gateway.database import transaction
@@ -34,7 +36,7 @@ class NotFoundError(Exception):
 @dataclass
 class AuthServices:
     tokens: TokenService
-    revocations: Revocations
+    principals: PrincipalResolver
 
     async def login(
         self, sessions: async_sessionmaker[AsyncSession], *, email: str, password: str
@@ -75,8 +77,10 @@ class AuthServices:
         async with sessions() as session:
             try:
                 pair = await token_sessions.rotate(session, self.tokens, refresh_token)
-            except RefreshRejected:
+            except RefreshRejected as exc:
                 await session.commit()
+                if exc.revoked_family:  # a replay: the login's access tokens stop too
+                    await self.principals.cache.invalidate(token_tag(exc.revoked_family))
                 raise
             await session.commit()
             return pair
@@ -89,23 +93,34 @@ class AuthServices:
         principal: Principal | None = None,
     ) -> None:
         """Revoke the login: its refresh family (from either token) and the access token."""
+        ended: list[str] = []
         async with transaction(sessions) as session:
             if refresh_token:
-                await token_sessions.revoke_refresh(session, self.tokens, refresh_token)
+                family = await token_sessions.revoke_refresh(session, self.tokens, refresh_token)
+                ended += [family] if family else []
             if principal is not None and principal.token_family:
                 await token_sessions.revoke_family(session, principal.token_family)
-        access_token_id = principal.token_id if principal is not None else None
-        if access_token_id:
-            await self.revocations.revoke(
-                access_token_id, int(self.tokens.access_ttl.total_seconds())
-            )
+                ended.append(principal.token_family)
+            if principal is not None and principal.token_id:
+                await self._revoke_access(session, principal.token_id)
+                ended.append(principal.token_id)
+        if ended:
+            await self.principals.cache.invalidate(*(token_tag(t) for t in ended))
 
-    async def revoke_access_token(self, token: str) -> None:
+    async def revoke_access_token(
+        self, sessions: async_sessionmaker[AsyncSession], token: str
+    ) -> None:
         try:
             claims = self.tokens.decode(token, expected_type="access")
         except InvalidToken:
             return
-        await self.revocations.revoke(claims["jti"], int(self.tokens.access_ttl.total_seconds()))
+        async with transaction(sessions) as session:
+            await self._revoke_access(session, claims["jti"])
+        await self.principals.cache.invalidate(token_tag(claims["jti"]))
+
+    async def _revoke_access(self, session: Any, jti: str) -> None:
+        expires = datetime.now(UTC) + self.tokens.access_ttl  # no access token outlives this
+        await revocation.revoke(session, token_id=jti, kind="access", expires_at=expires)
 
     async def switch_workspace(
         self, sessions: async_sessionmaker[AsyncSession], principal: Principal, workspace_id: str

@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth import revocation
 from gateway.auth.accounts import role_in
 from gateway.auth.tokens import InvalidToken, IssuedToken, TokenService
 from models.identity import RefreshToken
@@ -16,7 +17,9 @@ from models.tenancy import DashboardAccount, Workspace
 
 
 class RefreshRejected(Exception):
-    pass
+    def __init__(self, message: str, revoked_family: str | None = None) -> None:
+        super().__init__(message)
+        self.revoked_family = revoked_family  # set when a replay revoked the whole login
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ async def rotate(session: AsyncSession, tokens: TokenService, refresh_token: str
     if row.used_at is not None:
         await revoke_family(session, row.family_id)
         raise RefreshRejected(
-            "Refresh token reuse detected: every session of this login is revoked"
+            "Refresh token reuse detected: every session of this login is revoked",
+            revoked_family=row.family_id,
         )
     row.used_at = datetime.now(UTC)
     account = await session.get(DashboardAccount, row.account_id)
@@ -87,21 +91,32 @@ async def rotate(session: AsyncSession, tokens: TokenService, refresh_token: str
 
 
 async def revoke_family(session: AsyncSession, family_id: str) -> None:
+    """The login ends: its refresh tokens, and every access token carrying its family id
+    (recorded until the last token the family issued has expired)."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
+    until = await session.scalar(
+        select(func.max(RefreshToken.expires_at)).where(RefreshToken.family_id == family_id)
+    )
+    if until is not None:
+        await revocation.revoke(session, token_id=family_id, kind="family", expires_at=until)
 
 
-async def revoke_refresh(session: AsyncSession, tokens: TokenService, refresh_token: str) -> None:
-    """Logout: the refresh token's family is revoked (silently if it is already invalid)."""
+async def revoke_refresh(
+    session: AsyncSession, tokens: TokenService, refresh_token: str
+) -> str | None:
+    """Logout: the refresh token's family is revoked (silently if it is already invalid);
+    returns the family id."""
     try:
         claims = tokens.decode(refresh_token, expected_type="refresh")
     except InvalidToken:
-        return
+        return None
     family = await session.scalar(
         select(RefreshToken.family_id).where(RefreshToken.jti == claims["jti"])
     )
     if family is not None:
         await revoke_family(session, family)
+    return family

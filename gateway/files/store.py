@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth.signing_secret import signing_secret
 from models.files import StoredFile, StoredFileChunk
 
 if TYPE_CHECKING:
@@ -106,9 +107,7 @@ def _signature(secret: str, workspace_id: str, file_id: str, expires: int) -> st
 def signed_path(settings: Settings, stored: StoredFile) -> str:
     """/files/<id>?expires=..&signature=..: works until the file's expiry, for that file only."""
     expires = int(stored.expires_at.timestamp())
-    signature = _signature(
-        settings.secret_key.get_secret_value(), stored.workspace_id, stored.id, expires
-    )
+    signature = _signature(signing_secret(settings), stored.workspace_id, stored.id, expires)
     return f"/files/{stored.id}?" + urlencode({"expires": expires, "signature": signature})
 
 
@@ -125,7 +124,5 @@ def valid_signature(
         return False
     if int(expires) != int(stored.expires_at.timestamp()):
         return False
-    expected = _signature(
-        settings.secret_key.get_secret_value(), stored.workspace_id, stored.id, int(expires)
-    )
+    expected = _signature(signing_secret(settings), stored.workspace_id, stored.id, int(expires))
     return hmac.compare_digest(expected, signature)

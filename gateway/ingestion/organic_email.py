@@ -210,7 +210,7 @@ register(
         references={"sequence_id": "email_sequences", "lead_id": "leads"},
         example={
             "sequence_id": "seq_123",
-            "lead_id": "lead_123",
+            "lead_id": "lead_b5fc85e55755f9e0",  # the id of the leads example (its email's)
             "status": "completed",
             "enrolled_at": "2024-02-16T10:00:00Z",
         },

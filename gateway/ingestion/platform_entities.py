@@ -139,6 +139,17 @@ register(
             "device": "mobile",
             "created_at": "2024-01-05T18:30:00Z",
         },
+        more_examples=(
+            {
+                "id": "user_1002",
+                "username": "quillrest",
+                "is_temporary": False,
+                "language": "de",
+                "country": "DE",
+                "device": "desktop",
+                "created_at": "2024-01-06T09:10:00Z",
+            },
+        ),
     ),
     DataType(
         name="creators",

@@ -33,6 +33,8 @@ class DataType:
     record: type[Record]
     table: type[SQLModel]
     example: Mapping[str, Any]
+    # Records shown (and accepted) with the example: ids other types' examples refer to.
+    more_examples: tuple[Mapping[str, Any], ...] = ()
     # Columns (besides workspace_id) that identify a row; a re-sent row matches on these.
     conflict_key: tuple[str, ...] = ("id",)
     # "update": the newest record replaces the row (entities); "ignore": first one wins (events).

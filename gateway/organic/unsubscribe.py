@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth.signing_secret import signing_secret
 from gateway.settings import Settings
 from models.organic import Lead
 from subscriptions.events import record_event
@@ -20,7 +21,7 @@ PATH = "/api/email/unsubscribe"
 
 def _signature(settings: Settings, workspace_id: str, lead_id: str) -> str:
     key = hmac.new(
-        settings.secret_key.get_secret_value().encode(), b"lead unsubscribe links", hashlib.sha256
+        signing_secret(settings).encode(), b"lead unsubscribe links", hashlib.sha256
     ).digest()
     return hmac.new(key, f"{workspace_id}\n{lead_id}".encode(), hashlib.sha256).hexdigest()
 

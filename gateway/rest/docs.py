@@ -82,6 +82,7 @@ def _clean(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def _operation(route: RestRoute) -> dict[str, Any]:
+    route.compile()  # its required scopes include those the graph declares
     error = {"$ref": f"#/components/schemas/{route.envelope.__name__}Error"}
     responses: dict[str, Any] = {
         str(route.status_code): {
@@ -99,17 +100,18 @@ def _operation(route: RestRoute) -> dict[str, Any]:
         "operationId": f"{route.method.lower()}{route.path.replace('/', '_').replace('-', '_')}",
         "parameters": _parameters(route),
         "responses": responses,
-        "security": [{"apiKey": list(route.scopes)}],
-        "x-required-scopes": list(route.scopes),
+        "security": [{"apiKey": list(route.required_scopes)}],
+        "x-required-scopes": list(route.required_scopes),
     }
     if route.operation:
         operation["description"] = (
             f"Runs the GraphQL operation:\n\n```graphql\n{route.operation}\n```"
         )
-    if route.body is not None:
+    body = route.body or route.documented_body
+    if body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _clean(route.body.model_json_schema())}},
+            "content": {"application/json": {"schema": _clean(body.model_json_schema())}},
         }
     return operation
 

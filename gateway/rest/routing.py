@@ -5,13 +5,20 @@ A route names its scopes, its query (and body) schema, the GraphQL operation it 
 against the one schema, and a function mapping the operation's data to the legacy shape.
 The operation is parsed and validated once, when the route table is built, and executed
 with the request's principal, so permissions, tenancy, loaders and caching are exactly
-the graph's. Protocol-specific routes (streamed exports) give a `handler` instead.
+the graph's. Protocol-specific routes (streamed exports, the bulk upload) give a `handler`
+instead, and name the graph field they stand for (`stands_for`) when there is one.
+
+Scopes: a route needs what it declares plus every scope the fields of its operation (or the
+field it stands for) declare in the graph, so REST and GraphQL refuse the same principals.
+Every REST route is a `ScopedRoute`, which refuses a principal lacking one of them (403 in
+the family's envelope) before anything else runs; tests/auth/test_route_scopes.py walks the
+whole route table to prove it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,11 +30,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.execution import optimized_is_awaitable
 
+from gateway.outage import database_unavailable, unavailable_response
 from gateway.principal import Principal, principal_for
 from gateway.request_id import request_id_of
 from gateway.rest.families import Family, family_for
 from resolvers.compiled.executor import run_compiled
 from resolvers.context import Context, build_context
+from resolvers.permissions import document_scopes, root_field_scopes
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +89,33 @@ class RestError(Exception):
         self.status, self.code, self.message, self.details = status, code, message, details
 
 
+class ScopedRoute(Route):
+    """A Starlette route that refuses a principal lacking one of `scopes` (403 in the path's
+    family envelope) before its endpoint runs. Hand-written routes use it directly, with
+    `scopes=()` where any signed-in principal may call."""
+
+    def __init__(
+        self, path: str, endpoint: Callable[..., Any], *, methods: list[str], scopes: Sequence[str]
+    ) -> None:
+        self.scopes = tuple(scopes)
+        family = family_for(path)
+        assert family is not None, f"{path} belongs to no legacy family"
+
+        async def guarded(request: Request) -> Response:
+            principal = principal_for(request)
+            missing = [s for s in self.scopes if not principal.can(s)]
+            if missing:
+                return family.error(
+                    403,
+                    f"This needs the '{missing[0]}' scope",
+                    request_id=request_id_of(request.scope),
+                )
+            return await endpoint(request)
+
+        guarded.__name__ = getattr(endpoint, "__name__", "endpoint")
+        super().__init__(path, guarded, methods=methods)
+
+
 @dataclass(frozen=True)
 class Call:
     """What a mapper or handler may need besides the data."""
@@ -112,21 +148,37 @@ class RestRoute:
     acting: Callable[[Request, Any, Any], Awaitable[Principal]] | None = None
     # Reads the raw body before validation (default: JSON); a CSV upload decodes here.
     decode_body: Callable[[Request], Awaitable[Any]] | None = None
+    # The root field a handler route does the work of, e.g. ("mutation", "uploadData"):
+    # the route needs that field's scopes too.
+    stands_for: tuple[str, str] | None = None
+    # For the OpenAPI document only: the body a handler reads and validates itself.
+    documented_body: type[BaseModel] | None = None
     status_code: int = 200
     example: Any = None  # the documented response body
     # Rewrites an error before it is answered (e.g. the graph's argument names in `details`
     # spelled as the route's own fields).
     refine_error: Callable[[RestError], RestError] | None = None
     _document: DocumentNode | None = field(default=None, repr=False)
+    required_scopes: tuple[str, ...] = field(default=(), init=False)
+    _compiled: bool = field(default=False, init=False, repr=False)
 
     def compile(self) -> RestRoute:
-        """Parse and validate the operation once, at startup (a broken one fails loudly)."""
+        """Parse and validate the operation once, at startup (a broken one fails loudly), and
+        gather the scopes the graph declares for it."""
+        if self._compiled:
+            return self
+        needed = set(self.scopes)
         if self.operation is not None:
             document = parse(self.operation)
             errors = validate(_graph()._schema, document)
             if errors:
                 raise ValueError(f"{self.method} {self.path}: {errors[0].message}")
             self._document = document
+            needed |= document_scopes(_graph()._schema, document)
+        if self.stands_for is not None:
+            needed |= root_field_scopes(_graph()._schema, *self.stands_for)
+        self.required_scopes = tuple(sorted(needed))
+        self._compiled = True
         return self
 
     async def run(self, call: Call) -> ExecutionResult:
@@ -165,7 +217,9 @@ class RestRoute:
             return self.envelope.error(exc.status, code, exc.message, exc.details, request_id=rid)
         except ClientDisconnect:
             raise  # the client is gone: gateway/request_id.py notes it, no error to answer
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                return unavailable_response(request.scope)
             log.exception("%s %s failed", self.method, self.path)
             return self.envelope.error(
                 500, self.family.code(500), "Internal server error", request_id=rid
@@ -173,8 +227,6 @@ class RestRoute:
 
     async def _serve(self, request: Request) -> Response:
         principal = principal_for(request)
-        if self.acting is None:
-            self._check_scopes(principal)
         status = self.family.validation_status
         params = _validated(self.params, query_of(request), "query parameter", status)
         body = None
@@ -206,12 +258,14 @@ class RestRoute:
         return await json_body(request, invalid_code=self.family.invalid_json_code)
 
     def _check_scopes(self, principal: Principal) -> None:
-        missing = [s for s in self.scopes if not principal.can(s)]
+        missing = [s for s in self.required_scopes if not principal.can(s)]
         if missing:
             raise RestError(403, "", f"This needs the '{missing[0]}' scope")
 
     def starlette_route(self) -> Route:
-        return Route(self.path, self.endpoint, methods=[self.method])
+        # A route acting in a workspace it names checks the acting principal's scopes itself.
+        scopes = () if self.acting is not None else self.required_scopes
+        return ScopedRoute(self.path, self.endpoint, methods=[self.method], scopes=scopes)
 
 
 def query_of(request: Request) -> dict[str, Any]:
@@ -250,9 +304,14 @@ def _validated(model: type[BaseModel], raw: Any, what: str, status: int) -> Any:
         raise RestError(status, "", message, details) from None
 
 
-def _from_graphql(result: ExecutionResult) -> RestError:
+def _from_graphql(result: ExecutionResult) -> Exception:
     error = result.errors[0]  # type: ignore[index]
     extensions = error.extensions or {}
+    if error.original_error is not None and database_unavailable(error.original_error):
+        return error.original_error
+    if result.data is None and not extensions.get("code") and error.original_error is None:
+        # The variables did not fit the operation (an Int beyond 32 bits, ...): bad input.
+        return RestError(400, "", error.message)
     status = _STATUS.get(extensions.get("code") or "", 500)
     if status >= 500 and extensions.get("code") != "SERVICE_UNAVAILABLE":
         log.error("GraphQL error behind a REST route: %s", error.message)

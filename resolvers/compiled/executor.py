@@ -20,6 +20,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from sqlalchemy import func
 from strawberry.schema.schema_converter import get_arguments
 
+from gateway.input_guard import unstorable
 from resolvers.compiled import sql
 from resolvers.compiled.planner import ConstantRoot, Plan, ProjectedRoot, SqlRoot, plan_document
 from resolvers.compiled.projection import ResolveInfo, project, resolve_root
@@ -99,6 +100,8 @@ async def run_compiled(
 async def _run(
     schema: Any, plan: Plan, raw_variables: dict[str, Any], context: Any, protect: bool
 ) -> Compiled:
+    if unstorable(raw_variables):  # the executor refuses them (resolvers/protection.py)
+        raise NotCompilable("a variable PostgreSQL cannot store")
     coerced = get_variable_values(
         schema._schema, plan.operation.variable_definitions or (), raw_variables
     )

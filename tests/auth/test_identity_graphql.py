@@ -53,9 +53,19 @@ async def test_sign_in_refresh_and_sign_out(anonymous_client):
         f'mutation {{ signIn(email: "{email}", password: "nope-nope") {{ accessToken }} }}',
     )
     assert wrong.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    out = await gql(anonymous_client, "mutation { signOut }", token=pair["accessToken"])
+    # The replay revoked the login: its access tokens stop working too.
+    replayed = await gql(
+        anonymous_client, "{ characters { totalCount } }", token=pair["accessToken"]
+    )
+    assert replayed.status_code == 401
+    again = await gql(
+        anonymous_client,
+        f'mutation {{ signIn(email: "{email}", password: "a-long-password") {{ {PAYLOAD} }} }}',
+    )
+    token = again.json()["data"]["signIn"]["accessToken"]
+    out = await gql(anonymous_client, "mutation { signOut }", token=token)
     assert out.json()["data"] == {"signOut": True}
-    after = await gql(anonymous_client, "{ characters { totalCount } }", token=pair["accessToken"])
+    after = await gql(anonymous_client, "{ characters { totalCount } }", token=token)
     assert after.status_code == 401
 
 

@@ -7,6 +7,11 @@ import json
 import os
 from pathlib import Path
 
+from sqlalchemy import delete
+
+from gateway.database import transaction
+from models.system import Webhook
+
 GOLDEN = Path(__file__).parent / "golden"
 LIVE = {"apiLatency", "activeConnections", "serverUptime"}  # measured, not data
 
@@ -56,11 +61,11 @@ async def test_golden_bodies(api_data) -> None:
     assert not mismatches
 
 
-async def test_webhook_registration_golden(api_data) -> None:
+async def test_webhook_registration_golden(api_data, sessions) -> None:
     response = await api_data.post(
         "/api/marketing/webhooks/register",
         json={
-            "url": "https://dash.example.test/hooks",
+            "url": "https://93.184.215.14/hooks",  # a public address: the SSRF guard resolves names
             "events": ["user.registered"],
             "secret": "s3cret-value",
         },
@@ -69,7 +74,10 @@ async def test_webhook_registration_golden(api_data) -> None:
     data = response.json()["data"]
     assert data["webhookId"].startswith("webhook_")
     assert (data["url"], data["events"], data["status"]) == (
-        "https://dash.example.test/hooks",
+        "https://93.184.215.14/hooks",
         ["user.registered"],
         "active",
     )
+    # Gone again: a relay running later in this process must never deliver to it.
+    async with transaction(sessions) as session:
+        await session.execute(delete(Webhook).where(Webhook.id == data["webhookId"]))

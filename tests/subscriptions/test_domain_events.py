@@ -18,6 +18,7 @@ from websockets.asyncio.client import connect
 from models.events import DomainEvent
 from tests.subscriptions.conftest import next_message, transport_ws_subscribe
 from tests.subscriptions.test_live import hub, until
+from tests.utils import accounts
 from tests.utils import coaching as co
 from tests.utils import organic_builders as org
 from tests.utils import social_builders as so
@@ -428,13 +429,8 @@ async def test_agent_and_post_updates_reach_legacy_ws_and_graphql(live_server, u
     posts = await transport_ws_subscribe(
         url, "subscription { postStatus { postId status publishedAt platform } }"
     )
-    token = live_server.app.state.auth.tokens.access(
-        account_id="usr_watcher",
-        email="watcher@example.test",
-        role="owner",
-        subscription="pro",
-        workspace_id=workspace,
-    ).token
+    watcher = await accounts.member(live_server.app, workspace, "owner")
+    token = await accounts.token_for(live_server.app, watcher, workspace, "owner")
     async with connect(live_server.ws(f"/v1/ws?token={token}")) as legacy:
         await until(lambda: hub(live_server).subscriber_count == before + 3)
         await upload("agent_status", [FULL_REPORT])

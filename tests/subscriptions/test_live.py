@@ -13,6 +13,7 @@ from gateway.database import transaction
 from subscriptions.events import Event, record_event
 from subscriptions.hub import SLOW_CONSUMER_CODE
 from tests.subscriptions.conftest import next_message, transport_ws_subscribe
+from tests.utils import accounts
 from tests.utils.builders import user
 
 EVENTS = (
@@ -155,14 +156,9 @@ async def test_legacy_websocket_pushes_documented_shapes(live_server, workspace,
         await asyncio.wait_for(ws.wait_closed(), 5)
         assert ws.close_code == 4401
     before = hub(live_server).subscriber_count
+    tester = await accounts.member(live_server.app, workspace, "owner")
+    token = await accounts.token_for(live_server.app, tester, workspace, "owner")
     async with connect(live_server.ws("/v1/ws")) as ws:
-        token = live_server.app.state.auth.tokens.access(
-            account_id="usr_tester",
-            email="tester@example.test",
-            role="owner",
-            subscription="pro",
-            workspace_id=workspace,
-        ).token
         await ws.send(json.dumps({"type": "auth", "token": token}))
         # the first metrics, at once
         first = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(3)]

@@ -24,6 +24,12 @@ class ReportError(ValueError):
 
 def check_config(config: dict[str, Any]) -> None:
     """Refuse what cannot be run, naming the part."""
+    if not isinstance(config, dict):  # JSON scalars pass the graph's JSON type
+        raise ReportError("config must be an object")
+    if not isinstance(config.get("filters") or {}, dict):
+        raise ReportError("config.filters must be an object")
+    if not isinstance(config.get("dateRange") or {}, dict):
+        raise ReportError("config.dateRange must be an object")
     metrics = config.get("metrics") or ["revenue", "traffic"]
     dimensions = config.get("dimensions") or ["channel"]
     if not isinstance(metrics, list) or set(map(str, metrics)) - set(METRICS):

@@ -166,8 +166,15 @@ def export(
 
 
 def _route(
-    path: str, summary: str, scope: str, handler: Any, periods: tuple[str, ...]
+    path: str,
+    summary: str,
+    scope: str,
+    handler: Any,
+    periods: tuple[str, ...],
+    stands_for: tuple[str, str],
 ) -> RestRoute:
+    """An export needs its own scope and that of the graph's list of the same rows (users'
+    personal data needs read:users there, so it does here)."""
     query = params(
         f"Export{path.title().replace('/', '')}Query",
         period=(periods, "30d"),
@@ -183,6 +190,7 @@ def _route(
         scopes=(scope,),
         params=query,
         handler=handler,
+        stands_for=stands_for,
     )
 
 
@@ -193,6 +201,7 @@ ROUTES = [
         "read:analytics",
         export("users", exports.USERS, USER_FIELDS, PERSONAL_FIELDS),
         ALL,
+        ("query", "platformUsers"),
     ),
     _route(
         "characters",
@@ -200,6 +209,7 @@ ROUTES = [
         "read:characters",
         export("characters", exports.CHARACTERS, CHARACTER_FIELDS, {}),
         ALL,
+        ("query", "characters"),
     ),
     _route(
         "revenue",
@@ -207,5 +217,6 @@ ROUTES = [
         "read:revenue",
         export("transactions", exports.TRANSACTIONS, TRANSACTION_FIELDS, {}, summary=True),
         YEAR,
+        ("query", "transactions"),
     ),
 ]

@@ -39,11 +39,16 @@ def params(name: str, **choices: Any) -> type[BaseModel]:
     return create_model(name, __base__=_Params, **fields)
 
 
+# Every integer parameter has both bounds (they are in /openapi.json); a page past the last
+# answers an empty list, a page past this is refused with 400.
+MAX_PAGE = 100_000
+
+
 def page_fields(sorts: tuple[str, ...], default_sort: str) -> dict[str, Any]:
     return {
         "sortBy": (Literal[sorts], Field(default=default_sort)),  # type: ignore[valid-type]
         "limit": (int, Field(default=20, ge=1, le=100)),
-        "page": (int, Field(default=1, ge=1)),
+        "page": (int, Field(default=1, ge=1, le=MAX_PAGE)),
     }
 
 

@@ -15,6 +15,7 @@ from gateway.rest.auth_views import Credentials, with_refresh
 from gateway.rest.common import fail, parse_body
 from gateway.rest.envelopes import Dashboard, iso_seconds
 from gateway.rest.families import DASHBOARD
+from gateway.rest.routing import ScopedRoute
 from models.tenancy import DashboardAccount
 
 
@@ -88,7 +89,7 @@ async def me(request: Request) -> Response:
 
 routes = [
     Route("/api/auth/signin", signin, methods=["POST"]),
-    Route("/api/auth/signout", signout, methods=["POST"]),
+    ScopedRoute("/api/auth/signout", signout, methods=["POST"], scopes=()),
     Route("/api/auth/refresh", refresh, methods=["POST"]),
     Route("/api/auth/me", me, methods=["GET"]),
 ]

@@ -9,7 +9,6 @@ from pydantic import Field
 from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from gateway.auth import accounts
 from gateway.auth.accounts import AccountError
@@ -21,6 +20,7 @@ from gateway.rest.auth_views import Body, Timezone, with_refresh
 from gateway.rest.common import fail, parse_body
 from gateway.rest.envelopes import Dashboard, iso_seconds
 from gateway.rest.families import DASHBOARD
+from gateway.rest.routing import ScopedRoute
 from models.tenancy import Workspace, WorkspaceMember
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -126,8 +126,8 @@ async def update_workspace(request: Request) -> Response:
         workspace = await session.get(Workspace, workspace_id) if role else None
         if workspace is None:
             return fail(request, DASHBOARD, 404, "Workspace not found")
-        if role not in ("owner", "admin"):
-            return fail(request, DASHBOARD, 403, "Only owners and admins may change a workspace")
+        if role != "owner":  # as docs/security.md says: manage:workspace is the owner's
+            return fail(request, DASHBOARD, 403, "Only the owner may change a workspace")
         if body.name is not None:
             workspace.name = body.name
         if body.logoUrl is not None:
@@ -193,10 +193,23 @@ async def invite(request: Request) -> Response:
     return Dashboard.ok(data, request_id_of(request.scope))
 
 
+# Creating and switching need a signed-in account (checked by each handler), no scope.
 routes = [
-    Route("/api/workspaces", list_workspaces, methods=["GET"]),
-    Route("/api/workspaces", create_workspace, methods=["POST"]),
-    Route("/api/workspaces/{workspace_id}", update_workspace, methods=["PUT"]),
-    Route("/api/workspaces/{workspace_id}/switch", switch_workspace, methods=["POST"]),
-    Route("/api/workspaces/{workspace_id}/invite", invite, methods=["POST"]),
+    ScopedRoute("/api/workspaces", list_workspaces, methods=["GET"], scopes=()),
+    ScopedRoute("/api/workspaces", create_workspace, methods=["POST"], scopes=()),
+    ScopedRoute(
+        "/api/workspaces/{workspace_id}",
+        update_workspace,
+        methods=["PUT"],
+        scopes=("manage:workspace",),
+    ),
+    ScopedRoute(
+        "/api/workspaces/{workspace_id}/switch", switch_workspace, methods=["POST"], scopes=()
+    ),
+    ScopedRoute(
+        "/api/workspaces/{workspace_id}/invite",
+        invite,
+        methods=["POST"],
+        scopes=("manage:members",),
+    ),
 ]

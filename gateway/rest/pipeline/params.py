@@ -17,6 +17,10 @@ from models.analytics import ads_registry as reg
 from resolvers.ingestion import MAX_RECORDS_PER_UPLOAD
 
 _NAME = Field(min_length=1, max_length=128)
+# Documented bounds (OpenAPI); the engine enforces them, in its own words.
+_GRANULARITY = Field(
+    3600, json_schema_extra={"minimum": reg.MIN_GRANULARITY, "maximum": reg.MAX_GRANULARITY}
+)
 _SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")
 
 
@@ -47,7 +51,7 @@ class DashboardQuery(BaseModel):
 
     metrics: list[MetricRequest] = Field(min_length=1, max_length=reg.MAX_METRICS)
     time_range: TimeRange
-    granularity: int = 3600
+    granularity: int = _GRANULARITY
     filters: dict[str, Any] | None = None
     limit: int = reg.DEFAULT_LIMIT
 
@@ -70,7 +74,7 @@ class SeriesParams(BaseModel):
     data_type: str = _NAME
     start_time: QueryTime
     end_time: QueryTime
-    granularity: int = 3600
+    granularity: int = _GRANULARITY
     dimensions: str | None = None
     aggregation_type: str | None = None
 
@@ -81,7 +85,7 @@ class ExportParams(BaseModel):
     data_type: str = _NAME
     start_time: QueryTime
     end_time: QueryTime
-    granularity: int = 3600
+    granularity: int = _GRANULARITY
 
 
 class CacheClearParams(BaseModel):

@@ -19,6 +19,7 @@ from gateway.rest.auth_views import Body, Credentials, Timezone
 from gateway.rest.common import fail, parse_body
 from gateway.rest.envelopes import Social, iso_seconds
 from gateway.rest.families import SOCIAL
+from gateway.rest.routing import ScopedRoute
 from models.tenancy import DashboardAccount
 
 PLAN_FEATURES = {
@@ -126,7 +127,7 @@ async def logout(request: Request) -> Response:
         return fail(request, SOCIAL, 401, "Send the refresh token, or an access token")
     await state.auth.logout(state.sessions, refresh_token=body.refreshToken, principal=principal)
     if principal is None and (token := bearer_token(request.scope)):
-        await state.auth.revoke_access_token(token)
+        await state.auth.revoke_access_token(state.sessions, token)
     return Social.message("Successfully logged out")
 
 
@@ -200,5 +201,5 @@ routes = [
     Route("/v1/auth/login", login, methods=["POST"]),
     Route("/v1/auth/logout", logout, methods=["POST"]),
     Route("/v1/user/profile", get_profile, methods=["GET"]),
-    Route("/v1/user/profile", update_profile, methods=["PUT"]),
+    ScopedRoute("/v1/user/profile", update_profile, methods=["PUT"], scopes=()),
 ]
