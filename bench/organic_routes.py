@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 WS = "ws_default"
 TARGET_GET_MS, TARGET_ATTRIBUTION_MS, TARGET_IMPORT_S = 100.0, 200.0, 2.0
+FOR_SCALE = {"analytics/funnel 365d"}  # no target: the default funnel is 30 days
 
 
 def routes(today: str, ninety: str) -> list[tuple[str, str, dict[str, Any]]]:
@@ -248,9 +249,11 @@ def write(
         target = TARGET_ATTRIBUTION_MS if name.startswith("attribution 90d") else TARGET_GET_MS
         p95 = percentile(values, 95)
         mark = "met" if p95 < target else "**missed**"
+        goal = f"< {target:g} ms: {mark}"
+        if name in FOR_SCALE:
+            goal = "none (a whole year, shown for scale)"
         lines.append(
-            f"| {name} | {percentile(values, 50):.1f} | {p95:.1f} | {statements[name]} | "
-            f"< {target:g} ms: {mark} |"
+            f"| {name} | {percentile(values, 50):.1f} | {p95:.1f} | {statements[name]} | {goal} |"
         )
     lines += [
         "",
