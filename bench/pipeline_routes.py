@@ -47,11 +47,25 @@ TARGETS_MS = {"dashboard uncached": 100, "dashboard cached": 10, "timeseries": 1
 EXPORT_SOURCE, EXPORT_MINUTES = "snapchat_ads", 10_000
 
 
-def _token() -> str:
+async def _token() -> str:
+    """An owner's access token for the demo workspace: the demo's own account (tokens must
+    name a live account and membership)."""
+    import asyncpg
+
+    from gateway.auth.demo_access import DEMO_EMAIL
     from gateway.auth.tokens import TokenService
+    from gateway.database import plain_url
     from gateway.settings import Settings
 
     settings = Settings()
+    connection = await asyncpg.connect(plain_url(settings.database_url))
+    try:
+        account_id = await connection.fetchval(
+            "SELECT id FROM dashboard_accounts WHERE email = $1", DEMO_EMAIL
+        )
+    finally:
+        await connection.close()
+    assert account_id, "load the demo first (gateway demo --domain ads --no-serve)"
     tokens = TokenService(
         secret=signing_secret(settings),
         issuer=settings.jwt_issuer,
@@ -59,8 +73,8 @@ def _token() -> str:
         refresh_ttl=3600,
     )
     return tokens.access(
-        account_id="acct_bench",
-        email="bench@example.test",
+        account_id=account_id,
+        email=DEMO_EMAIL,
         role="owner",
         subscription="free",
         workspace_id=WORKSPACE,
@@ -190,7 +204,7 @@ async def _export_peak_memory(start: datetime, buckets: int) -> int:
 
 
 async def main(rounds: int) -> None:
-    token = _token()
+    token = await _token()
     ports = {"uncached": _free_port(), "cached": _free_port()}
     servers = {name: _serve(port, name == "cached") for name, port in ports.items()}
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
