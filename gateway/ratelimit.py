@@ -11,6 +11,7 @@ counted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -125,23 +126,20 @@ class RateLimiter:
         self.storage_failures = 0
 
     async def check(self, route: RouteClass, identity: str) -> Verdict:
-        """Spend one request from every limit of the class; the tightest verdict wins."""
-        headline: Verdict | None = None
+        """Spend one request from every limit of the class; the tightest verdict wins. The
+        limits are independent keys, so their round trips to the storage overlap."""
         items = (
             route.limits
             if route is self.gateway_budget
             else [scaled(i, self.scale) for i in route.limits]
         )
-        for item in items:
-            allowed = await self._limiter.hit(item, route.name, identity)
-            stats = await self._limiter.get_window_stats(item, route.name, identity)
-            verdict = Verdict(allowed, item.amount, max(0, stats.remaining), stats.reset_time)
-            if headline is None:
-                headline = verdict
-            if not allowed:
-                return verdict
-        assert headline is not None
-        return headline
+        verdicts = await asyncio.gather(*(self._spend(i, route.name, identity) for i in items))
+        return next((v for v in verdicts if not v.allowed), verdicts[0])
+
+    async def _spend(self, item: RateLimitItem, name: str, identity: str) -> Verdict:
+        allowed = await self._limiter.hit(item, name, identity)
+        stats = await self._limiter.get_window_stats(item, name, identity)
+        return Verdict(allowed, item.amount, max(0, stats.remaining), stats.reset_time)
 
     async def credential_attempt(self, address: str | None, account: str | None) -> Verdict:
         """Spend one attempt from the address's and the account name's budgets."""
@@ -186,7 +184,7 @@ class RateLimitMiddleware:
             body, receive = await buffered_body(receive)
             account = account_name(body)
         try:
-            verdicts = [await limiter.check(route, identity) for route, identity in checks]
+            verdicts = list(await asyncio.gather(*(limiter.check(route, i) for route, i in checks)))
             if (method, path) in CREDENTIAL_ROUTES:
                 verdicts.append(await limiter.credential_attempt(client_address(scope), account))
         except Exception:  # the storage is unreachable: noisy, counted, and decided by route
