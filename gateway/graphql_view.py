@@ -82,6 +82,7 @@ class GraphQLView(GraphQL[Context, None]):
                 kw["context"],
             )
             if compiled is not None:  # built in PostgreSQL: no executor
+                request.scope["graphql_operation"] = compiled.operation_name
                 media_type = responses.negotiate(request.headers.get("accept"))
                 return CompiledResult(compiled, media_type)  # type: ignore[return-value]
         try:

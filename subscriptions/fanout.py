@@ -39,6 +39,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from resolvers.document_cache import DOCUMENTS
 from subscriptions.hub import GOING_AWAY_CODE, SLOW_CONSUMER_CODE
@@ -85,8 +86,11 @@ class _GroupSocket:
     """The group's `info.context.request`: the app, and `close` closing every member (the
     hub drops the group's subscriber with a close code, e.g. 1001 on shutdown)."""
 
-    def __init__(self, group: Group, fanout: FanOut, app: Any) -> None:
-        self.group, self.fanout, self.app = group, fanout, app
+    def __init__(self, group: Group, fanout: FanOut, first: Any) -> None:
+        self.group, self.fanout = group, fanout
+        # the first member's connection: the app, and the scope extensions read
+        # (persisted_documents.TrustedDocumentsOnly)
+        self.app, self.scope = first.app, first.scope
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         for member in list(self.group.members):
@@ -169,7 +173,7 @@ class FanOut:
     async def run_group(self, group: Group, schema: Any, query: str, operation_name: str | None,
                         variables: Any, context: Any) -> None:  # fmt: skip
         """The group's one stream: each result encoded once, then every member ends."""
-        shared = replace(context, request=_GroupSocket(group, self, context.request.app))
+        shared = replace(context, request=_GroupSocket(group, self, context.request))
         failed = False
         try:
             stream = await schema.stream(
@@ -178,7 +182,11 @@ class FanOut:
             )  # fmt: skip
             async with contextlib.aclosing(stream):
                 async for result in stream:
-                    if not isinstance(result, ExecutionResult):  # refused before streaming
+                    # refused before streaming: each member runs alone, so that the
+                    # protocol's own handler answers the refusal (an `error` message)
+                    if not isinstance(result, ExecutionResult) or isinstance(
+                        result, PreExecutionError
+                    ):
                         failed = True
                         self.groups.pop(group.key, None)
                         for member in list(group.members):

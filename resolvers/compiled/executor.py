@@ -43,6 +43,7 @@ class Compiled:
 
     json: bytes | None = None
     data: dict[str, Any] | None = None
+    operation_name: str | None = None  # for the request metrics (observability/graphql.py)
 
     def as_dict(self) -> dict[str, Any]:
         return self.data if self.data is not None else orjson.loads(self.json or b"null")
@@ -121,7 +122,7 @@ async def _run(
         text = await _fetch(context, f"SELECT ({json_object(parts)})::text", statement.params)
     if plan.all_sql:
         assert text is not None
-        return Compiled(json=text.encode())
+        return Compiled(json=text.encode(), operation_name=_name(plan))
     from_sql = orjson.loads(text) if text is not None else {}
     data: dict[str, Any] = {}
     collect = _collector(schema)
@@ -131,7 +132,11 @@ async def _run(
             data[root.key] = project(value, root.field.type, root.node, collect)
         else:
             data[root.key] = from_sql[root.key]
-    return Compiled(data=data)
+    return Compiled(data=data, operation_name=_name(plan))
+
+
+def _name(plan: Plan) -> str | None:
+    return plan.operation.name.value if plan.operation.name else None
 
 
 def _collector(schema: Any) -> Any:

@@ -172,6 +172,7 @@ async def test_limit_keeps_the_first_buckets_and_data_points_count_rows(ads, gra
     assert answer["dataPoints"] == 3 + 3  # rows aggregated, summed over both series
 
 
+@pytest.mark.counts_side_effects
 async def test_one_statement_per_source(ads, graphql, count_statements, settings, monkeypatch):
     monkeypatch.setattr(settings, "analytics_cache", False)
     metrics = [

@@ -49,6 +49,7 @@ async def _hit(graphql, workspace_id, source="meta_ads"):  # type: ignore[no-unt
     return result.data["adQuery"]["cacheHit"]
 
 
+@pytest.mark.counts_side_effects
 async def test_clearing_one_workspace_never_reaches_another(
     backend, settings, graphql, two_workspaces
 ):
@@ -74,6 +75,7 @@ async def test_clearing_one_workspace_never_reaches_another(
     assert await _hit(graphql, theirs) is True
 
 
+@pytest.mark.counts_side_effects
 async def test_a_pattern_clears_only_what_it_names(backend, graphql, two_workspaces):
     mine, _ = two_workspaces
     await _hit(graphql, mine)
@@ -100,6 +102,7 @@ async def test_only_admins_clear(graphql, workspace, role):
     assert (await graphql(CLEAR, {"p": "*"}, principal=key)).errors is not None
 
 
+@pytest.mark.counts_side_effects
 async def test_counters_follow_the_cache_that_served(backend, settings, graphql, two_workspaces):
     mine, _ = two_workspaces
     counters = cache_for(settings.redis_url).counters
