@@ -1,0 +1,25 @@
+"""Spec 002's tasks on the job engine (namespace `coaching`, queue `coaching`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import procrastinate
+
+from gateway.coaching import documents
+from gateway.jobs.runtime import Runtime
+
+QUEUE = "coaching"
+
+
+def blueprint() -> procrastinate.Blueprint:
+    tasks = procrastinate.Blueprint()
+
+    def runtime_of(context: Any) -> Runtime:
+        return context.additional_context["runtime"]
+
+    @tasks.task(name="process_document", queue=QUEUE, pass_context=True)
+    async def process_document(context: Any, workspace_id: str, document_id: str) -> str:
+        return await documents.process(runtime_of(context), workspace_id, document_id)
+
+    return tasks
