@@ -12,7 +12,7 @@ those columns are mapped to the attribute `meta`.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -325,3 +325,34 @@ class RuleTrigger(TenantScoped, table=True):
     triggered_at: datetime = TimestampField()
     succeeded: bool = False
     responded_at: datetime | None = TimestampField(default=None)
+
+
+EXPORT_FORMATS = ("csv", "json")
+EXPORT_STATUSES = ("processing", "completed", "failed")
+EXPORT_METRICS = ("users", "interactions", "programs")
+
+
+class CoachingExport(TenantScoped, table=True):
+    """An analytics export (spec 002's `export_id`): made by a job into a stored file that
+    only the member who asked for it may download, until `expires_at`."""
+
+    __tablename__ = "coaching_exports"
+    __table_args__ = (
+        _one_of("format", EXPORT_FORMATS),
+        _one_of("status", EXPORT_STATUSES),
+        CheckConstraint("end_date >= start_date", name="date_range"),
+        Index(None, "workspace_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    metrics: list[str] = JsonField(default_factory=list)
+    start_date: date
+    end_date: date
+    format: str = Field(default="csv", max_length=8)
+    email: str | None = Field(default=None, max_length=320)
+    status: str = Field(default="processing", max_length=16)
+    requested_by: str | None = Field(default=None, max_length=64)
+    file_id: str | None = Field(default=None, max_length=64)
+    error: str | None = None
+    created_at: datetime = TimestampField()
+    expires_at: datetime | None = TimestampField(default=None)

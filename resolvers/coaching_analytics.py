@@ -369,7 +369,47 @@ LIMIT :limit
 
 
 @strawberry.type
+class CoachingExport:
+    id: strawberry.ID
+    status: str
+    format: str
+    metrics: list[str]
+    start_date: dt.date
+    end_date: dt.date
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    error: str | None
+    _file_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="When the file should be ready (a few seconds, usually).")
+    def estimated_completion(self) -> dt.datetime:
+        from gateway.coaching.exports import ESTIMATED_SECONDS
+
+        return self.created_at + dt.timedelta(seconds=ESTIMATED_SECONDS)
+
+    @strawberry.field(description="The file, downloadable by the member who asked for it.")
+    def download_path(self) -> str | None:
+        return f"/files/{self._file_id}" if self._file_id else None
+
+
+def export_node(row: Any) -> CoachingExport:
+    return CoachingExport(
+        id=strawberry.ID(str(row.id)), status=row.status, format=row.format,
+        metrics=list(row.metrics), start_date=row.start_date, end_date=row.end_date,
+        created_at=row.created_at, expires_at=row.expires_at, error=row.error,
+        _file_id=row.file_id,
+    )  # fmt: skip
+
+
+@strawberry.type
 class Query:
+    @strawberry.field(description="An analytics export of this workspace by its id.")
+    async def coaching_export(self, info: Info, id: strawberry.ID) -> CoachingExport | None:
+        from models.coaching import CoachingExport as Row
+
+        row = await info.context.loaders.by_id(Row).load(parse_uuid(id))
+        return export_node(row) if row else None
+
     @strawberry.field(description="A channel's messages and users over a date range.")
     async def channel_analytics(
         self,

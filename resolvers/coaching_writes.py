@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import strawberry
@@ -15,11 +15,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
+from gateway.coaching import exports
 from gateway.coaching.flows import flow_problems
 from gateway.jobs import defer
 from gateway.secrets import SecretBox
 from models import coaching as m
 from resolvers.coaching import KbDocument, KnowledgeBase, document_node
+from resolvers.coaching_analytics import CoachingExport, export_node
 from resolvers.coaching_channels import Channel, ChannelType, ProactiveRule, channel_node
 from resolvers.coaching_people import EndUser, Enrollment, Program, end_user_node
 from resolvers.context import Info
@@ -152,6 +154,15 @@ class ProactiveRuleInput:
     trigger_conditions: JSON
     actions: JSON
     is_active: bool = True
+
+
+@strawberry.input
+class CoachingExportInput:
+    metrics: list[str]
+    start_date: date
+    end_date: date
+    format: str = "csv"
+    email: str | None = None
 
 
 @strawberry.type
@@ -461,6 +472,38 @@ class Mutation:
         async with info.context.sessions.begin() as session:
             session.add(row)
         return from_row(ProactiveRule, row)
+
+    @strawberry.mutation(description="An analytics export, made by a job (poll coachingExport).")
+    async def request_coaching_export(
+        self, info: Info, input: CoachingExportInput
+    ) -> CoachingExport:
+        details = [
+            {"field": "metrics", "message": f"unknown metric {name!r}"}
+            for name in input.metrics
+            if name not in m.EXPORT_METRICS
+        ]
+        if not input.metrics:
+            details.append({"field": "metrics", "message": "at least one metric is needed"})
+        if input.format not in m.EXPORT_FORMATS:
+            details.append({"field": "format", "message": "must be csv or json"})
+        if input.end_date < input.start_date:
+            details.append({"field": "end_date", "message": "must not be before start_date"})
+        elif (input.end_date - input.start_date).days > 366 * 2:
+            details.append({"field": "end_date", "message": "a range is at most two years"})
+        if details:
+            raise Invalid(f"Invalid {details[0]['field']}: {details[0]['message']}", details)
+        async with info.context.sessions.begin() as session:
+            row = await exports.request_export(
+                session,
+                workspace_id=info.context.workspace_id,
+                metrics=input.metrics,
+                start=input.start_date,
+                end=input.end_date,
+                format=input.format,
+                email=input.email,
+                requested_by=info.context.principal.subject,
+            )
+        return export_node(row)
 
 
 def _version_of(row: m.Program) -> m.ProgramVersion:

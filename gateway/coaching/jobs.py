@@ -6,7 +6,7 @@ from typing import Any
 
 import procrastinate
 
-from gateway.coaching import documents
+from gateway.coaching import documents, exports
 from gateway.jobs.runtime import Runtime
 
 QUEUE = "coaching"
@@ -21,5 +21,9 @@ def blueprint() -> procrastinate.Blueprint:
     @tasks.task(name="process_document", queue=QUEUE, pass_context=True)
     async def process_document(context: Any, workspace_id: str, document_id: str) -> str:
         return await documents.process(runtime_of(context), workspace_id, document_id)
+
+    @tasks.task(name="run_export", queue=QUEUE, pass_context=True)
+    async def run_export(context: Any, workspace_id: str, export_id: str) -> str:
+        return await exports.run_export(runtime_of(context), workspace_id, export_id)
 
     return tasks

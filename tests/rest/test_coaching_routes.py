@@ -486,3 +486,34 @@ async def test_other_workspaces_ids_answer_404(hub: Any, sessions: Any) -> None:
             kw["files"] = {"file": ("a.txt", b"hello", "text/plain")}
         _error(await hub.request(method, path, **kw), 404, "RESOURCE_NOT_FOUND")
     assert (await hub.get("/api/v1/users")).json()["users"] == []
+
+
+async def test_analytics_export_by_job_for_its_owner_only(
+    hub: Any, engine: Any, settings: Any, graphql: Any, workspace: str, sessions: Any
+) -> None:
+    request = dict(request_of("POST /api/v1/analytics/export"),
+                   start_date="2024-03-07", end_date="2024-03-09")  # fmt: skip
+    answer = await _ok(await hub.post("/api/v1/analytics/export", json=request),
+                       "POST /api/v1/analytics/export", 202)  # fmt: skip
+    assert answer["status"] == "processing"
+    await run_due_jobs(engine, settings, queues=["coaching"])
+    result = await graphql(
+        "query($id: ID!) { coachingExport(id: $id) { status downloadPath expiresAt } }",
+        {"id": answer["export_id"]},
+    )
+    export = result.data["coachingExport"]
+    assert export["status"] == "completed" and export["expiresAt"]
+    downloaded = await hub.get(export["downloadPath"])
+    assert downloaded.status_code == 200, downloaded.text
+    assert downloaded.text == (
+        "date,users,interactions,programs\n2024-03-07,0,0,0\n2024-03-08,0,2,0\n2024-03-09,0,1,0\n"
+    )
+    hub.caller.principal = Principal(workspace_id=workspace, subject="someone-else")
+    assert (await hub.get(export["downloadPath"])).status_code == 404
+    async with sessions.begin() as session:
+        session.add(Workspace(id="ws_coaching_export", name="Other", slug="ws_coaching_export"))
+    hub.caller.principal = Principal(workspace_id="ws_coaching_export", subject="test")
+    assert (await hub.get(export["downloadPath"])).status_code == 404
+    hub.caller.principal = Principal(workspace_id=workspace, subject="test")
+    bad = dict(request, metrics=["weather"])
+    _error(await hub.post("/api/v1/analytics/export", json=bad), 422, "VALIDATION_ERROR")

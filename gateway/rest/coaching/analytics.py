@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from gateway.rest.coaching.params import Query, declare, rate
+from pydantic import Field
+
+from gateway.rest.coaching.params import Body, Query, declare, iso, rate
 from gateway.rest.organic.params import IsoDate
 from gateway.rest.routing import Call
 
@@ -116,3 +118,45 @@ ROUTES = [
         variables=_detailed_variables,
     ),
 ]
+
+
+class ExportBody(Body):
+    metrics: list[Literal["users", "interactions", "programs"]] = Field(min_length=1, max_length=3)
+    start_date: IsoDate
+    end_date: IsoDate
+    format: Literal["csv", "json"] = "csv"
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _exported(data: dict[str, Any], call: Call) -> Any:
+    e = data["requestCoachingExport"]
+    return {
+        "export_id": e["id"],
+        "status": e["status"],
+        "estimated_completion": iso(e["estimatedCompletion"]),
+    }
+
+
+ROUTES.append(
+    declare(
+        "POST",
+        "/analytics/export",
+        "Export analytics as CSV or JSON (made by a job; 10 a day)",
+        "Analytics",
+        READ,
+        "mutation($input: CoachingExportInput!) { requestCoachingExport(input: $input) { "
+        "id status estimatedCompletion } }",
+        _exported,
+        body=ExportBody,
+        variables=lambda call: {
+            "input": {
+                "metrics": call.body.metrics,
+                "startDate": call.body.start_date.isoformat(),
+                "endDate": call.body.end_date.isoformat(),
+                "format": call.body.format,
+                "email": call.body.email,
+            }
+        },
+        status_code=202,
+    )
+)

@@ -1,4 +1,4 @@
-"""coaching hub: uploaded files kept for processing, full-text search over chunks, and the
+"""coaching hub: analytics exports, uploaded files kept for processing, full-text search over chunks, and the
 program version an enrolment started on
 
 Revision ID: 0013
@@ -31,9 +31,32 @@ def upgrade() -> None:
     op.add_column('kb_document_chunks', sa.Column('search_vector', postgresql.TSVECTOR(), sa.Computed("to_tsvector('english'::regconfig, content)", persisted=True), nullable=True))
     op.create_index('ix_kb_document_chunks_search', 'kb_document_chunks', ['search_vector'], unique=False, postgresql_using='gin')
     op.add_column('enrollments', sa.Column('program_version', sa.Integer(), nullable=True))
+    op.create_table('coaching_exports',
+    sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('metrics', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('format', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('file_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("format IN ('csv', 'json')", name=op.f('ck_coaching_exports_format')),
+    sa.CheckConstraint("status IN ('processing', 'completed', 'failed')", name=op.f('ck_coaching_exports_status')),
+    sa.CheckConstraint('end_date >= start_date', name=op.f('ck_coaching_exports_date_range')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_coaching_exports_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_coaching_exports'))
+    )
+    op.create_index(op.f('ix_coaching_exports_workspace_id_created_at'), 'coaching_exports', ['workspace_id', 'created_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_coaching_exports_workspace_id_created_at'), table_name='coaching_exports')
+    op.drop_table('coaching_exports')
     op.drop_column('enrollments', 'program_version')
     op.drop_index('ix_kb_document_chunks_search', table_name='kb_document_chunks', postgresql_using='gin')
     op.drop_column('kb_document_chunks', 'search_vector')
