@@ -223,6 +223,13 @@ class Enrollment(TenantScoped, table=True):
     program_id: uuid.UUID
     # The program version the user started on (updates of the program do not move it).
     program_version: int | None = None
+    # Where the flow walk stands (gateway/coaching/walking.py): the node the next job runs,
+    # and the nodes done.
+    current_node: str | None = Field(default=None, max_length=128)
+    walk: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    )
     status: str = Field(default="active", max_length=16)
     progress: float = 0.0
     enrolled_at: datetime = TimestampField()

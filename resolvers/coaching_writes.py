@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
-from gateway.coaching import exports
+from gateway.coaching import exports, walking
 from gateway.coaching.flows import flow_problems
 from gateway.jobs import defer
 from gateway.secrets import SecretBox
@@ -411,6 +411,7 @@ class Mutation:
             )
             session.add(row)
             await session.flush()
+            await walking.start(session, row, program.flow_definition)
             await record_event(
                 session,
                 workspace_id=ws,

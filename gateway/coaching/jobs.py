@@ -6,7 +6,7 @@ from typing import Any
 
 import procrastinate
 
-from gateway.coaching import documents, exports
+from gateway.coaching import documents, exports, walking
 from gateway.jobs.runtime import Runtime
 
 QUEUE = "coaching"
@@ -25,5 +25,11 @@ def blueprint() -> procrastinate.Blueprint:
     @tasks.task(name="run_export", queue=QUEUE, pass_context=True)
     async def run_export(context: Any, workspace_id: str, export_id: str) -> str:
         return await exports.run_export(runtime_of(context), workspace_id, export_id)
+
+    @tasks.task(name="advance_enrollment", queue=QUEUE, pass_context=True)
+    async def advance_enrollment(
+        context: Any, workspace_id: str, enrollment_id: str, node_id: str
+    ) -> str:
+        return await walking.advance(runtime_of(context), workspace_id, enrollment_id, node_id)
 
     return tasks

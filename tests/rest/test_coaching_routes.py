@@ -517,3 +517,79 @@ async def test_analytics_export_by_job_for_its_owner_only(
     hub.caller.principal = Principal(workspace_id=workspace, subject="test")
     bad = dict(request, metrics=["weather"])
     _error(await hub.post("/api/v1/analytics/export", json=bad), 422, "VALIDATION_ERROR")
+
+
+async def test_enrolment_walks_the_flow_once_across_worker_restarts(
+    hub: Any, upload: Any, engine: Any, settings: Any, sessions: Any, workspace: str
+) -> None:
+    badge = "44444444-4444-4444-8444-444444444444"
+    await upload(
+        "badges", [{"id": badge, "name": "Finisher", "created_at": "2024-03-01T00:00:00Z"}]
+    )
+    flow = {
+        "nodes": [
+            {"id": "start", "type": "start", "data": {}},
+            {"id": "hello", "type": "send_message", "data": {"message": "Hi!", "delay_hours": 0}},
+            {
+                "id": "later",
+                "type": "send_message",
+                "data": {"message": "Day 2", "delay_hours": 24},
+            },
+            {"id": "done", "type": "end", "data": {}},
+        ],
+        "edges": [
+            {"id": "a", "source": "start", "target": "hello"},
+            {"id": "b", "source": "hello", "target": "later"},
+            {"id": "c", "source": "later", "target": "done"},
+        ],
+    }
+    program = (
+        await hub.post(
+            "/api/v1/programs",
+            json={
+                "name": "Two days",
+                "flow_definition": flow,
+                "settings": {"completion_badge": badge},
+            },
+        )
+    ).json()
+    assert (await hub.post(f"/api/v1/programs/{program['id']}/publish")).status_code == 200
+    enrolled = await hub.post(f"/api/v1/users/{U2}/programs/{program['id']}/enroll")
+    assert enrolled.status_code == 201, enrolled.text
+
+    async def sent() -> int:
+        async with sessions() as session:
+            return await session.scalar(select(func.count()).select_from(m.Interaction).where(
+                m.Interaction.workspace_id == workspace,
+                m.Interaction.program_id == uuid.UUID(program["id"])))  # fmt: skip
+
+    await run_due_jobs(engine, settings, queues=["coaching"])
+    assert await sent() == 1  # the second message waits its 24 hours
+    async with sessions() as session:
+        enrollment = await session.scalar(select(m.Enrollment).where(
+            m.Enrollment.workspace_id == workspace))  # fmt: skip
+    assert enrollment.current_node == "later" and enrollment.status == "active"
+    # A new worker (the first one is gone), run again before and after the day has passed.
+    await run_due_jobs(engine, settings, queues=["coaching"])
+    assert await sent() == 1
+    async with sessions.begin() as session:
+        await session.execute(text(
+            "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo' "
+            "AND task_name = 'coaching:advance_enrollment'"))  # fmt: skip
+    await run_due_jobs(engine, settings, queues=["coaching"])
+    await run_due_jobs(engine, settings, queues=["coaching"])
+    assert await sent() == 2
+    async with sessions() as session:
+        done = await session.scalar(select(m.Enrollment).where(
+            m.Enrollment.workspace_id == workspace))  # fmt: skip
+        awards = (await session.scalars(select(m.BadgeAward.badge_id).where(
+            m.BadgeAward.workspace_id == workspace))).all()  # fmt: skip
+        completed = (await session.execute(text(
+            "SELECT payload FROM events WHERE workspace_id = :ws AND type = 'program.completed'"),
+            {"ws": workspace})).scalars().all()  # fmt: skip
+    assert done.status == "completed" and done.progress == 1.0 and done.completed_at
+    assert [str(a) for a in awards] == [badge]
+    assert len(completed) == 1 and completed[0]["badge_id"] == badge
+    user = (await hub.get(f"/api/v1/users/{U2}")).json()
+    assert user["badges_earned"][0]["badge_name"] == "Finisher"
+    assert user["program_enrollments"][0]["status"] == "completed"

@@ -31,6 +31,8 @@ def upgrade() -> None:
     op.add_column('kb_document_chunks', sa.Column('search_vector', postgresql.TSVECTOR(), sa.Computed("to_tsvector('english'::regconfig, content)", persisted=True), nullable=True))
     op.create_index('ix_kb_document_chunks_search', 'kb_document_chunks', ['search_vector'], unique=False, postgresql_using='gin')
     op.add_column('enrollments', sa.Column('program_version', sa.Integer(), nullable=True))
+    op.add_column('enrollments', sa.Column('current_node', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True))
+    op.add_column('enrollments', sa.Column('walk', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False))
     op.create_table('coaching_exports',
     sa.Column('workspace_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -57,6 +59,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_coaching_exports_workspace_id_created_at'), table_name='coaching_exports')
     op.drop_table('coaching_exports')
+    op.drop_column('enrollments', 'walk')
+    op.drop_column('enrollments', 'current_node')
     op.drop_column('enrollments', 'program_version')
     op.drop_index('ix_kb_document_chunks_search', table_name='kb_document_chunks', postgresql_using='gin')
     op.drop_column('kb_document_chunks', 'search_vector')
