@@ -12,15 +12,26 @@ those columns are mapped to the attribute `meta`.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Computed,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field
 
 from models.base import JsonField, TenantScoped, TimestampField, tenant_fk
 
+SEARCH_CONFIG = "english"
+SEARCH_VECTOR = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, content)"
 PROCESSING_STATUSES = ("pending", "processing", "completed", "failed")
 PROGRAM_STATUSES = ("draft", "published", "archived")
 CHANNEL_TYPES = ("web", "whatsapp", "telegram", "mobile")
@@ -85,6 +96,8 @@ class KbDocumentChunk(TenantScoped, table=True):
         tenant_fk("document_id", "kb_documents"),
         UniqueConstraint("workspace_id", "document_id", "chunk_index"),
         CheckConstraint("chunk_index >= 0", name="chunk_index"),
+        # Full-text search over a knowledge base's chunks (resolvers/coaching_search.py).
+        Index("ix_kb_document_chunks_search", "search_vector", postgresql_using="gin"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -92,6 +105,21 @@ class KbDocumentChunk(TenantScoped, table=True):
     chunk_index: int
     content: str
     meta: dict[str, Any] = _metadata_column()
+    # Written by PostgreSQL from `content`; never set by the application.
+    search_vector: Any = Field(
+        default=None,
+        sa_column=Column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True), nullable=True),
+    )
+
+
+class KbDocumentSource(TenantScoped, table=True):
+    """The uploaded file as received, kept apart so listing documents never reads it."""
+
+    __tablename__ = "kb_document_sources"
+    __table_args__ = (tenant_fk("document_id", "kb_documents"),)
+
+    document_id: uuid.UUID = Field(primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary)
 
 
 class Program(TenantScoped, table=True):
@@ -193,6 +221,15 @@ class Enrollment(TenantScoped, table=True):
     id: uuid.UUID = Field(primary_key=True)
     user_id: uuid.UUID
     program_id: uuid.UUID
+    # The program version the user started on (updates of the program do not move it).
+    program_version: int | None = None
+    # Where the flow walk stands (gateway/coaching/walking.py): the node the next job runs,
+    # and the nodes done.
+    current_node: str | None = Field(default=None, max_length=128)
+    walk: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    )
     status: str = Field(default="active", max_length=16)
     progress: float = 0.0
     enrolled_at: datetime = TimestampField()
@@ -295,3 +332,34 @@ class RuleTrigger(TenantScoped, table=True):
     triggered_at: datetime = TimestampField()
     succeeded: bool = False
     responded_at: datetime | None = TimestampField(default=None)
+
+
+EXPORT_FORMATS = ("csv", "json")
+EXPORT_STATUSES = ("processing", "completed", "failed")
+EXPORT_METRICS = ("users", "interactions", "programs")
+
+
+class CoachingExport(TenantScoped, table=True):
+    """An analytics export (spec 002's `export_id`): made by a job into a stored file that
+    only the member who asked for it may download, until `expires_at`."""
+
+    __tablename__ = "coaching_exports"
+    __table_args__ = (
+        _one_of("format", EXPORT_FORMATS),
+        _one_of("status", EXPORT_STATUSES),
+        CheckConstraint("end_date >= start_date", name="date_range"),
+        Index(None, "workspace_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    metrics: list[str] = JsonField(default_factory=list)
+    start_date: date
+    end_date: date
+    format: str = Field(default="csv", max_length=8)
+    email: str | None = Field(default=None, max_length=320)
+    status: str = Field(default="processing", max_length=16)
+    requested_by: str | None = Field(default=None, max_length=64)
+    file_id: str | None = Field(default=None, max_length=64)
+    error: str | None = None
+    created_at: datetime = TimestampField()
+    expires_at: datetime | None = TimestampField(default=None)

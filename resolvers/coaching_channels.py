@@ -62,6 +62,12 @@ class Channel(Node):
     def configuration(self) -> JSON:
         return {k: v for k, v in self._configuration.items() if not _SECRET_KEY.search(k)}
 
+    @strawberry.field(description="Where the channel's provider posts incoming messages.")
+    def webhook_url(self, info: Info) -> str:
+        settings = info.context.settings
+        base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+        return f"{base.rstrip('/')}/webhooks/{self.channel_type}/{self.id}"
+
     async def _activity(self, info: Info) -> Any:
         loader = info.context.loaders.custom("coaching.channel_activity", _CHANNEL_ACTIVITY)
         return await loader.load(self.id)

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import extract, func, or_
+from sqlalchemy import extract, func, or_, select
 from strawberry.scalars import JSON
 
 from models import coaching as m
@@ -31,6 +31,21 @@ _PROGRAM_ENROLLMENTS = grouped(
     ),
 )
 _USER_ENROLLMENTS = grouped(_E, "user_id", total=func.count())
+
+
+async def _program_engagement(session: Any, keys: list[Any], workspace_id: str) -> list[Any]:
+    """Mean engagement score of each program's enrolled users, one statement per page."""
+    u = m.EndUser
+    statement = (
+        select(_E.program_id, func.avg(u.engagement_score).label("score"))
+        .join(u, (u.workspace_id == _E.workspace_id) & (u.id == _E.user_id))
+        .where(_E.workspace_id == workspace_id, _E.program_id.in_(set(keys)))
+        .group_by(_E.program_id)
+    )
+    found = {row.program_id: row.score for row in (await session.execute(statement)).all()}
+    return [found.get(k) for k in keys]
+
+
 _USER_INTERACTIONS = grouped(m.Interaction, "user_id", total=func.count())
 
 
@@ -105,6 +120,12 @@ class Program(Node):
     async def completion_rate(self, info: Info) -> float | None:
         return (await self.enrollment_stats(info)).completion_rate
 
+    @strawberry.field(description="Mean engagement score of the users enrolled (null: none).")
+    async def engagement_score(self, info: Info) -> float | None:
+        loader = info.context.loaders.custom("coaching.program_engagement", _program_engagement)
+        score = await loader.load(self.id)
+        return round(float(score), 4) if score is not None else None
+
     @strawberry.field(description="The newest enrollments (at most `limit`).")
     async def enrollments(self, info: Info, limit: int = 20) -> list[Enrollment]:
         loader = info.context.loaders.children(
@@ -124,6 +145,7 @@ class Enrollment(Node):
     id: strawberry.ID
     user_id: strawberry.ID
     program_id: strawberry.ID
+    program_version: int | None = strawberry.field(description="The version it started on.")
     status: str
     progress: float
     enrolled_at: datetime

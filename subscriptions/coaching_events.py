@@ -85,3 +85,15 @@ MESSAGE_RECEIVED = _interaction(
 ESCALATION_CREATED = _interaction(
     "escalation.created", "escalation_id", "i.interaction_type = 'human_escalation'"
 )
+
+
+def user_payload(user: object) -> dict[str, object]:
+    """The `user.*` payload of an end user row, as the SQL above builds it."""
+    from subscriptions.events import iso
+
+    row: object = user
+    return {
+        "user_id": str(row.id),  # type: ignore[attr-defined]
+        **{name: getattr(row, name) for name in _USER_FIELDS},
+        "created_at": iso(row.created_at),  # type: ignore[attr-defined]
+    }

@@ -1,0 +1,35 @@
+"""Spec 002's tasks on the job engine (namespace `coaching`, queue `coaching`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import procrastinate
+
+from gateway.coaching import documents, exports, walking
+from gateway.jobs.runtime import Runtime
+
+QUEUE = "coaching"
+
+
+def blueprint() -> procrastinate.Blueprint:
+    tasks = procrastinate.Blueprint()
+
+    def runtime_of(context: Any) -> Runtime:
+        return context.additional_context["runtime"]
+
+    @tasks.task(name="process_document", queue=QUEUE, pass_context=True)
+    async def process_document(context: Any, workspace_id: str, document_id: str) -> str:
+        return await documents.process(runtime_of(context), workspace_id, document_id)
+
+    @tasks.task(name="run_export", queue=QUEUE, pass_context=True)
+    async def run_export(context: Any, workspace_id: str, export_id: str) -> str:
+        return await exports.run_export(runtime_of(context), workspace_id, export_id)
+
+    @tasks.task(name="advance_enrollment", queue=QUEUE, pass_context=True)
+    async def advance_enrollment(
+        context: Any, workspace_id: str, enrollment_id: str, node_id: str
+    ) -> str:
+        return await walking.advance(runtime_of(context), workspace_id, enrollment_id, node_id)
+
+    return tasks

@@ -1,0 +1,91 @@
+"""Spec 002's query parameters, request bodies and shapes shared by its routes, and the
+declaration helper every declared route of the family uses."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.rest.envelopes import Coaching
+from gateway.rest.routing import Call, RestError, RestRoute
+from gateway.rest.timestamps import iso_seconds
+
+BASE = "/api/v1"
+READ, WRITE = ("read:content",), ("write:content",)
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=5000)]
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class PageQuery(Query):
+    page: int = Field(default=1, ge=1, le=100_000)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+def declare(
+    method: str,
+    path: str,
+    summary: str,
+    tag: str,
+    scopes: tuple[str, ...],
+    operation: str,
+    respond: Any,
+    **extra: Any,
+) -> RestRoute:
+    return RestRoute(
+        method=method,
+        path=BASE + path,
+        summary=summary,
+        tag=tag,
+        envelope=Coaching,
+        scopes=scopes,
+        operation=operation,
+        respond=respond,
+        **extra,
+    )
+
+
+def path_id(call: Call, name: str, what: str) -> str:
+    """A path id; one that is no UUID names nothing (404, as an unknown one)."""
+    value = call.request.path_params[name]
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise RestError(404, "", f"{what} not found") from None
+
+
+def found(value: Any, what: str) -> Any:
+    if value is None:
+        raise RestError(404, "", f"{what} not found")
+    return value
+
+
+def iso(value: str | None) -> str | None:
+    """The graph's ISO time as spec 002 shows it (`2024-01-01T00:00:00Z`)."""
+    return iso_seconds(datetime.fromisoformat(value)) if value else None
+
+
+def pagination(page: dict[str, Any], call: Call) -> dict[str, int]:
+    limit = call.params.limit
+    return {
+        "page": call.params.page,
+        "limit": limit,
+        "total": page["total"],
+        "pages": math.ceil(page["total"] / limit),
+    }
+
+
+def rate(value: float | None) -> float:
+    """A share the spec shows as a number: 0 before there is anything to divide."""
+    return value if value is not None else 0.0
