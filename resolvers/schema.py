@@ -53,6 +53,8 @@ DOMAINS: dict[str, str] = {
     "social_posts": "read:content",
     "social_campaigns": "read:campaigns",
     "social_agents": "read:content",
+    "social_writes": "write:content",
+    "social_campaign_writes": "write:campaigns",
     "ingestion": "write:data",
     # spec 000 analytics: fields needing more (revenue, users) also declare it themselves
     "analytics_overview": "read:analytics",
