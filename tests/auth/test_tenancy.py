@@ -18,6 +18,7 @@ from models.tenancy import Workspace
 from tests.utils import accounts
 from tests.utils.builders import World
 from tests.utils.organic_builders import content
+from tests.utils.social_builders import account as social_account
 from tests.utils.social_builders import post as social_post
 
 # Path parameters that name something the same in every workspace, not a tenant's row:
@@ -84,6 +85,7 @@ async def _other_workspace(app) -> tuple[str, str]:  # type: ignore[no-untyped-d
 
 async def _spec_004_post(upload) -> str:  # type: ignore[no-untyped-def]
     await upload("posts", [social_post(1)])
+    await upload("social_accounts", [social_account(1)])
     return "post_1"
 
 
@@ -116,6 +118,7 @@ async def test_every_id_route_answers_not_found_for_another_workspaces_ids(app, 
         "webhook_id": webhook_id,
         "file_id": stored.id,
         "post_id": await _spec_004_post(upload),
+        "account_id": "social_1",
         **await _spec_003_ids(upload),
     }
     workspace_a, token_a = await _other_workspace(app)

@@ -298,6 +298,9 @@ async def test_routes_are_documented_and_carry_rate_limit_headers(api):
         "/v1/campaigns": {"get", "post"},
         "/v1/settings/business": {"get", "put"},
         "/v1/settings/brand": {"get"},
+        "/v1/social/accounts": {"get"},
+        "/v1/social/connect": {"post"},
+        "/v1/social/accounts/{account_id}": {"delete"},
     }.items():
         assert methods <= set(paths[path]), path
     response = await api.get("/v1/posts")

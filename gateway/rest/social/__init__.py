@@ -2,7 +2,7 @@
 gateway/rest/families.py, and the legacy WebSocket /v1/ws in subscriptions/legacy_ws.py).
 
 Declared routes (served and documented by the declarative mechanism): posts.py,
-campaigns.py and settings.py over the graph; params.py holds the request forms and the
+campaigns.py, settings.py and accounts.py over the graph; params.py holds the request forms and the
 value formats. Protocol-specific: sign-in and profile (auth.py, token issuance)."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from gateway.rest.routing import RestRoute
-from gateway.rest.social import auth, campaigns, posts, settings
+from gateway.rest.social import accounts, auth, campaigns, posts, settings
 
 DECLARED: list[RestRoute] = [
     *posts.ROUTES,
     *campaigns.ROUTES,
     *settings.ROUTES,
+    *accounts.ROUTES,
 ]
 
 
