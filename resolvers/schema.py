@@ -53,6 +53,7 @@ DOMAINS: dict[str, str] = {
     "social_posts": "read:content",
     "social_campaigns": "read:campaigns",
     "social_agents": "read:content",
+    "social_analytics": "read:analytics",
     "social_writes": "write:content",
     "social_campaign_writes": "write:campaigns",
     "social_account_writes": "manage:integrations",

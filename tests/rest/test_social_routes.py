@@ -299,6 +299,11 @@ async def test_routes_are_documented_and_carry_rate_limit_headers(api):
         "/v1/settings/business": {"get", "put"},
         "/v1/settings/brand": {"get"},
         "/v1/social/accounts": {"get"},
+        "/v1/dashboard/metrics": {"get"},
+        "/v1/dashboard/agents": {"get"},
+        "/v1/analytics/overview": {"get"},
+        "/v1/analytics/trends": {"get"},
+        "/v1/analytics/platforms": {"get"},
         "/v1/social/connect": {"post"},
         "/v1/social/accounts/{account_id}": {"delete"},
     }.items():
