@@ -155,6 +155,11 @@ class Post(TenantScoped, table=True):
     ai_generated: bool = False
     ai_confidence: float | None = None
     campaign_id: str | None = Field(default=None, max_length=64)
+    # Publishing (gateway/social/publishing.py): attempts so far, the last failure, and
+    # the platform's id of the published post.
+    publish_attempts: int = CounterField()
+    publish_error: str | None = None
+    external_id: str | None = Field(default=None, max_length=128)
     created_by: str | None = Field(
         default=None, foreign_key="dashboard_accounts.id", ondelete="SET NULL", max_length=64
     )

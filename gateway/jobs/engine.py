@@ -28,6 +28,7 @@ BLUEPRINTS: dict[str, str] = {
     "webhooks": "subscriptions.webhooks.jobs",
     "files": "gateway.files.jobs",
     "organic": "gateway.organic.jobs",
+    "social": "gateway.social.jobs",
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.social import publishing
 from models import social as m
 from models.base import new_id
 from resolvers.errors import BadUserInput, NotFound
@@ -72,6 +73,8 @@ async def create_post(
     session.add(post)
     await session.flush()
     await post_status_event(session, post)
+    if post.status == "scheduled":
+        await publishing.schedule(session, post)
     return post
 
 
@@ -83,7 +86,7 @@ async def update_post(
         raise NotFound("Post not found")
     if post.status == "published":
         raise BadUserInput("A published post cannot be changed", field="status")
-    before = post.status
+    before, before_at = post.status, post.scheduled_at
     for name, value in vars(changes).items():
         if value is not UNSET:
             setattr(post, name, value)
@@ -92,6 +95,9 @@ async def update_post(
     await session.flush()
     if post.status != before:
         await post_status_event(session, post)
+    if post.status == "scheduled" and (before != "scheduled" or post.scheduled_at != before_at):
+        post.publish_attempts, post.publish_error = 0, None
+        await publishing.schedule(session, post)  # an older job finds the time changed
     return post
 
 
