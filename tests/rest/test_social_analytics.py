@@ -237,3 +237,25 @@ async def test_dashboard_agents_as_documented(api, upload):
     assert data["totalTasksCompleted"] == 323 and data["totalTasksInProgress"] == 7
     assert data["systemStatus"] == "optimal"
     assert data["lastUpdate"] == data["agents"][1]["lastUpdate"]
+
+
+async def test_the_live_engagement_rate_is_the_dashboards_30_day_one(upload, sessions, workspace):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from subscriptions.metrics import METRICS
+
+    await upload("social_accounts", [account(1, "instagram")])
+    today = datetime.now(UTC).date()
+    await upload(
+        "platform_metrics",
+        [
+            day(1, str(today), reach=3000, engagement=100),
+            day(1, str(today - timedelta(days=29)), reach=1000, engagement=26),
+            day(1, str(today - timedelta(days=30)), reach=5000, engagement=5000),  # outside
+        ],
+    )
+    async with sessions() as session:
+        value = await session.scalar(text(METRICS["engagementRate"]), {"ws": workspace})
+    assert float(value) == 3.15  # 126 * 100 / 4000
