@@ -52,21 +52,17 @@ class SocialTotals:
     conversions: int
     spend: Decimal
 
-    @strawberry.field(description="engagement per 100 reached, 2 decimals.")
-    def engagement_rate(self) -> float | None:
-        return _ratio(self.engagement, self.reach)
-
-    @strawberry.field(description="Campaign clicks per 100 impressions.")
-    def click_through_rate(self) -> float | None:
-        return _ratio(self.clicks, self.impressions)
-
-    @strawberry.field(description="Campaign conversions per 100 clicks.")
-    def conversion_rate(self) -> float | None:
-        return _ratio(self.conversions, self.clicks)
-
-    @strawberry.field(description="Campaign spend per click.")
-    def cost_per_click(self) -> float | None:
-        return _ratio(self.spend, self.clicks, 1)
+    # Derived here (plain fields, no resolvers) so the compiled path projects them.
+    engagement_rate: float | None = strawberry.field(
+        description="engagement per 100 reached, 2 decimals."
+    )
+    click_through_rate: float | None = strawberry.field(
+        description="Campaign clicks per 100 impressions."
+    )
+    conversion_rate: float | None = strawberry.field(
+        description="Campaign conversions per 100 clicks."
+    )
+    cost_per_click: float | None = strawberry.field(description="Campaign spend per click.")
 
 
 @strawberry.type
@@ -124,6 +120,10 @@ class _Acc:
             clicks=self.clicks,
             conversions=self.conversions,
             spend=self.spend,
+            engagement_rate=_ratio(self.engagement, self.reach),
+            click_through_rate=_ratio(self.clicks, self.impressions),
+            conversion_rate=_ratio(self.conversions, self.clicks),
+            cost_per_click=_ratio(self.spend, self.clicks, 1),
         )
 
 
