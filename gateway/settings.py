@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     integration_adapter: Literal["sandbox", "live"] = "sandbox"
     integration_timeout_seconds: float = Field(default=20.0, gt=0)
     oauth_state_ttl_seconds: int = Field(default=600, ge=60)
+    # Spec 004's social accounts with the live adapter (gateway/adapters/social_accounts.py):
+    # JSON {"linkedin": {"id": ..., "secret": ...}, ...}.
+    social_oauth_clients: SecretStr | None = None
     # Publishing scheduled content: attempts before it is marked failed, and the first
     # retry's delay (doubled after each further failure).
     publish_max_attempts: int = Field(default=3, ge=1)

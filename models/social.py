@@ -65,6 +65,12 @@ class SocialAccount(TenantScoped, table=True):
     permissions: list[str] = TextArrayField()
     last_sync_at: datetime | None = TimestampField(default=None)
     connected_at: datetime = TimestampField()
+    # Set when connected through OAuth (gateway/social/accounts.py): the platform's own id
+    # of the account, and its tokens sealed by gateway/secrets.py (never the plaintext).
+    external_id: str | None = Field(default=None, max_length=128)
+    access_token_sealed: str | None = None
+    refresh_token_sealed: str | None = None
+    token_expires_at: datetime | None = TimestampField(default=None)
 
 
 class AdCampaign(TenantScoped, table=True):
@@ -149,6 +155,11 @@ class Post(TenantScoped, table=True):
     ai_generated: bool = False
     ai_confidence: float | None = None
     campaign_id: str | None = Field(default=None, max_length=64)
+    # Publishing (gateway/social/publishing.py): attempts so far, the last failure, and
+    # the platform's id of the published post.
+    publish_attempts: int = CounterField()
+    publish_error: str | None = None
+    external_id: str | None = Field(default=None, max_length=128)
     created_by: str | None = Field(
         default=None, foreign_key="dashboard_accounts.id", ondelete="SET NULL", max_length=64
     )

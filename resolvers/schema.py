@@ -62,6 +62,10 @@ DOMAINS: dict[str, str] = {
     "social_posts": "read:content",
     "social_campaigns": "read:campaigns",
     "social_agents": "read:content",
+    "social_analytics": "read:analytics",
+    "social_writes": "write:content",
+    "social_campaign_writes": "write:campaigns",
+    "social_account_writes": "manage:integrations",
     "ingestion": "write:data",
     # spec 000 analytics: fields needing more (revenue, users) also declare it themselves
     "analytics_overview": "read:analytics",

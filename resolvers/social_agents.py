@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
 import strawberry
+from sqlalchemy import func
 
 from models import social as m
 from resolvers.context import Info
@@ -65,8 +67,55 @@ class AiAgent:
         return [from_row(AgentStatusReport, row) for row in await loader.load(self.id)]
 
 
+@strawberry.type(description="The agents taken together (docs/metrics.md).")
+class AiAgentSummary:
+    overall_efficiency: int | None = strawberry.field(
+        description="Mean efficiency of the agents reporting one, rounded to a whole number."
+    )
+    total_tasks_completed: int
+    total_tasks_in_progress: int
+    system_status: str = strawberry.field(
+        description="`offline` with no agents; `degraded` when an agent is in error or the "
+        "overall efficiency is under 75; `optimal` at 90 or more; `normal` otherwise."
+    )
+    last_update: datetime | None
+
+
+def system_status(overall: float | None, errors: int, agents: int) -> str:
+    if agents == 0:
+        return "offline"
+    if errors or (overall is not None and overall < 75):
+        return "degraded"
+    return "optimal" if overall is not None and overall >= 90 else "normal"
+
+
 @strawberry.type
 class Query:
+    @strawberry.field
+    async def ai_agent_summary(self, info: Info) -> AiAgentSummary:
+        a = m.AiAgent
+        statement = info.context.scope.select(
+            a,
+            func.count(),
+            func.avg(a.efficiency),
+            func.coalesce(func.sum(a.tasks_completed), 0),
+            func.coalesce(func.sum(a.tasks_in_progress), 0),
+            func.count().filter(a.status == "error"),
+            func.max(a.last_update),
+        )
+        async with info.context.sessions() as session:
+            agents, mean, done, doing, errors, last = (await session.execute(statement)).one()
+        overall = (
+            int(Decimal(mean).quantize(Decimal(1), ROUND_HALF_UP)) if mean is not None else None
+        )
+        return AiAgentSummary(
+            overall_efficiency=overall,
+            total_tasks_completed=int(done),
+            total_tasks_in_progress=int(doing),
+            system_status=system_status(float(mean) if mean is not None else None, errors, agents),
+            last_update=last,
+        )
+
     @strawberry.field
     async def ai_agent(self, info: Info, id: strawberry.ID) -> AiAgent | None:
         row = await info.context.loaders.by_id(m.AiAgent).load(id)

@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import social as m
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import (
+    Connection,
+    OffsetPage,
+    SortDirection,
+    SortKey,
+    offset_page,
+    paginate,
+)
 from resolvers.social import SocialPlatform, from_json
 from resolvers.social_posts import Media, SocialPost, percent, post_from_row
 
@@ -197,6 +204,29 @@ def _sort(field: CampaignSortField) -> SortKey:
     return SortKey(c.created_at, c.id, datetime)
 
 
+@strawberry.type(description="The workspace's campaigns counted, budgeted and summed.")
+class CampaignSummary:
+    total_campaigns: int
+    active: int
+    paused: int
+    completed: int
+    pending: int = strawberry.field(description="Campaigns in pending_review or draft.")
+    total_budget: Decimal
+    total_spent: Decimal = strawberry.field(description="Spend over all campaign days.")
+    avg_roas: float | None = strawberry.field(
+        description="Total revenue / total spend over the campaigns, rounded to 2 decimals."
+    )
+
+
+def _campaign_filter(statement: Any, status: Any, platform: Any) -> Any:
+    c = m.AdCampaign
+    if status is not None:
+        statement = statement.where(c.status == status.value)
+    if platform is not None:
+        statement = statement.where(c.platform == platform.value)
+    return statement
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -229,6 +259,74 @@ class Query:
             first=first,
             after=after,
             to_node=lambda row: campaign_from_row(row[0]),
+        )
+
+    @strawberry.field(description="Campaigns by position (limit/offset), newest first.")
+    async def ad_campaign_list(
+        self,
+        info: Info,
+        limit: int = 20,
+        offset: int = 0,
+        status: AdCampaignStatus | None = None,
+        platform: SocialPlatform | None = None,
+    ) -> OffsetPage[AdCampaign]:
+        ctx = info.context
+        c = m.AdCampaign
+        statement = _campaign_filter(ctx.scope.select(c), status, platform)
+        return await offset_page(
+            ctx.sessions,
+            statement,
+            c.created_at.desc(),
+            c.id.desc(),
+            limit=limit,
+            offset=offset,
+            to_node=lambda row: campaign_from_row(row[0]),
+        )
+
+    @strawberry.field
+    async def ad_campaign_summary(
+        self, info: Info, platform: SocialPlatform | None = None
+    ) -> CampaignSummary:
+        ctx = info.context
+        c, cm = m.AdCampaign, m.CampaignMetrics
+        spent = (
+            select(
+                cm.campaign_id,
+                func.sum(cm.spend).label("spend"),
+                func.sum(cm.revenue).label("revenue"),
+            )
+            .where(cm.workspace_id == ctx.workspace_id)
+            .group_by(cm.campaign_id)
+            .subquery()
+        )
+        statement = _campaign_filter(
+            ctx.scope.select(
+                c,
+                func.count(),
+                func.count().filter(c.status == "active"),
+                func.count().filter(c.status == "paused"),
+                func.count().filter(c.status == "completed"),
+                func.count().filter(c.status.in_(("pending_review", "draft"))),
+                func.coalesce(func.sum(c.budget_total), 0),
+                func.coalesce(func.sum(spent.c.spend), 0),
+                func.coalesce(func.sum(spent.c.revenue), 0),
+            ).outerjoin(spent, spent.c.campaign_id == c.id),
+            None,
+            platform,
+        )
+        async with ctx.sessions() as session:
+            row = (await session.execute(statement)).one()
+        total_spent, revenue = Decimal(row[6]), Decimal(row[7])
+        roas = (revenue / total_spent).quantize(_CENT, ROUND_HALF_UP) if total_spent else None
+        return CampaignSummary(
+            total_campaigns=row[0],
+            active=row[1],
+            paused=row[2],
+            completed=row[3],
+            pending=row[4],
+            total_budget=Decimal(row[5]),
+            total_spent=total_spent,
+            avg_roas=float(roas) if roas is not None else None,
         )
 
 

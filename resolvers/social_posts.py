@@ -14,7 +14,14 @@ from sqlalchemy import Numeric, cast, func, or_
 from models import social as m
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
-from resolvers.pagination import Connection, SortDirection, SortKey, paginate
+from resolvers.pagination import (
+    Connection,
+    OffsetPage,
+    SortDirection,
+    SortKey,
+    offset_page,
+    paginate,
+)
 from resolvers.social import SocialPlatform, from_json
 
 if TYPE_CHECKING:
@@ -154,6 +161,26 @@ def _sort(field: PostSortField) -> SortKey:
     return SortKey(p.created_at, p.id, datetime)
 
 
+@strawberry.type(description="Counts of the posts a filter selects (its status aside).")
+class PostSummary:
+    total_posts: int
+    published: int
+    scheduled: int
+    drafts: int
+    failed: int
+    avg_engagement: float | None = strawberry.field(
+        description="Mean engagement rate (see PostPerformance.engagementRate) of the "
+        "posts that have metrics, rounded to 2 decimals; null when none has."
+    )
+
+
+def _engagement_rate() -> Any:
+    pm = m.PostMetrics
+    interactions = cast(pm.likes + pm.comments + pm.shares, Numeric)
+    audience = func.nullif(func.coalesce(func.nullif(pm.reach, 0), pm.views), 0)
+    return interactions * 100 / audience
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -192,6 +219,71 @@ class Query:
             first=first,
             after=after,
             to_node=to_node,
+        )
+
+    @strawberry.field(description="Posts by position (limit/offset), for page-numbered lists.")
+    async def post_list(
+        self,
+        info: Info,
+        limit: int = 20,
+        offset: int = 0,
+        filter: PostFilter | None = None,
+        order_by: PostSortField = PostSortField.CREATED_AT,
+        direction: SortDirection = SortDirection.DESC,
+    ) -> OffsetPage[SocialPost]:
+        ctx = info.context
+        p, pm = m.Post, m.PostMetrics
+        statement = (
+            ctx.scope.select(p, p, pm)
+            .outerjoin(pm, (pm.workspace_id == p.workspace_id) & (pm.post_id == p.id))
+            .where(*_filters(filter or PostFilter()))
+        )
+        metrics_loader = ctx.loaders.by_id(pm, "post_id")
+
+        def to_node(row: Any) -> SocialPost:
+            metrics_loader.prime(row[0].id, row[1])  # fetched with the page
+            return post_from_row(row[0])
+
+        key = _sort(order_by)
+        order = [key.expression.desc(), key.id_column.desc()]
+        if direction is SortDirection.ASC:
+            order = [key.expression.asc(), key.id_column.asc()]
+        return await offset_page(
+            ctx.sessions, statement, *order, limit=limit, offset=offset, to_node=to_node
+        )
+
+    @strawberry.field
+    async def post_summary(self, info: Info, filter: PostFilter | None = None) -> PostSummary:
+        ctx = info.context
+        p, pm = m.Post, m.PostMetrics
+        given = filter or PostFilter()
+        unfiltered = PostFilter(**{**vars(given), "status": None})
+        by_status = {
+            name: func.count().filter(p.status == name) for name in ("published", "scheduled")
+        }
+        statement = (
+            ctx.scope.select(
+                p,
+                func.count(),
+                by_status["published"],
+                by_status["scheduled"],
+                func.count().filter(p.status == "draft"),
+                func.count().filter(p.status == "failed"),
+                func.avg(_engagement_rate()),
+            )
+            .outerjoin(pm, (pm.workspace_id == p.workspace_id) & (pm.post_id == p.id))
+            .where(*_filters(unfiltered))
+        )
+        async with ctx.sessions() as session:
+            row = (await session.execute(statement)).one()
+        avg = row[5]
+        return PostSummary(
+            total_posts=row[0],
+            published=row[1],
+            scheduled=row[2],
+            drafts=row[3],
+            failed=row[4],
+            avg_engagement=float(Decimal(avg).quantize(_CENT, ROUND_HALF_UP)) if avg else None,
         )
 
 

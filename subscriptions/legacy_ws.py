@@ -4,7 +4,8 @@ campaign_update and notification messages, each `{"type": ..., "data": {...}}` w
 exactly as the spec shows it (the event payload, recorded in that shape).
 
 metrics_update carries `{metric, value, change, timestamp}` for the workspace's headline
-metrics (snake_case names: total_users, total_messages, and revenue with read:revenue),
+metrics (snake_case names: total_users, total_messages, spec 004's engagement_rate, and
+revenue with read:revenue),
 recomputed by the shared metric multiplexer every LEGACY_METRICS_PERIOD seconds and sent
 on change. Close codes: 4401 no valid credential (a failed one at once, none within
 AUTH_TIMEOUT seconds), 4008 too slow, 1001 shutdown.
@@ -44,6 +45,7 @@ LEGACY_METRICS = {
     "totalUsers": "total_users",
     "totalMessages": "total_messages",
     "revenue": "revenue",
+    "engagementRate": "engagement_rate",
 }
 LEGACY_METRICS_PERIOD = 5
 AUTH_TIMEOUT = 10.0

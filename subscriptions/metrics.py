@@ -45,6 +45,13 @@ METRICS: dict[str, str] = {
     ),
     "adSpend": "SELECT coalesce(sum(spend), 0) FROM ad_performance WHERE workspace_id = :ws",
     "totalPosts": "SELECT count(*) FROM posts WHERE workspace_id = :ws",
+    # Spec 004's engagement rate over the last 30 UTC days, as /v1/dashboard/metrics
+    # computes it for `30d` (docs/metrics.md): engagement per 100 reached, 2 decimals.
+    "engagementRate": (
+        "SELECT coalesce(round(sum(engagement)::numeric * 100 / nullif(sum(reach), 0), 2), 0) "
+        "FROM platform_daily_metrics WHERE workspace_id = :ws "
+        "AND date > (now() AT TIME ZONE 'UTC')::date - 30"
+    ),
 }
 MIN_PERIOD, MAX_PERIOD = 1, 3600
 

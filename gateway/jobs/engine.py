@@ -29,6 +29,7 @@ BLUEPRINTS: dict[str, str] = {
     "files": "gateway.files.jobs",
     "organic": "gateway.organic.jobs",
     "coaching": "gateway.coaching.jobs",
+    "social": "gateway.social.jobs",
 }
 
 

@@ -18,6 +18,8 @@ from models.tenancy import Workspace
 from tests.utils import accounts
 from tests.utils.builders import World
 from tests.utils.organic_builders import content
+from tests.utils.social_builders import account as social_account
+from tests.utils.social_builders import post as social_post
 
 # Path parameters that name something the same in every workspace, not a tenant's row:
 # spec 001's metric names (models/analytics/ads_registry.py) answer 422 when unknown.
@@ -81,6 +83,12 @@ async def _other_workspace(app) -> tuple[str, str]:  # type: ignore[no-untyped-d
     return workspace_id, await accounts.owner_token(app, workspace_id)
 
 
+async def _spec_004_post(upload) -> str:  # type: ignore[no-untyped-def]
+    await upload("posts", [social_post(1)])
+    await upload("social_accounts", [social_account(1)])
+    return "post_1"
+
+
 async def test_every_id_route_answers_not_found_for_another_workspaces_ids(app, workspace, upload):
     await World(users=3, creators=1, characters=2).build().load(upload)
     webhook_id = new_id("wh")
@@ -109,6 +117,8 @@ async def test_every_id_route_answers_not_found_for_another_workspaces_ids(app, 
         "workspace_id": workspace,
         "webhook_id": webhook_id,
         "file_id": stored.id,
+        "post_id": await _spec_004_post(upload),
+        "account_id": "social_1",
         **await _spec_003_ids(upload),
     }
     workspace_a, token_a = await _other_workspace(app)

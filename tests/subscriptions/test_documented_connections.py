@@ -42,8 +42,8 @@ async def credentials(live_server, workspace):
 
 # The owner's token reads revenue; the key (read:analytics, read:content) does not.
 EXPECTED = {
-    "access token": {"total_users", "total_messages", "revenue"},
-    "API key": {"total_users", "total_messages"},
+    "access token": {"total_users", "total_messages", "engagement_rate", "revenue"},
+    "API key": {"total_users", "total_messages", "engagement_rate"},
 }
 
 

@@ -161,8 +161,9 @@ async def test_legacy_websocket_pushes_documented_shapes(live_server, workspace,
     async with connect(live_server.ws("/v1/ws")) as ws:
         await ws.send(json.dumps({"type": "auth", "token": token}))
         # the first metrics, at once
-        first = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(3)]
+        first = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(4)]
         assert sorted(m["data"]["metric"] for m in first) == [
+            "engagement_rate",
             "revenue",
             "total_messages",
             "total_users",
