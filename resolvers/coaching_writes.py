@@ -25,7 +25,7 @@ from resolvers.coaching_analytics import CoachingExport, export_node
 from resolvers.coaching_channels import Channel, ChannelType, ProactiveRule, channel_node
 from resolvers.coaching_people import EndUser, Enrollment, Program, end_user_node
 from resolvers.context import Info
-from resolvers.errors import GatewayError, NotFound
+from resolvers.errors import BadUserInput, GatewayError, NotFound
 from resolvers.node import from_row
 from subscriptions.coaching_events import user_payload
 from subscriptions.events import iso, record_event
@@ -168,6 +168,15 @@ class CoachingExportInput:
 @strawberry.type
 class DeletedDocument:
     id: strawberry.ID
+
+
+def _configuration(value: Any) -> dict[str, Any]:
+    """A channel's configuration: a JSON object (the JSON scalar also admits 3 or "x")."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadUserInput("configuration must be an object", field="configuration")
+    return dict(value)
 
 
 def _sealed(info: Info, configuration: dict[str, Any]) -> dict[str, Any]:
@@ -429,7 +438,7 @@ class Mutation:
 
     @strawberry.mutation(description="A channel; its secrets are sealed and never returned.")
     async def create_channel(self, info: Info, input: ChannelInput) -> Channel:
-        configuration = dict(input.configuration or {})
+        configuration = _configuration(input.configuration)
         configuration.pop("webhook_url", None)
         row = m.Channel(
             workspace_id=info.context.workspace_id,
@@ -452,7 +461,7 @@ class Mutation:
             if input.channel_name is not None:
                 row.channel_name = input.channel_name
             if input.configuration is not None:
-                given = dict(input.configuration)
+                given = _configuration(input.configuration)
                 given.pop("webhook_url", None)
                 row.configuration = {**row.configuration, **_sealed(info, given)}
         return channel_node(row)
