@@ -268,6 +268,35 @@ class RestRoute:
         return ScopedRoute(self.path, self.endpoint, methods=[self.method], scopes=scopes)
 
 
+def declarer(base: str, envelope: type[Envelope]) -> Callable[..., RestRoute]:
+    """A family's shorthand for its declarations: paths under `base`, answers in its
+    `envelope` (the positional order most routes need; anything else by keyword)."""
+
+    def declare(
+        method: str,
+        path: str,
+        summary: str,
+        tag: str,
+        scopes: tuple[str, ...],
+        operation: str,
+        respond: Any,
+        **extra: Any,
+    ) -> RestRoute:
+        return RestRoute(
+            method=method,
+            path=base + path,
+            summary=summary,
+            tag=tag,
+            envelope=envelope,
+            scopes=scopes,
+            operation=operation,
+            respond=respond,
+            **extra,
+        )
+
+    return declare
+
+
 def query_of(request: Request) -> dict[str, Any]:
     """The query string as a dict; `name[]` keys (repeated, or comma-separated) as lists."""
     query: dict[str, Any] = {}

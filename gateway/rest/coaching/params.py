@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.rest.envelopes import Coaching
-from gateway.rest.routing import Call, RestError, RestRoute
+from gateway.rest.routing import Call, RestError, declarer
 from gateway.rest.timestamps import iso_seconds
 
 BASE = "/api/v1"
@@ -33,27 +33,7 @@ class PageQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-def declare(
-    method: str,
-    path: str,
-    summary: str,
-    tag: str,
-    scopes: tuple[str, ...],
-    operation: str,
-    respond: Any,
-    **extra: Any,
-) -> RestRoute:
-    return RestRoute(
-        method=method,
-        path=BASE + path,
-        summary=summary,
-        tag=tag,
-        envelope=Coaching,
-        scopes=scopes,
-        operation=operation,
-        respond=respond,
-        **extra,
-    )
+declare = declarer(BASE, Coaching)
 
 
 def path_id(call: Call, name: str, what: str) -> str:

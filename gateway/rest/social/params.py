@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.rest.envelopes import Social
-from gateway.rest.routing import RestRoute
+from gateway.rest.routing import declarer
 from gateway.rest.timestamps import iso_seconds
 
 Platform = Literal["instagram", "facebook", "linkedin", "twitter", "tiktok", "youtube"]
@@ -32,27 +32,7 @@ class MediaItem(Body):
     alt: str | None = Field(default=None, max_length=500)
 
 
-def declare(
-    method: str,
-    path: str,
-    summary: str,
-    tag: str,
-    scopes: tuple[str, ...],
-    operation: str,
-    respond: Any,
-    **extra: Any,
-) -> RestRoute:
-    return RestRoute(
-        method=method,
-        path="/v1" + path,
-        summary=summary,
-        tag=tag,
-        envelope=Social,
-        scopes=scopes,
-        operation=operation,
-        respond=respond,
-        **extra,
-    )
+declare = declarer("/v1", Social)
 
 
 def iso(value: str | None) -> str | None:
