@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.rest.envelopes import Coaching
 from gateway.rest.routing import Call, RestError, declarer
-from gateway.rest.timestamps import iso_seconds
+from gateway.rest.timestamps import graph_time
 
+iso = graph_time  # the graph's times as this spec shows them
 BASE = "/api/v1"
 READ, WRITE = ("read:content",), ("write:content",)
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -49,11 +49,6 @@ def found(value: Any, what: str) -> Any:
     if value is None:
         raise RestError(404, "", f"{what} not found")
     return value
-
-
-def iso(value: str | None) -> str | None:
-    """The graph's ISO time as spec 002 shows it (`2024-01-01T00:00:00Z`)."""
-    return iso_seconds(datetime.fromisoformat(value)) if value else None
 
 
 def pagination(page: dict[str, Any], call: Call) -> dict[str, int]:

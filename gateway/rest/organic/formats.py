@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from gateway.rest.timestamps import graph_time
 
-from gateway.rest.timestamps import iso_seconds
-
+iso = graph_time  # the graph's times as this spec shows them
 _INTEGRAL = {"traffic", "leads", "conversions", "orders", "touchpoints"}
 
 
 def number(name: str, value: float) -> float | int:
     """Counts as integers, amounts and rates as they are."""
     return int(value) if name in _INTEGRAL else value
-
-
-def iso(value: str | None) -> str | None:
-    """A GraphQL DateTime (ISO 8601 with offset) in spec 003's form, None as None."""
-    return iso_seconds(datetime.fromisoformat(value)) if value else None
 
 
 def money(value: str | float | None) -> float:

@@ -3,15 +3,15 @@ and the forms its bodies write values in)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.rest.envelopes import Social
 from gateway.rest.routing import declarer
-from gateway.rest.timestamps import iso_seconds
+from gateway.rest.timestamps import graph_time
 
+iso = graph_time  # the graph's times as this spec shows them
 Platform = Literal["instagram", "facebook", "linkedin", "twitter", "tiktok", "youtube"]
 Page = Annotated[int, Field(ge=1, le=100_000)]
 Url = Annotated[str, Field(max_length=2048, pattern=r"^https?://\S+$")]
@@ -33,11 +33,6 @@ class MediaItem(Body):
 
 
 declare = declarer("/v1", Social)
-
-
-def iso(value: str | None) -> str | None:
-    """A GraphQL DateTime in spec 004's form (`2024-09-15T10:30:00Z`), None as None."""
-    return iso_seconds(datetime.fromisoformat(value)) if value else None
 
 
 def number(value: str | float | None) -> float | int | None:
