@@ -177,7 +177,6 @@ async def _export_rows_per_second(client: httpx.AsyncClient, url: str) -> tuple[
 async def _export_peak_memory(start: datetime, buckets: int) -> int:
     """Peak Python heap while streaming an export of `buckets` buckets to nowhere."""
     from gateway.database import create_engine, session_factory
-    from gateway.rest.pipeline.export import _lines
     from models.analytics import ads_sql
     from models.analytics.ads_query import prepare
 
@@ -195,7 +194,7 @@ async def _export_peak_memory(start: datetime, buckets: int) -> int:
     written = 0
     async with sessions() as session:
         async for batch in ads_sql.export_batches(session, workspace_id=WORKSPACE, query=query):
-            written += len(_lines(batch))
+            written += len(batch)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     await engine.dispose()

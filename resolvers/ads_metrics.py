@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+import orjson
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
@@ -24,9 +25,13 @@ from models.analytics.ads_query import QueryRejected, check_dimensions, known_di
 from models.analytics.window import Frame
 from resolvers.analytics_base import cached_answer
 from resolvers.context import Info
+from resolvers.encoded_json import EncodedJSON, plain
 from resolvers.errors import GatewayError
 
 CACHE_NAME = "dashboard"  # keys analytics:<workspace>:dashboard:... (DELETE /v1/cache/clear)
+# The cached answer's form; a new one must never read an entry written in an older form
+# (replicas of two releases share Redis during a rolling deploy).
+ANSWER_FORM = 2  # 2: series as JSON text built by PostgreSQL
 
 
 class QueryValidationError(GatewayError):
@@ -97,10 +102,15 @@ class AdMetricSeries:
     data_type: str
     dimensions: list[str]
     aggregation_type: str
+    timeline: JSON = strawberry.field(
+        description="The buckets as plain JSON ({timestamp, values, count}), oldest first: "
+        "spec 001's form, built by PostgreSQL."
+    )
     points: JSON = strawberry.field(
         description="The buckets as plain JSON ({timestamp, values, value, count}), oldest "
         "first: the same as `buckets`, for clients that read many points at once."
     )
+    bucket_count: int = strawberry.field(description="Buckets that have rows.")
 
     @strawberry.field(description="The buckets that have rows, oldest first.")
     def buckets(self) -> list[AdMetricBucket]:
@@ -111,7 +121,7 @@ class AdMetricSeries:
                 value=p["value"],
                 count=p["count"],
             )
-            for p in self.points
+            for p in plain(self.points)
         ]
 
 
@@ -132,27 +142,38 @@ class AdMetricDefinition:
     default_aggregation: str
 
 
-def _points(result: ads_sql.SeriesResult) -> list[dict[str, Any]]:
-    return [
-        {
-            "timestamp": b.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "values": b.values,
-            "value": b.value,
-            "count": b.count,
-        }
-        for b in result.buckets
-    ]
-
-
-def _series_payload(result: ads_sql.SeriesResult) -> dict[str, Any]:
+def _series_payload(result: ads_sql.EncodedSeries) -> dict[str, Any]:
     s = result.series
     return {
         "name": s.metric.name,
         "dataType": s.source,
         "dimensions": list(s.dimensions),
         "aggregationType": s.aggregation,
-        "points": _points(result),
+        "timeline": result.timeline,
+        "totals": result.totals,
+        "bucketCount": result.buckets,
     }
+
+
+def _points(timeline: EncodedJSON, totals: str) -> list[dict[str, Any]]:
+    """The timeline with each bucket's whole value: built only if a client asks for it."""
+    return [
+        {"timestamp": p["timestamp"], "values": p["values"], "value": value, "count": p["count"]}
+        for p, value in zip(timeline.decoded(), orjson.loads(totals), strict=True)
+    ]
+
+
+def _series(answer: dict[str, Any]) -> AdMetricSeries:
+    timeline = EncodedJSON(answer["timeline"])
+    return AdMetricSeries(
+        name=answer["name"],
+        data_type=answer["dataType"],
+        dimensions=answer["dimensions"],
+        aggregation_type=answer["aggregationType"],
+        timeline=timeline,
+        points=EncodedJSON(build=lambda: _points(timeline, answer["totals"])),
+        bucket_count=answer["bucketCount"],
+    )
 
 
 @strawberry.type
@@ -196,31 +217,26 @@ class Query:
         async def compute(session: AsyncSession, _frame: Frame) -> dict[str, Any]:
             with ENGINE.computing():
                 await check_dimensions(session, workspace_id=workspace_id, query=query)
-                results = await ads_sql.run(session, workspace_id=workspace_id, query=query)
+                results = await ads_sql.run_encoded(session, workspace_id=workspace_id, query=query)
             return {
                 "series": [_series_payload(r) for r in results],
-                "dataPoints": sum(b.count for r in results for b in r.buckets),
+                "dataPoints": sum(r.rows for r in results),
             }
 
         try:
             answer, hit = await cached_answer(
-                info, CACHE_NAME, query.cache_args(), query.sources, compute
+                info,
+                CACHE_NAME,
+                {**query.cache_args(), "form": ANSWER_FORM},
+                query.sources,
+                compute,
             )
         except QueryRejected as exc:
             raise rejected(exc) from None
         elapsed = time.perf_counter() - started
         ENGINE.record(elapsed, cache_hit=hit)
         return AdQueryResult(
-            series=[
-                AdMetricSeries(
-                    name=s["name"],
-                    data_type=s["dataType"],
-                    dimensions=s["dimensions"],
-                    aggregation_type=s["aggregationType"],
-                    points=s["points"],
-                )
-                for s in answer["series"]
-            ],
+            series=[_series(s) for s in answer["series"]],
             data_points=answer["dataPoints"],
             cache_hit=hit,
             query_time_seconds=elapsed,

@@ -15,6 +15,7 @@ from gateway.outage import database_unavailable
 from gateway.persisted_documents import TrustedDocumentsOnly
 from resolvers.context import Info
 from resolvers.document_cache import CachedDocuments, alias_limit
+from resolvers.encoded_json import SCALAR_OVERRIDES
 from resolvers.node import Node, resolve_node
 from resolvers.permissions import require_scope
 from resolvers.protection import (
@@ -139,6 +140,7 @@ def _schema(*, production: bool) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=_extensions(production=production),
+        scalar_overrides=SCALAR_OVERRIDES,  # EncodedJSON values (resolvers/encoded_json.py)
     )
 
 

@@ -5,16 +5,32 @@ the time range are scanned once, bucketed with `date_bin` on the epoch (UTC), an
 by GROUPING SETS: one set per distinct dimension list among the metrics, plus () for each
 bucket's totals and row count. Every metric's aggregate is computed in every set; each
 series keeps the rows of its own set. Buckets without rows are left out.
+
+Wrapped around that statement, PostgreSQL also writes the answer's text: each series' JSON
+for the dashboard and the time series (`run_encoded`), CSV lines for the export
+(`export_batches`). The text passes through to the client as it is: no row becomes a Python
+object, which was most of the time these answers took.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, Numeric, Select, cast, func, literal, or_, select, text
+from sqlalchemy import (
+    Float,
+    Numeric,
+    Select,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ads as m
@@ -26,27 +42,20 @@ EXPORT_BATCH_BUCKETS = 1000
 
 
 @dataclass
-class Bucket:
-    timestamp: datetime
-    values: dict[str, Any] = field(default_factory=dict)
-    value: Any = None  # the metric over the whole bucket
-    count: int = 0  # rows in the bucket (after filters)
+class EncodedSeries:
+    """A series as JSON text built by PostgreSQL."""
 
-
-@dataclass
-class SeriesResult:
     series: Series
-    buckets: list[Bucket]
+    timeline: str  # [{"timestamp", "values", "count"}, ...], oldest first
+    totals: str  # [the metric over each whole bucket, ...], in the same order
+    buckets: int
+    rows: int  # rows aggregated, summed over the buckets
 
 
 def _dimension(name: str) -> Any:
     if name in reg.COLUMN_DIMENSIONS:
         return getattr(m.AdPerformance, name)
     return m.AdPerformance.dimensions[name].astext
-
-
-def _labelled(name: str, index: int) -> Any:
-    return func.coalesce(_dimension(name), reg.NOT_SET).label(f"d{index}")
 
 
 def _filter(key: str, values: tuple[Any, ...]) -> Any:
@@ -149,55 +158,139 @@ def statement(
     return grouped.order_by(rows.c.bucket), names
 
 
-def _assemble(series: list[Series], names: list[str], rows: Any) -> list[SeriesResult]:
-    """Rows are (bucket, d0..dn, g, n, m0..mk): positions, not names, in this hot loop."""
+_TIMESTAMP = """'"' || to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '"'"""
+
+
+def _whole(series: Series) -> bool:
+    """Whether `_aggregate` keeps the series' values integers."""
+    return series.aggregation == "count" or (
+        series.metric.integral and series.aggregation in ("sum", "min", "max")
+    )
+
+
+def _number_text(column: str, whole: bool, *, null: str = "null") -> str:
+    """A value's text as Python writes it: a double always has a fraction or an exponent
+    (PostgreSQL prints 5.0 as `5`, which a client would read as an integer)."""
+    if whole:
+        return f"coalesce({column}::text, '{null}')"
+    return (
+        f"CASE WHEN {column} IS NULL THEN '{null}' "
+        f"WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
+        f"THEN {column}::bigint::text || '.0' ELSE {column}::text END"
+    )
+
+
+def encoded_statement(
+    query: AdQuery, *, workspace_id: str, source: str, series: list[Series]
+) -> Select[Any]:
+    """One row: `timeline<i>`, `totals<i>` for each series, then `buckets` and `rows`.
+
+    Over `statement`'s grouped rows (bucket, d0..dn, g, n, m0..mk): a bucket's values of a
+    series are the rows of that series' grouping set, keyed by its dimensions joined with
+    KEY_SEPARATOR and sorted by code point (COLLATE "C"), as `_assemble` orders them; its
+    total and count are the () set's row. The JSON is written as text (string_agg), compact
+    as orjson writes it. Every fragment below is made of generated column names and
+    integers, never of client input (that is bound in `statement`)."""
+    grouped, names = statement(
+        query,
+        workspace_id=workspace_id,
+        source=source,
+        series=series,
+        lower=query.start,
+        upper=query.end,
+        limit=query.limit,
+    )
+    rows = grouped.order_by(None).subquery("grouped")
     n = len(names)
-    everything = (1 << n) - 1  # GROUPING(...) of the () set: every dimension rolled up
-    masks = [everything & ~sum(1 << (n - 1 - names.index(d)) for d in s.dimensions) for s in series]
-    keys = [[1 + names.index(d) for d in s.dimensions] for s in series]
-    g_at, n_at, m_at = 1 + n, 2 + n, 3 + n
-    results = [SeriesResult(s, []) for s in series]
-    current: list[Bucket] = []
-    for row in rows:
-        if not current or current[0].timestamp != row[0]:
-            current = [Bucket(row[0]) for _ in series]
-            for result, bucket in zip(results, current, strict=True):
-                result.buckets.append(bucket)
-        mask = row[g_at]
-        for i, s in enumerate(series):
-            value = row[m_at + i]
-            if mask == everything:
-                current[i].value, current[i].count = value, row[n_at]
-                if not s.dimensions:
-                    current[i].values[reg.TOTAL_KEY] = value
-            elif mask == masks[i]:
-                current[i].values[reg.KEY_SEPARATOR.join([row[k] for k in keys[i]])] = value
-    for result in results:
-        for bucket in result.buckets:
-            bucket.values = dict(sorted(bucket.values.items()))
-    return results
+    everything = (1 << n) - 1  # GROUPING(...) of the () set
+    columns = [
+        literal_column("bucket"),
+        literal_column(f"max(n) FILTER (WHERE g = {everything})").label("n"),
+    ]
+    for i, s in enumerate(series):
+        number = _number_text(f"m{i}", _whole(s))
+        columns.append(
+            literal_column(f"max({number}) FILTER (WHERE g = {everything})").label(f"t{i}")
+        )
+        if s.dimensions:
+            mask = everything & ~sum(1 << (n - 1 - names.index(d)) for d in s.dimensions)
+            parts = [f"d{names.index(d)}" for d in s.dimensions]
+            key = (
+                parts[0]
+                if len(parts) == 1
+                else f"concat_ws('{reg.KEY_SEPARATOR}', {', '.join(parts)})"
+            )
+            pair = f"to_json({key}::text)::text || ':' || {number}"
+            values = (
+                f"'{{' || coalesce(string_agg({pair}, ',' ORDER BY {key} COLLATE \"C\") "
+                f"FILTER (WHERE g = {mask}), '') || '}}'"
+            )
+        else:
+            values = (
+                f"'{{\"{reg.TOTAL_KEY}\":' || max({number}) FILTER (WHERE g = {everything}) || '}}'"
+            )
+        columns.append(literal_column(values).label(f"v{i}"))
+    per_bucket = select(*columns).select_from(rows).group_by(literal_column("bucket")).subquery("b")
+    out = []
+    for i in range(len(series)):
+        point = (
+            f"""'{{"timestamp":' || {_TIMESTAMP} || ',"values":' || v{i} """
+            f"""|| ',"count":' || n || '}}'"""
+        )
+        out.append(
+            literal_column(
+                f"'[' || coalesce(string_agg({point}, ',' ORDER BY bucket), '') || ']'"
+            ).label(f"timeline{i}")
+        )
+        out.append(
+            literal_column(
+                f"'[' || coalesce(string_agg(t{i}, ',' ORDER BY bucket), '') || ']'"
+            ).label(f"totals{i}")
+        )
+    out.append(literal_column("count(*)").label("buckets"))
+    out.append(literal_column("coalesce(sum(n), 0)").label("rows"))
+    return select(*out).select_from(per_bucket)
 
 
-async def run(session: AsyncSession, *, workspace_id: str, query: AdQuery) -> list[SeriesResult]:
-    """Every series of the query, in the query's order: one statement per source."""
+async def run_encoded(
+    session: AsyncSession, *, workspace_id: str, query: AdQuery
+) -> list[EncodedSeries]:
+    """Every series of the query, in the query's order, as JSON text: one statement per
+    source."""
     by_source: dict[str, list[Series]] = {}
     for s in query.series:
         by_source.setdefault(s.source, []).append(s)
-    answers: dict[int, SeriesResult] = {}
+    answers: dict[int, EncodedSeries] = {}
     for source, series in by_source.items():
-        sql, names = statement(
-            query,
-            workspace_id=workspace_id,
-            source=source,
-            series=series,
-            lower=query.start,
-            upper=query.end,
-            limit=query.limit,
-        )
-        rows = (await session.execute(sql)).all()
-        for result in _assemble(series, names, rows):
-            answers[id(result.series)] = result
+        sql = encoded_statement(query, workspace_id=workspace_id, source=source, series=series)
+        row = (await session.execute(sql)).one()
+        for i, s in enumerate(series):
+            answers[id(s)] = EncodedSeries(
+                s, row[2 * i], row[2 * i + 1], int(row.buckets), int(row.rows)
+            )
     return [answers[id(s)] for s in query.series]
+
+
+def _csv_statement(
+    query: AdQuery, *, workspace_id: str, lower: datetime, upper: datetime, last: bool
+) -> Select[Any]:
+    """One row: the CSV lines (`timestamp,metric_value,count`) of the buckets in
+    [lower, upper), or [lower, upper] when `last`; NULL when there are none."""
+    (series,) = query.series
+    grouped, _names = statement(
+        query,
+        workspace_id=workspace_id,
+        source=series.source,
+        series=[series],
+        lower=lower,
+        upper=upper,
+        upper_inclusive=last,
+    )
+    rows = grouped.order_by(None).subquery("grouped")
+    timestamp = "to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    value = _number_text("m0", _whole(series), null="")
+    line = f"{timestamp} || ',' || {value} || ',' || n || E'\\n'"
+    return select(literal_column(f"string_agg({line}, '' ORDER BY bucket)")).select_from(rows)
 
 
 async def export_batches(
@@ -206,28 +299,25 @@ async def export_batches(
     workspace_id: str,
     query: AdQuery,
     batch_buckets: int = EXPORT_BATCH_BUCKETS,
-) -> AsyncIterator[list[Bucket]]:
-    """The query's one series in keyset batches over time: each batch reads the rows of the
-    next `batch_buckets` buckets (aligned windows), so memory stays flat in the bucket count."""
-    (series,) = query.series
+) -> AsyncIterator[str]:
+    """The query's one series as CSV lines, in keyset batches over time: each batch is the
+    lines of the next `batch_buckets` buckets (aligned windows), written by PostgreSQL, so
+    memory stays flat in the bucket count."""
     step = timedelta(seconds=query.granularity * batch_buckets)
     lower = query.start
     window_end = bucket_start(query.start, query.granularity) + step
     while lower <= query.end:
         last = window_end > query.end
-        sql, names = statement(
+        sql = _csv_statement(
             query,
             workspace_id=workspace_id,
-            source=series.source,
-            series=[series],
             lower=lower,
             upper=query.end if last else window_end,
-            upper_inclusive=last,
+            last=last,
         )
-        rows = (await session.execute(sql)).all()
-        (result,) = _assemble([series], names, rows)
-        if result.buckets:
-            yield result.buckets
+        lines = (await session.execute(sql)).scalar_one()
+        if lines:
+            yield lines
         if last:
             return
         lower, window_end = window_end, window_end + step

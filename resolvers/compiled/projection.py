@@ -22,6 +22,7 @@ from graphql.execution.values import get_argument_values
 from strawberry.schema.schema_converter import get_arguments
 
 from resolvers.compiled.sql import NotCompilable
+from resolvers.encoded_json import EncodedJSON
 
 
 class ResolveInfo:
@@ -71,6 +72,8 @@ def project(value: Any, graphql_type: Any, node: FieldNode, planner_collect: Any
         raise NotCompilable("null for a non-null field")  # the executor reports it
     if isinstance(inner, GraphQLList):
         return [project(item, inner.of_type, node, planner_collect) for item in value]
+    if isinstance(value, EncodedJSON):  # JSON built elsewhere: its bytes go out as they are
+        return value.fragment()
     if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
         serialised = inner.serialize(value)
         if serialised is None and not nullable:

@@ -7,6 +7,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
+import orjson
+
 from gateway.principal import Principal
 from models.base import new_id
 from resolvers.compiled.executor import run_compiled
@@ -27,7 +29,9 @@ def _steady(data: Any, volatile: frozenset[str]) -> Any:
 
 
 def canonical(data: Any, volatile: frozenset[str] = frozenset()) -> str:
-    return json.dumps(_steady(data, VOLATILE | volatile), ensure_ascii=False)
+    # orjson first: the compiled path embeds JSON built elsewhere as orjson.Fragment
+    plain = orjson.loads(orjson.dumps(data))
+    return json.dumps(_steady(plain, VOLATILE | volatile), ensure_ascii=False)
 
 
 def variants(principal: Principal) -> list[Principal]:

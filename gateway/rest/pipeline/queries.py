@@ -23,7 +23,7 @@ AD_QUERY = (
     "query($metrics: [AdMetricRequest!]!, $timeRange: AdTimeRange!, $granularity: Int!, "
     "$filters: JSON, $limit: Int!) { adQuery(metrics: $metrics, timeRange: $timeRange, "
     "granularity: $granularity, filters: $filters, limit: $limit) { series { name dataType "
-    "dimensions points } dataPoints cacheHit queryTimeSeconds } }"
+    "dimensions timeline bucketCount } dataPoints cacheHit queryTimeSeconds } }"
 )
 
 

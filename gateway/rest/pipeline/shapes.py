@@ -23,15 +23,9 @@ def _encoded(data: Any) -> tuple[orjson.Fragment, float]:
     return orjson.Fragment(encoded), round(len(encoded) / 1_000_000, 3)
 
 
-def _buckets(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"timestamp": p["timestamp"], "values": p["values"], "count": p["count"]} for p in points
-    ]
-
-
 def dashboard(data: dict[str, Any], call: Call) -> Response:
     answer = data["adQuery"]
-    body, megabytes = _encoded({s["name"]: _buckets(s["points"]) for s in answer["series"]})
+    body, megabytes = _encoded({s["name"]: s["timeline"] for s in answer["series"]})
     return Pipeline.ok(
         body,
         "Dashboard data retrieved successfully",
@@ -51,7 +45,7 @@ def timeseries(data: dict[str, Any], call: Call) -> Response:
         {
             "metric_name": series["name"],
             "data_type": series["dataType"],
-            "time_series": _buckets(series["points"]),
+            "time_series": series["timeline"],
             "granularity": call.params.granularity,
             "dimensions": series["dimensions"],
         }
@@ -61,7 +55,7 @@ def timeseries(data: dict[str, Any], call: Call) -> Response:
         f"Time series data for {series['name']} retrieved successfully",
         query_time=answer["queryTimeSeconds"],
         cache_hit_rate=round(ENGINE.cache_hit_rate, 3),
-        data_points=len(series["points"]),
+        data_points=series["bucketCount"],
         memory_usage=megabytes,
         cache_hit=answer["cacheHit"],
     )
