@@ -234,6 +234,7 @@ async def test_dashboard_agents_as_documented(api, upload):
     data = body["data"]
     assert [a["id"] for a in data["agents"]] == ["content", "strategy"]
     assert data["overallEfficiency"] == 94  # (96 + 91) / 2 = 93.5, rounded half up
+    assert [type(a["efficiency"]) for a in data["agents"]] == [int, int]  # 96, not 96.0
     assert data["totalTasksCompleted"] == 323 and data["totalTasksInProgress"] == 7
     assert data["systemStatus"] == "optimal"
     assert data["lastUpdate"] == data["agents"][1]["lastUpdate"]

@@ -124,9 +124,18 @@ _AGENT = (
 )
 
 
+def _whole(value: float | None) -> float | int | None:
+    """Spec 004 writes an efficiency of 94.0 as `94`, as its JavaScript service did (and as
+    its agent_update events still do): a whole value is an integer."""
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
 def _agents(data: dict[str, Any], call: Any) -> Any:
     summary = data["aiAgentSummary"]
-    agents = [{**a, "lastUpdate": iso(a["lastUpdate"])} for a in data["aiAgents"]]
+    agents = [
+        {**a, "efficiency": _whole(a["efficiency"]), "lastUpdate": iso(a["lastUpdate"])}
+        for a in data["aiAgents"]
+    ]
     return {
         "agents": agents,
         "overallEfficiency": summary["overallEfficiency"],
