@@ -136,6 +136,7 @@ class Settings(BaseSettings):
     instagram_graph_base_url: str = "https://graph.instagram.com/v21.0"
     tiktok_api_base_url: str = "https://open.tiktokapis.com"
     youtube_api_base_url: str = "https://www.googleapis.com"
+    wordpress_api_base_url: str = "https://public-api.wordpress.com"  # spec 003's blog
     instagram_poll_seconds: float = Field(default=2.0, ge=0)
     # Publishing scheduled content: attempts before it is marked failed, and the first
     # retry's delay (doubled after each further failure).

@@ -3,7 +3,7 @@ integrations.py: the OAuth 2.0 authorization-code flow (RFC 6749) as each provid
 its parameters, token revocation (RFC 7009) where the provider has it, an authenticated
 read of the account as the connection check and the sync, and publishing through
 platform_posts.py to every provider it knows (TikTok's Content Posting API, pulling the
-video from its URL); the others refuse."""
+video from its URL; WordPress.com's REST API for blog posts); the others refuse."""
 
 from __future__ import annotations
 
@@ -122,15 +122,19 @@ class LiveIntegrations:
         if provider.key == "tiktok" and not item.media_urls:
             raise ProviderError("a TikTok post needs a video URL in mediaUrls")
         account = credentials.get("account") or {}
+        # Spec 003's TikTok items are videos; a blog's media are its images. Its media URLs
+        # carry no type of their own.
+        kind = "video" if provider.key == "tiktok" else "image"
         post = PlatformPost(
             platform=provider.key,
             text=item.body or item.title,
             title=item.title,
-            # Spec 003's TikTok items are videos; its media URLs carry no type.
-            media=tuple(Media("video", url) for url in item.media_urls),
+            media=tuple(Media(kind, url) for url in item.media_urls),
         )
         token = str(credentials.get("access_token", ""))
-        external = str(account["id"]) if account.get("id") else None
+        # Where the post goes: the blog's site (WordPress), else the account itself.
+        target = account.get("site") or account.get("id")
+        external = str(target) if target else None
         try:
             receipt = await self.platforms.publish(post, Account(token, external))
         except PlatformError as exc:
@@ -144,7 +148,8 @@ class LiveIntegrations:
         data = payload.get("data", payload)
         user = data.get("user", data) if isinstance(data, dict) else {}
         return {
-            "id": user.get("open_id") or user.get("id") or user.get("user_id"),
+            "id": user.get("open_id") or user.get("id") or user.get("ID") or user.get("user_id"),
+            "site": user.get("primary_blog"),  # WordPress.com: where blog posts go
             "username": user.get("display_name") or user.get("username") or user.get("name"),
             "followers": user.get("follower_count"),
             "email": user.get("emailAddress") or user.get("email"),

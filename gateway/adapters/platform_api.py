@@ -68,6 +68,7 @@ class BaseUrls:
     instagram: str = "https://graph.instagram.com/v21.0"
     tiktok: str = "https://open.tiktokapis.com"
     youtube: str = "https://www.googleapis.com"
+    wordpress: str = "https://public-api.wordpress.com"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BaseUrls:
@@ -78,6 +79,7 @@ class BaseUrls:
             instagram=settings.instagram_graph_base_url.rstrip("/"),
             tiktok=settings.tiktok_api_base_url.rstrip("/"),
             youtube=settings.youtube_api_base_url.rstrip("/"),
+            wordpress=settings.wordpress_api_base_url.rstrip("/"),
         )
 
 
@@ -125,8 +127,8 @@ def message_of(body: dict[str, Any]) -> str | None:
     error = body.get("error")
     if isinstance(error, dict) and error.get("message"):
         return str(error["message"])
-    if isinstance(error, str):
-        return body.get("error_description") or error
+    if isinstance(error, str):  # OAuth-style and WordPress.com: {"error": code, ...}
+        return body.get("message") or body.get("error_description") or error
     for key in ("detail", "message", "title"):
         if body.get(key):
             return str(body[key])

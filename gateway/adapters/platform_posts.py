@@ -14,6 +14,8 @@ each platform documents them:
   video, `/v2/post/publish/content/init/` (media_type PHOTO) for images.
 - youtube: Data API v3 resumable upload: `POST /upload/youtube/v3/videos?uploadType=resumable`
   with the snippet, then the video streamed from its URL to the session's `Location`.
+- wordpress (spec 003's blog posts): WordPress.com REST v1.1
+  `POST /rest/v1.1/sites/{site}/posts/new` {title, content, status=publish, media_urls[]}.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class PlatformPosts:
             "instagram": self._instagram,
             "tiktok": self._tiktok,
             "youtube": self._youtube,
+            "wordpress": self._wordpress,
         }
 
     async def _twitter(self, api: Api, post: PlatformPost, account: Account) -> Receipt:
@@ -260,6 +263,25 @@ class PlatformPosts:
         if not uploaded.get("id"):
             raise PlatformError("youtube answered no video id")
         return Receipt(str(uploaded["id"]), f"https://www.youtube.com/watch?v={uploaded['id']}")
+
+    async def _wordpress(self, api: Api, post: PlatformPost, account: Account) -> Receipt:
+        site = _required_id(account, "wordpress", "site")
+        form: dict[str, str | list[str]] = {
+            "title": post.title or "",
+            "content": post.text,
+            "status": "publish",
+        }
+        if post.media:
+            form["media_urls[]"] = [m.url for m in post.media]  # sideloaded into the library
+        body = await api.json(
+            "POST",
+            f"{api.urls.wordpress}/rest/v1.1/sites/{site}/posts/new",
+            data=form,
+            headers=_bearer(account),
+        )
+        if not body.get("ID"):
+            raise PlatformError("wordpress answered no post ID")
+        return Receipt(str(body["ID"]), body.get("URL"))
 
 
 async def _stream_video(api: Api, source: str, location: str, account: Account) -> dict[str, Any]:

@@ -182,6 +182,29 @@ async def test_youtube_streams_the_video_into_a_resumable_upload(server, client)
     assert receipt.url == f"https://www.youtube.com/watch?v={receipt.external_id}"
 
 
+async def test_wordpress_publishes_on_the_site_with_its_images(server, client):
+    second = Media("image", "https://cdn.example.test/b.jpg")
+    receipt = await client.publish(_post("wordpress", IMAGE, second), Account("wp", "81234"))
+    (seen,) = server.requests("/rest/v1.1/sites/81234/posts/new")
+    assert seen.headers["authorization"] == "Bearer wp"
+    assert seen.form_items == [
+        ("title", "Open day"),
+        ("content", "Orchard open day #harvest"),
+        ("status", "publish"),
+        ("media_urls[]", IMAGE.url),
+        ("media_urls[]", second.url),
+    ]
+    assert receipt.url == f"https://blog.example.test/?p={receipt.external_id}"
+
+
+async def test_wordpress_refusal_quotes_its_message(server, client):
+    refused = {"error": "unauthorized", "message": "User cannot publish posts"}
+    server.fail("POST", "/rest/v1.1/sites/81234/posts/new", 403, refused)
+    with pytest.raises(PlatformError, match="403: User cannot publish posts") as failed:
+        await client.publish(_post("wordpress"), Account("wp", "81234"))
+    assert not failed.value.temporary
+
+
 @pytest.mark.parametrize(
     ("status", "body", "temporary", "message"),
     [

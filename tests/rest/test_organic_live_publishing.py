@@ -1,7 +1,8 @@
-"""Spec 003's scheduled TikTok content published by a real job engine worker through the
-live integration (INTEGRATION_ADAPTER=live), which posts on TikTok's Content Posting API
-(here a local server on 127.0.0.1) with the integration's sealed token: published, a
-retryable failure retried then published, a final one failed with content.failed."""
+"""Spec 003's scheduled TikTok content (and blog posts) published by a real job engine
+worker through the live integration (INTEGRATION_ADAPTER=live), which posts on TikTok's
+Content Posting API (WordPress.com's REST API) -- here a local server on 127.0.0.1 -- with
+the integration's sealed token: published, a retryable failure retried then published, a
+final one failed with content.failed."""
 
 from __future__ import annotations
 
@@ -107,3 +108,39 @@ async def test_a_final_failure_records_content_failed_with_tiktoks_message(
     (event,) = await events(sessions, workspace, "content.failed")
     assert event["contentId"] == item
     assert event["error"] == "tiktok answered 400: video_url cannot be pulled"
+
+
+async def test_a_blog_post_is_published_on_the_connected_wordpress_site(
+    api, workspace, upload, engine, live, server, sessions, settings
+):
+    await upload(
+        "integrations",
+        [{"id": "int_wp", "name": "WordPress", "provider": "wordpress", "status": "connected"}],
+    )
+    account = {"id": "u5", "site": "81234"}
+    sealed = seal(settings, {"access_token": "wp-token", "account": account})
+    async with sessions.begin() as session:
+        await session.execute(
+            text("UPDATE integrations SET credentials = :c WHERE workspace_id = :ws"),
+            {"c": sealed, "ws": workspace},
+        )
+    body = {
+        "workspaceId": workspace,
+        "type": "blog",
+        "title": "Pressing season notes",
+        "body": "What we learned this autumn.",
+        "scheduledAt": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
+    }
+    created = await api.post("/api/content", json=body)
+    item = created.json()["data"]["content"]["id"]
+    await run_due_jobs(engine, live)
+    (seen,) = server.requests("/rest/v1.1/sites/81234/posts/new")
+    assert seen.headers["authorization"] == "Bearer wp-token"
+    assert seen.form == {
+        "title": "Pressing season notes",
+        "content": "What we learned this autumn.",
+        "status": "publish",
+    }
+    published = await _item(api, item)
+    assert published["status"] == "published"
+    assert published["metadata"]["platformUrl"].startswith("https://blog.example.test/?p=")

@@ -31,6 +31,7 @@ class Seen:
     headers: dict[str, str]
     json: Any = None
     form: dict[str, str] = field(default_factory=dict)
+    form_items: list[tuple[str, str]] = field(default_factory=list)  # repeated keys kept
     size: int = 0  # bytes of a raw body (an upload)
 
 
@@ -50,7 +51,13 @@ class PlatformServer:
     def urls(self) -> BaseUrls:
         u = self.url
         return BaseUrls(
-            twitter=u, linkedin=u, graph=f"{u}/graph", instagram=f"{u}/ig", tiktok=u, youtube=u
+            twitter=u,
+            linkedin=u,
+            graph=f"{u}/graph",
+            instagram=f"{u}/ig",
+            tiktok=u,
+            youtube=u,
+            wordpress=u,
         )
 
     def settings_update(self) -> dict[str, Any]:
@@ -63,6 +70,7 @@ class PlatformServer:
             "instagram_graph_base_url": u.instagram,
             "tiktok_api_base_url": u.tiktok,
             "youtube_api_base_url": u.youtube,
+            "wordpress_api_base_url": u.wordpress,
             "instagram_poll_seconds": 0,
         }
 
@@ -84,7 +92,9 @@ class PlatformServer:
         if kind.startswith("application/json"):
             seen.json = await request.json()
         elif kind.startswith("application/x-www-form-urlencoded"):
-            seen.form = {k: str(v) for k, v in (await request.form()).items()}
+            form = await request.form()
+            seen.form = {k: str(v) for k, v in form.items()}
+            seen.form_items = [(k, str(v)) for k, v in form.multi_items()]
         else:
             seen.size = len(await request.body())
         self.seen.append(seen)
@@ -117,6 +127,8 @@ class PlatformServer:
         if path.startswith("/v2/post/publish/"):
             ok = {"code": "ok", "message": "", "log_id": f"log{n}"}
             return JSONResponse({"data": {"publish_id": f"v_pub_url~v2.{n}"}, "error": ok})
+        if path.startswith("/rest/v1.1/sites/") and path.endswith("/posts/new"):
+            return JSONResponse({"ID": 40 + n, "URL": f"https://blog.example.test/?p={40 + n}"})
         if path == "/upload/youtube/v3/videos" and request.method == "POST":
             location = f"{self.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id=u{n}"
             return Response(status_code=200, headers={"location": location})
