@@ -112,6 +112,13 @@ class PlatformServer:
             return JSONResponse({"data": {"id": f"18{n:017d}", "text": text}}, status_code=201)
         if path == "/rest/posts":
             return Response(status_code=201, headers={"x-restli-id": f"urn:li:share:71{n:017d}"})
+        if path == "/oauth/token":  # a Facebook Login code exchange
+            return JSONResponse({"access_token": "user-at", "token_type": "bearer"})
+        if path == "/graph/me":
+            return JSONResponse({"id": "u77", "name": "Orchard Person"})
+        if path == "/graph/me/accounts":
+            page = {"id": "1020", "name": "Orchard Co-op", "access_token": "page-at"}
+            return JSONResponse({"data": [{**page, "followers_count": 845}]})
         if path.startswith("/graph/"):
             page, edge = path.split("/")[2:4]
             if edge == "photos":
