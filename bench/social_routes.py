@@ -39,6 +39,28 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_GET_MS = 100.0
 
+# GET /v1/posts's page statement in the two ways of counting its total, measured side by
+# side: `count(*) OVER ()` (before) and the uncorrelated scalar subquery resolvers/
+# pagination.py uses now.
+_POSTS = (
+    "FROM posts p LEFT JOIN post_metrics m ON m.workspace_id = p.workspace_id "
+    "AND m.post_id = p.id WHERE p.workspace_id = 'ws_default'"
+)
+_RATE = (
+    "coalesce((m.likes + m.comments + m.shares)::numeric * 100 "
+    "/ nullif(coalesce(nullif(m.reach, 0), m.views), 0), -1)"
+)
+PAGE_FORMS = {
+    "window": f"SELECT p.*, m.*, count(*) OVER () AS _total {_POSTS}",
+    "scalar subquery": (
+        f"SELECT p.*, m.*, (SELECT count(*) FROM (SELECT 1 {_POSTS}) c) AS _total {_POSTS}"
+    ),
+}
+PAGE_ORDERS = {
+    "newest 20": "ORDER BY p.created_at DESC, p.id DESC LIMIT 20",
+    "by performance 100": f"ORDER BY {_RATE} DESC, p.id DESC LIMIT 100",
+}
+
 
 def routes() -> list[tuple[str, str, dict[str, Any]]]:
     """(name, path, query) of every GET of spec 004, with the documented defaults and the
@@ -166,6 +188,30 @@ async def publishing(url: str, base: str, token: str, posts: int, concurrency: i
     return {"posts": posts, "seconds": seconds, "concurrency": concurrency}
 
 
+async def page_forms(url: str, runs: int) -> dict[tuple[str, str], list[float]]:
+    """Each form of the page statement, alternated run after run on one connection."""
+    import asyncpg
+
+    from gateway.database import plain_url
+
+    connection = await asyncpg.connect(plain_url(url))
+    out: dict[tuple[str, str], list[float]] = {}
+    try:
+        statements = {
+            (order, form): await connection.prepare(f"{sql} {tail}")
+            for order, tail in PAGE_ORDERS.items()
+            for form, sql in PAGE_FORMS.items()
+        }
+        for _ in range(runs + 2):
+            for key, statement in statements.items():
+                started = time.perf_counter()
+                await statement.fetch()
+                out.setdefault(key, []).append((time.perf_counter() - started) * 1000)
+    finally:
+        await connection.close()
+    return {key: values[2:] for key, values in out.items()}  # two warm-up runs dropped
+
+
 async def _published(url: str, batch: str) -> int:
     import asyncpg
 
@@ -207,6 +253,7 @@ def write(
     results: dict[str, list[float]],
     statements: dict[str, int],
     published: list[dict],
+    forms: dict[tuple[str, str], list[float]],
     load: str,
 ) -> str:
     m = machine()
@@ -235,6 +282,21 @@ def write(
             f"| {name} | {percentile(values, 50):.1f} | {p95:.1f} | {statements[name]} "
             f"| < {TARGET_GET_MS:g} ms: {mark} |"
         )
+    lines += [
+        "",
+        "GET /v1/posts's page statement with its total counted two ways, run alternately "
+        "on one asyncpg connection (SQL alone): `count(*) OVER ()` builds, joins and sorts "
+        "every post (wide rows, content and media included) before LIMIT; the scalar "
+        "subquery (resolvers/pagination.py) lets the (workspace_id, created_at) index stop "
+        "at the page and counts over keys only.",
+        "",
+        "| page | window p50 ms | scalar subquery p50 ms | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for order in PAGE_ORDERS:
+        window = percentile(forms[(order, "window")], 50)
+        scalar = percentile(forms[(order, "scalar subquery")], 50)
+        lines.append(f"| {order} | {window:.1f} | {scalar:.1f} | {window / scalar:.1f}x |")
     lines += [
         "",
         "Scheduled-post publishing through the job engine (procrastinate on the same "
@@ -288,7 +350,8 @@ async def main(args: argparse.Namespace) -> None:
             await publishing(url, base, token, args.posts, concurrency)
             for concurrency in args.concurrency
         ]
-        text_ = write(args.scale, rows, results, statements, published, load_average())
+        forms = await page_forms(url, args.requests)
+        text_ = write(args.scale, rows, results, statements, published, forms, load_average())
         print(text_)
         if not args.no_write:
             replace_section("social_routes", text_)
