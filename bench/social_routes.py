@@ -299,6 +299,18 @@ def write(
         lines.append(f"| {order} | {window:.1f} | {scalar:.1f} | {window / scalar:.1f}x |")
     lines += [
         "",
+        "Profile (pyinstrument, GET /v1/posts in process) and the statements' plans: the "
+        "window count above was the cost that grew with the posts (fixed). What remains "
+        "above target is PostgreSQL work that every post takes part in: the list summary "
+        "and `performance` ordering compute each post's engagement rate (numeric) over the "
+        "join with its metrics, `dashboard/metrics` and `analytics/platforms` rank content "
+        "types and posting hours over the period's published posts, and deep pages sort "
+        "all posts. A covering index made the posts scan index-only but left the "
+        "aggregate's cost as it was, so none was added. On this shared 2-core machine the "
+        "load multiplies every figure: compare `settings/brand`, one primary-key read.",
+    ]
+    lines += [
+        "",
         "Scheduled-post publishing through the job engine (procrastinate on the same "
         "PostgreSQL, the sandbox publisher, which records each call in `sandbox_calls`): "
         "posts created due now over POST /v1/posts, then one fresh worker in the bench "
