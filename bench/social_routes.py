@@ -300,8 +300,8 @@ def write(
     lines += [
         "",
         "Profile (pyinstrument, GET /v1/posts in process) and the statements' plans: the "
-        "window count above was the cost that grew with the posts (fixed). What remains "
-        "above target is PostgreSQL work that every post takes part in: the list summary "
+        "window count above was the cost that grew with the posts (fixed). The heaviest "
+        "routes left are PostgreSQL work that every post takes part in: the list summary "
         "and `performance` ordering compute each post's engagement rate (numeric) over the "
         "join with its metrics, `dashboard/metrics` and `analytics/platforms` rank content "
         "types and posting hours over the period's published posts, and deep pages sort "
