@@ -125,6 +125,19 @@ class Settings(BaseSettings):
     # Spec 004's social accounts with the live adapter (gateway/adapters/social_accounts.py):
     # JSON {"linkedin": {"id": ..., "secret": ...}, ...}.
     social_oauth_clients: SecretStr | None = None
+    # Publishing on the platforms' own APIs with the live adapter
+    # (gateway/adapters/platform_posts.py): each API's base URL (tests point them at a
+    # local server), LinkedIn's API version, and the wait between Instagram's checks of a
+    # video it is still processing.
+    twitter_api_base_url: str = "https://api.twitter.com"
+    linkedin_api_base_url: str = "https://api.linkedin.com"
+    linkedin_api_version: str = "202505"
+    facebook_graph_base_url: str = "https://graph.facebook.com/v19.0"
+    instagram_graph_base_url: str = "https://graph.instagram.com/v21.0"
+    tiktok_api_base_url: str = "https://open.tiktokapis.com"
+    youtube_api_base_url: str = "https://www.googleapis.com"
+    wordpress_api_base_url: str = "https://public-api.wordpress.com"  # spec 003's blog
+    instagram_poll_seconds: float = Field(default=2.0, ge=0)
     # Publishing scheduled content: attempts before it is marked failed, and the first
     # retry's delay (doubled after each further failure).
     publish_max_attempts: int = Field(default=3, ge=1)

@@ -234,16 +234,20 @@ async def offset_page(
     to_node: Callable[[Any], NodeT],
 ) -> OffsetPage[NodeT]:
     """`limit` rows from `offset` in `order`, and the total, in one statement (a second
-    counts only when the page is past the end)."""
+    counts only when the page is past the end).
+
+    The total is an uncorrelated scalar subquery (PostgreSQL runs it once, as an InitPlan,
+    over the filter's keys only) rather than `count(*) OVER ()`, which would build and sort
+    every matching row, wide columns included, before LIMIT could stop early."""
     check_limit(limit, offset)
-    page = statement.add_columns(func.count().over().label("_total"))
+    matching = select(func.count()).select_from(statement.order_by(None).subquery())
+    page = statement.add_columns(matching.scalar_subquery().label("_total"))
     async with sessions() as session:
         rows = (await session.execute(page.order_by(*order).limit(limit).offset(offset))).all()
         if rows:
             total = int(rows[0]._total)
         elif offset:
-            counted = select(func.count()).select_from(statement.order_by(None).subquery())
-            total = int((await session.execute(counted)).scalar_one())
+            total = int((await session.execute(matching)).scalar_one())
         else:
             total = 0
     return OffsetPage(items=[to_node(row) for row in rows], total=total, limit=limit, offset=offset)

@@ -173,12 +173,18 @@ WITH published AS (
     AND a.published_at < CAST(:end + 1 AS timestamp) AT TIME ZONE 'UTC'
     AND {_PLATFORM_FILTER}
 )
-SELECT platform,
-  (SELECT post_type FROM published p WHERE p.platform = t.platform
-   GROUP BY post_type ORDER BY count(*) DESC, post_type LIMIT 1),
-  (SELECT hour FROM published p WHERE p.platform = t.platform AND rate IS NOT NULL
-   GROUP BY hour ORDER BY avg(rate) DESC, hour LIMIT 1)
-FROM (SELECT DISTINCT platform FROM published) t
+-- Two grouped passes over the period's posts, not two correlated scans per platform.
+, types AS (
+  SELECT DISTINCT ON (platform) platform, post_type
+  FROM (SELECT platform, post_type, count(*) AS n FROM published GROUP BY 1, 2) x
+  ORDER BY platform, n DESC, post_type
+), hours AS (
+  SELECT DISTINCT ON (platform) platform, hour
+  FROM (SELECT platform, hour, avg(rate) AS r FROM published WHERE rate IS NOT NULL
+        GROUP BY 1, 2) x
+  ORDER BY platform, r DESC, hour
+)
+SELECT t.platform, t.post_type, h.hour FROM types t LEFT JOIN hours h ON h.platform = t.platform
 """
 _TRENDS = f"""
 SELECT d.date, sum(d.reach), sum(d.engagement), sum(d.followers), sum(d.posts)

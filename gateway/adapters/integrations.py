@@ -330,6 +330,10 @@ def from_settings(
 ) -> IntegrationAdapter:
     if settings.integration_adapter == "live":
         from gateway.adapters.integrations_live import LiveIntegrations
+        from gateway.adapters.platform_posts import PlatformPosts
 
-        return LiveIntegrations(timeout=settings.integration_timeout_seconds)
+        return LiveIntegrations(
+            timeout=settings.integration_timeout_seconds,
+            platforms=PlatformPosts.from_settings(settings),
+        )
     return SandboxIntegrations(sessions, workspace_id)

@@ -1,8 +1,9 @@
 """The providers' own APIs over httpx (INTEGRATION_ADAPTER=live), behind the interface in
 integrations.py: the OAuth 2.0 authorization-code flow (RFC 6749) as each provider names
 its parameters, token revocation (RFC 7009) where the provider has it, an authenticated
-read of the account as the connection check and the sync, and publishing to TikTok
-(its Content Posting API, pulling the video from its URL)."""
+read of the account as the connection check and the sync, and publishing through
+platform_posts.py to every provider it knows (TikTok's Content Posting API, pulling the
+video from its URL; WordPress.com's REST API for blog posts); the others refuse."""
 
 from __future__ import annotations
 
@@ -23,15 +24,15 @@ from gateway.adapters.integrations import (
     authorization_url,
     config_of,
 )
-
-_TIKTOK_PUBLISH = "https://open.tiktokapis.com/v2/post/publish/video/init/"
+from gateway.adapters.platform_api import Account, Media, PlatformError, PlatformPost
+from gateway.adapters.platform_posts import PlatformPosts
 
 
 class LiveIntegrations:
     name = "live"
 
-    def __init__(self, *, timeout: float) -> None:
-        self.timeout = timeout
+    def __init__(self, *, timeout: float, platforms: PlatformPosts) -> None:
+        self.timeout, self.platforms = timeout, platforms
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=self.timeout)
@@ -116,24 +117,29 @@ class LiveIntegrations:
     async def publish(
         self, provider: Provider, credentials: dict[str, Any], item: Publication
     ) -> Published:
-        if provider.key != "tiktok":
+        if not self.platforms.supports(provider.key):
             raise ProviderError(f"publishing to {provider.name} is not available")
-        if not item.media_urls:
+        if provider.key == "tiktok" and not item.media_urls:
             raise ProviderError("a TikTok post needs a video URL in mediaUrls")
-        body = {
-            "post_info": {"title": item.title[:150], "privacy_level": "SELF_ONLY"},
-            "source_info": {"source": "PULL_FROM_URL", "video_url": item.media_urls[0]},
-        }
-        payload = await self._call(
-            "POST",
-            _TIKTOK_PUBLISH,
-            json=body,
-            headers={"Authorization": f"Bearer {credentials.get('access_token', '')}"},
+        account = credentials.get("account") or {}
+        # Spec 003's TikTok items are videos; a blog's media are its images. Its media URLs
+        # carry no type of their own.
+        kind = "video" if provider.key == "tiktok" else "image"
+        post = PlatformPost(
+            platform=provider.key,
+            text=item.body or item.title,
+            title=item.title,
+            media=tuple(Media(kind, url) for url in item.media_urls),
         )
-        publish_id = (payload.get("data") or {}).get("publish_id")
-        if not publish_id:
-            raise ProviderError("TikTok answered no publish_id")
-        return Published(external_id=str(publish_id), url=None)
+        token = str(credentials.get("access_token", ""))
+        # Where the post goes: the blog's site (WordPress), else the account itself.
+        target = account.get("site") or account.get("id")
+        external = str(target) if target else None
+        try:
+            receipt = await self.platforms.publish(post, Account(token, external))
+        except PlatformError as exc:
+            raise ProviderError(str(exc), temporary=exc.temporary) from exc
+        return Published(external_id=receipt.external_id, url=receipt.url)
 
     async def _account(self, provider: Provider, token: str) -> dict[str, Any]:
         payload = await self._call(
@@ -142,7 +148,8 @@ class LiveIntegrations:
         data = payload.get("data", payload)
         user = data.get("user", data) if isinstance(data, dict) else {}
         return {
-            "id": user.get("open_id") or user.get("id") or user.get("user_id"),
+            "id": user.get("open_id") or user.get("id") or user.get("ID") or user.get("user_id"),
+            "site": user.get("primary_blog"),  # WordPress.com: where blog posts go
             "username": user.get("display_name") or user.get("username") or user.get("name"),
             "followers": user.get("follower_count"),
             "email": user.get("emailAddress") or user.get("email"),

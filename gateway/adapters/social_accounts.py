@@ -161,11 +161,20 @@ def _profile(platform: str, body: dict[str, Any]) -> Profile:
 class LiveSocialAuth:
     name = "live"
 
-    def __init__(self, clients: dict[str, dict[str, str]], *, timeout: float) -> None:
+    def __init__(
+        self,
+        clients: dict[str, dict[str, str]],
+        *,
+        timeout: float,
+        endpoints: dict[str, Endpoints] | None = None,
+        graph_base_url: str = "https://graph.facebook.com/v19.0",
+    ) -> None:
         self.clients, self.timeout = clients, timeout
+        self.endpoints = endpoints or ENDPOINTS
+        self.graph_base_url = graph_base_url.rstrip("/")
 
     async def connect(self, platform: str, *, code: str, redirect_uri: str) -> Grant:
-        client, endpoints = self.clients.get(platform), ENDPOINTS[platform]
+        client, endpoints = self.clients.get(platform), self.endpoints[platform]
         if not client:
             raise ConnectError(f"no OAuth client is configured for {platform}")
         form = {
@@ -186,6 +195,8 @@ class LiveSocialAuth:
                     headers={"Authorization": f"Bearer {tokens['access_token']}"},
                 )
                 me.raise_for_status()
+                if platform == "facebook":
+                    return await self._page(http, tokens["access_token"])
         except httpx.HTTPError as exc:
             raise ConnectError(f"{platform} could not be reached: {exc}", temporary=True) from exc
         expires_in = tokens.get("expires_in")
@@ -198,6 +209,30 @@ class LiveSocialAuth:
             profile=_profile(platform, me.json()),
         )
 
+    async def _page(self, http: httpx.AsyncClient, user_token: str) -> Grant:
+        """Facebook posts go to a page, as the page: the first page the person manages,
+        with its own token (a page token from a user's login does not expire)."""
+        pages = await http.get(
+            f"{self.graph_base_url}/me/accounts",
+            params={"fields": "id,name,access_token,followers_count"},
+            headers={"Authorization": f"Bearer {user_token}"},
+        )
+        pages.raise_for_status()
+        page = next((p for p in pages.json().get("data", []) if p.get("access_token")), None)
+        if page is None:
+            raise ConnectError("the Facebook account manages no page to publish to")
+        return Grant(
+            access_token=page["access_token"],
+            refresh_token=None,
+            expires_at=None,
+            profile=Profile(
+                str(page["id"]),
+                page.get("name", ""),
+                page.get("name"),
+                int(page.get("followers_count") or 0),
+            ),
+        )
+
 
 def from_settings(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], workspace_id: str
@@ -205,5 +240,9 @@ def from_settings(
     if settings.integration_adapter == "live":
         raw = settings.social_oauth_clients
         clients = orjson.loads(raw.get_secret_value()) if raw else {}
-        return LiveSocialAuth(clients, timeout=settings.integration_timeout_seconds)
+        return LiveSocialAuth(
+            clients,
+            timeout=settings.integration_timeout_seconds,
+            graph_base_url=settings.facebook_graph_base_url,
+        )
     return SandboxSocialAuth(sessions, workspace_id)

@@ -3,8 +3,8 @@
 `sandbox` (the default; this machine reaches no social network) records each call
 (models/sandbox.py) and answers a deterministic post id; media hosted at
 unavailable.example.test fail temporarily (retried), at rejected.example.test for good, so
-failures can be shown and tested. A live adapter implements the same Protocol with the
-platform's API and the account's opened access token.
+failures can be shown and tested. `live` (INTEGRATION_ADAPTER=live) publishes on the
+platform's own API (platform_posts.py) with the connected account's opened token.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ from urllib.parse import urlsplit
 
 from gateway.adapters import sandbox
 from gateway.adapters.integrations import REJECTED_HOST, UNAVAILABLE_HOST
+from gateway.adapters.platform_api import Account, Media, PlatformError, PlatformPost
+from gateway.adapters.platform_posts import PlatformPosts
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from gateway.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,12 +35,14 @@ class PostPublication:
     media_urls: tuple[str, ...]
     hashtags: tuple[str, ...]
     idempotency_key: str
+    media_types: tuple[str, ...] = ()  # per media URL: image or video
+    post_type: str = "text"
 
 
 @dataclass(frozen=True)
 class PublishedPost:
     external_id: str
-    url: str
+    url: str | None
 
 
 class PublishError(Exception):
@@ -48,7 +54,7 @@ class PublishError(Exception):
 class SocialPublisher(Protocol):
     name: str
 
-    async def publish(self, post: PostPublication, access_token: str | None) -> PublishedPost: ...
+    async def publish(self, post: PostPublication, account: Account | None) -> PublishedPost: ...
 
 
 class SandboxPublisher:
@@ -57,7 +63,7 @@ class SandboxPublisher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def publish(self, post: PostPublication, access_token: str | None) -> PublishedPost:
+    async def publish(self, post: PostPublication, account: Account | None) -> PublishedPost:
         hosts = {urlsplit(url).hostname for url in post.media_urls}
         payload = {**asdict(post), "media_urls": list(post.media_urls)}
         payload["hashtags"] = list(post.hashtags)
@@ -84,6 +90,34 @@ class SandboxPublisher:
         )
 
 
-def from_settings(settings: object, sessions: async_sessionmaker[AsyncSession]) -> SocialPublisher:
-    """Only the sandbox ships today; INTEGRATION_ADAPTER=live has no social publisher yet."""
+class LivePublisher:
+    name = "live"
+
+    def __init__(self, client: PlatformPosts) -> None:
+        self.client = client
+
+    async def publish(self, post: PostPublication, account: Account | None) -> PublishedPost:
+        if account is None:
+            raise PublishError(f"no connected {post.platform} account to publish with")
+        try:
+            receipt = await self.client.publish(_platform_post(post), account)
+        except PlatformError as exc:
+            raise PublishError(str(exc), temporary=exc.temporary) from exc
+        return PublishedPost(receipt.external_id, receipt.url)
+
+
+def _platform_post(post: PostPublication) -> PlatformPost:
+    # Hashtags the text does not carry yet go at its end, as people write them.
+    missing = [tag for tag in post.hashtags if tag not in post.content]
+    text = " ".join([post.content.strip(), *missing]).strip()
+    types = post.media_types or ("image",) * len(post.media_urls)
+    media = tuple(Media(kind, url) for kind, url in zip(types, post.media_urls, strict=False))
+    return PlatformPost(post.platform, text, post.title, media, post.post_type)
+
+
+def from_settings(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> SocialPublisher:
+    if settings.integration_adapter == "live":
+        return LivePublisher(PlatformPosts.from_settings(settings))
     return SandboxPublisher(sessions)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import jobs
 from gateway.adapters import social_publishing as adapters
+from gateway.adapters.platform_api import Account
 from gateway.jobs.runtime import Runtime
 from gateway.secrets import SecretBox
 from models import social as m
@@ -56,18 +57,26 @@ async def _due(session: AsyncSession, workspace_id: str, post_id: str, at: str) 
     return post if stamp(post.scheduled_at) == at else None
 
 
-async def _token(session: AsyncSession, runtime: Runtime, post: m.Post) -> str | None:
-    """The access token of the workspace's connected account on the post's platform."""
+async def _account(session: AsyncSession, runtime: Runtime, post: m.Post) -> Account | None:
+    """The workspace's connected account on the post's platform: its opened access token
+    and the platform's id of it (the page, profile or member the post goes to)."""
     a = m.SocialAccount
-    sealed = await session.scalar(
-        select(a.access_token_sealed).where(
-            a.workspace_id == post.workspace_id,
-            a.platform == post.platform,
-            a.is_connected,
-            a.access_token_sealed.is_not(None),
+    row = (
+        await session.execute(
+            select(a.access_token_sealed, a.external_id)
+            .where(
+                a.workspace_id == post.workspace_id,
+                a.platform == post.platform,
+                a.is_connected,
+                a.access_token_sealed.is_not(None),
+            )
+            .order_by(a.connected_at.desc(), a.id)  # the latest connection, if several
+            .limit(1)
         )
-    )
-    return SecretBox.from_settings(runtime.settings).open(sealed) if sealed else None
+    ).first()
+    if row is None:
+        return None
+    return Account(SecretBox.from_settings(runtime.settings).open(row[0]), row[1])
 
 
 async def publish(runtime: Runtime, workspace_id: str, post_id: str, scheduled_at: str) -> str:
@@ -85,14 +94,18 @@ async def publish(runtime: Runtime, workspace_id: str, post_id: str, scheduled_a
             title=post.title,
             content=post.content,
             media_urls=tuple(item.get("url", "") for item in post.media),
+            media_types=tuple(
+                "video" if item.get("type") == "video" else "image" for item in post.media
+            ),
+            post_type=post.post_type,
             hashtags=tuple(post.hashtags),
             idempotency_key=f"{post.id}:{scheduled_at}",
         )
-        token = await _token(session, runtime, post)
+        account = await _account(session, runtime, post)
     publisher = adapters.from_settings(settings, runtime.sessions)
     outcome: adapters.PublishedPost | adapters.PublishError
     try:
-        outcome = await publisher.publish(publication, token)
+        outcome = await publisher.publish(publication, account)
     except adapters.PublishError as exc:
         outcome = exc
     async with runtime.sessions.begin() as session:
