@@ -27,8 +27,11 @@ USER = "55555555-5555-4555-8555-555555555555"
 
 def _flow() -> dict[str, Any]:
     def say(node: str, message: str, hours: int) -> dict[str, Any]:
-        return {"id": node, "type": "send_message",
-                "data": {"message": message, "delay_hours": hours}}  # fmt: skip
+        return {
+            "id": node,
+            "type": "send_message",
+            "data": {"message": message, "delay_hours": hours},
+        }
 
     nodes = [
         {"id": "start", "type": "start", "data": {}},
@@ -38,8 +41,10 @@ def _flow() -> dict[str, Any]:
         {"id": "done", "type": "end", "data": {}},
     ]
     order = [n["id"] for n in nodes]
-    edges = [{"id": f"e{n}", "source": a, "target": b}
-             for n, (a, b) in enumerate(itertools.pairwise(order))]  # fmt: skip
+    edges = [
+        {"id": f"e{n}", "source": a, "target": b}
+        for n, (a, b) in enumerate(itertools.pairwise(order))
+    ]
     return {"nodes": nodes, "edges": edges}
 
 
@@ -74,9 +79,18 @@ async def test_walk_survives_a_worker_killed_mid_step(
 ) -> None:
     web = {"channel_type": "web", "channel_name": "Site chat", "configuration": {}}
     channel = (await api.post("/api/v1/channels", json=web)).json()
-    await upload("end_users", [{"id": USER, "external_id": "visitor-flow-1", "channel": "web",
-                                "profile_data": {"name": "Rhea Quill"},
-                                "created_at": "2024-03-01T00:00:00Z"}])  # fmt: skip
+    await upload(
+        "end_users",
+        [
+            {
+                "id": USER,
+                "external_id": "visitor-flow-1",
+                "channel": "web",
+                "profile_data": {"name": "Rhea Quill"},
+                "created_at": "2024-03-01T00:00:00Z",
+            }
+        ],
+    )
     body = {"name": "Three days", "flow_definition": _flow()}
     program = (await api.post("/api/v1/programs", json=body)).json()
     assert (await api.post(f"/api/v1/programs/{program['id']}/publish")).status_code == 200
@@ -92,26 +106,35 @@ async def test_walk_survives_a_worker_killed_mid_step(
         async with sessions() as session:
             rows = await session.scalars(
                 select(m.ChannelMessage.text)
-                .where(m.ChannelMessage.workspace_id == workspace,
-                       m.ChannelMessage.direction == "outbound",
-                       m.ChannelMessage.status == "sent")
+                .where(
+                    m.ChannelMessage.workspace_id == workspace,
+                    m.ChannelMessage.direction == "outbound",
+                    m.ChannelMessage.status == "sent",
+                )
                 .order_by(m.ChannelMessage.created_at)
-            )  # fmt: skip
+            )
             return list(rows)
 
     async def make_due(node: str) -> None:
         async with sessions.begin() as session:
-            await session.execute(text(
-                "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo' "
-                "AND task_name = 'coaching:advance_enrollment' AND args->>'node_id' = :node "
-                "AND args->>'workspace_id' = :ws"), {"node": node, "ws": workspace})  # fmt: skip
+            await session.execute(
+                text(
+                    "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo' "
+                    "AND task_name = 'coaching:advance_enrollment' AND args->>'node_id' = :node "
+                    "AND args->>'workspace_id' = :ws"
+                ),
+                {"node": node, "ws": workspace},
+            )
 
     async def job_status(node: str) -> str | None:
         async with sessions() as session:
-            return await session.scalar(text(
-                "SELECT status::text FROM procrastinate_jobs WHERE args->>'node_id' = :node "
-                "AND args->>'workspace_id' = :ws ORDER BY id DESC LIMIT 1"),
-                {"node": node, "ws": workspace})  # fmt: skip
+            return await session.scalar(
+                text(
+                    "SELECT status::text FROM procrastinate_jobs WHERE args->>'node_id' = :node "
+                    "AND args->>'workspace_id' = :ws ORDER BY id DESC LIMIT 1"
+                ),
+                {"node": node, "ws": workspace},
+            )
 
     first = _worker(settings)
     second = None
@@ -123,9 +146,10 @@ async def test_walk_survives_a_worker_killed_mid_step(
         # inside its transaction. Kill it there.
         async with engine.connect() as holder:
             transaction = await holder.begin()
-            await holder.execute(text(
-                "SELECT 1 FROM enrollments WHERE workspace_id = :ws AND id = :id FOR UPDATE"),
-                {"ws": workspace, "id": enrollment_id})  # fmt: skip
+            await holder.execute(
+                text("SELECT 1 FROM enrollments WHERE workspace_id = :ws AND id = :id FOR UPDATE"),
+                {"ws": workspace, "id": enrollment_id},
+            )
             await make_due("day2")
             await _until(lambda: _eq(job_status("day2"), "doing"), "the worker in the step")
             await asyncio.sleep(0.3)
@@ -137,9 +161,10 @@ async def test_walk_survives_a_worker_killed_mid_step(
 
         second = _worker(settings)  # its recovery finds the dead worker's job and reruns it
         await _until(lambda: _eq(job_status("day2"), "succeeded"), "the rerun step", 60)
-        await _until(lambda: _eq(delivered(), ["Welcome, Rhea Quill!",
-                                               "Day two, Rhea Quill: drink water."]),
-                     "the second message")  # fmt: skip
+        await _until(
+            lambda: _eq(delivered(), ["Welcome, Rhea Quill!", "Day two, Rhea Quill: drink water."]),
+            "the second message",
+        )
         await make_due("day3")
         await _until(lambda: _done(enrollment()), "completion")
         await _until(lambda: _count(delivered(), 3), "the third message")
@@ -151,13 +176,22 @@ async def test_walk_survives_a_worker_killed_mid_step(
 
     done = await enrollment()
     assert done.walk["visited"] == ["start", "welcome", "day2", "day3", "done"]
-    assert await delivered() == ["Welcome, Rhea Quill!", "Day two, Rhea Quill: drink water.",
-                                 "Day three: walk ten minutes."]  # fmt: skip
+    assert await delivered() == [
+        "Welcome, Rhea Quill!",
+        "Day two, Rhea Quill: drink water.",
+        "Day three: walk ten minutes.",
+    ]
     async with sessions() as session:
-        contents = (await session.scalars(select(m.Interaction.content).where(
-            m.Interaction.workspace_id == workspace,
-            m.Interaction.program_id == uuid.UUID(program["id"])).order_by(
-            m.Interaction.created_at))).all()  # fmt: skip
+        contents = (
+            await session.scalars(
+                select(m.Interaction.content)
+                .where(
+                    m.Interaction.workspace_id == workspace,
+                    m.Interaction.program_id == uuid.UUID(program["id"]),
+                )
+                .order_by(m.Interaction.created_at)
+            )
+        ).all()
     assert contents == await delivered()
     completed = await events(sessions, workspace, "program.completed")
     assert len(completed) == 1 and completed[0]["enrollment_id"] == str(enrollment_id)
