@@ -142,17 +142,22 @@ def _visitor_of(settings: Any, channels: list[Channel], visitor: Any, token: Any
 
 async def widget_message(request: Request) -> Response:
     settings = request.app.state.settings
-    channels = [c for c in await _channels(request, "web") if c.status == "active"]
-    if not channels:
-        return _not_found(request)
     try:
         body = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
         body = None
     text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+    # The message is checked before the channel is looked up: a known and an unknown
+    # channel id answer a malformed message alike.
+    if not isinstance(body, dict) or not isinstance(text, str) or not text.strip():
         details = [{"field": "text", "message": f"a text of 1 to {MAX_TEXT} characters"}]
         return error_response(request.scope, 422, "A message needs a text", details=details)
+    if len(text) > MAX_TEXT:
+        details = [{"field": "text", "message": f"a text of 1 to {MAX_TEXT} characters"}]
+        return error_response(request.scope, 422, "The message is too long", details=details)
+    channels = [c for c in await _channels(request, "web") if c.status == "active"]
+    if not channels:
+        return _not_found(request)
     visitor = body.get("visitor_id")
     if visitor is None:
         channel, visitor = channels[0], f"visitor-{uuid.uuid4().hex}"
@@ -161,8 +166,7 @@ async def widget_message(request: Request) -> Response:
         if channel is None:
             return error_response(request.scope, 401, "Unknown visitor or wrong visitor_token")
     name = body.get("name") if isinstance(body.get("name"), str) else None
-    message = providers.Inbound(external_id=visitor, text=text, provider_message_id=None,
-                                name=name)  # fmt: skip
+    message = providers.Inbound(external_id=visitor, text=text, provider_message_id=None, name=name)
     (received,) = await _store(request, channel, [message])
     return JSONResponse(
         {
@@ -177,6 +181,8 @@ async def widget_message(request: Request) -> Response:
 async def widget_messages(request: Request) -> Response:
     settings, params = request.app.state.settings, request.query_params
     visitor = params.get("visitor_id")
+    if not visitor or not params.get("visitor_token"):
+        return error_response(request.scope, 401, "A visitor_id and its visitor_token are needed")
     channels = await _channels(request, "web")
     channel = _visitor_of(settings, channels, visitor, params.get("visitor_token"))
     if channel is None:

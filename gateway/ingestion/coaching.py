@@ -214,6 +214,7 @@ class InteractionRecord(Record):
     program_id: uuid.UUID | None = None
     response_time_seconds: float | None = Field(default=None, ge=0)
     satisfaction_score: float | None = Field(default=None, ge=0, le=5)
+    content: str | None = Field(default=None, max_length=65536, description="the message text")
     created_at: UtcDatetime
 
 
