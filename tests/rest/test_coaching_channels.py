@@ -333,6 +333,21 @@ async def test_rest_writes_emit_their_events_with_exact_keys(
         "badge_id",
     }
     assert completed["user_id"] == user and completed["program_id"] == program_id
+    # The same event recorded by ingestion has the same keys.
+    await upload(
+        "enrollments",
+        [
+            {
+                "user_id": user,
+                "program_id": program_id,
+                "status": "completed",
+                "enrolled_at": "2024-03-02T00:00:00Z",
+                "completed_at": "2024-03-03T00:00:00Z",
+            }
+        ],
+    )
+    by_walk, by_ingestion = await events(sessions, workspace, "program.completed")
+    assert set(by_ingestion) == set(by_walk) and by_ingestion["badge_id"] is None
 
 
 async def test_channel_secrets_are_never_answered(
