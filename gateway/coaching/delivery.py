@@ -41,7 +41,7 @@ async def channel_for(session: AsyncSession, user: EndUser) -> Channel | None:
     )
     if last is not None:
         row = await session.get(Channel, (ws, last))
-        if row is not None:
+        if row is not None and row.channel_type == user.channel:
             return row
     c = Channel
     return await session.scalar(
@@ -116,6 +116,8 @@ async def deliver(runtime: Runtime, workspace_id: str, message_id: str, attempt:
             text=message.text,
         )
         sender = adapters.for_channel(runtime.settings, message.channel, runtime.sessions)
+        # The row stays locked while the channel is called: a duplicate job (a stalled
+        # worker's, retried) waits here and then finds the message no longer pending.
         configuration: dict[str, Any] = channel.configuration if channel else {}
         try:
             delivered = await sender.send(outbound, configuration)

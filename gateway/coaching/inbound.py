@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.adapters.channel_inbound import Inbound
+from gateway.ingestion.coaching import end_user_id
 from models.base import utcnow
 from models.coaching import Channel, ChannelMessage, EndUser, Interaction
 from subscriptions.coaching_events import user_payload
@@ -48,33 +50,32 @@ def _escalates(channel: Channel, message: Inbound) -> bool:
 async def end_user_for(
     session: AsyncSession, channel: Channel, external_id: str, name: str | None
 ) -> EndUser:
-    """The channel type's user with this external_id, created (with user.created) if new."""
+    """The channel type's user with this external_id, created (with user.created) if new.
+    A new one gets the id ingestion would derive, so two first messages racing each other
+    (or a later upload of the same person) make one user."""
     ws, u = channel.workspace_id, EndUser
-    user = await session.scalar(
-        select(u)
-        .where(
-            u.workspace_id == ws, u.channel == channel.channel_type, u.external_id == external_id
-        )
-        .order_by(u.created_at, u.id)
-        .limit(1)
-        .with_for_update()
+    found = select(u).where(
+        u.workspace_id == ws, u.channel == channel.channel_type, u.external_id == external_id
     )
+    user = await session.scalar(found.order_by(u.created_at, u.id).limit(1).with_for_update())
     if user is not None:
         return user
-    user = EndUser(
-        workspace_id=ws,
-        id=uuid.uuid4(),
-        external_id=external_id,
-        channel=channel.channel_type,
-        profile_data={"name": name} if name else {},
-        created_at=utcnow(),
-    )
-    session.add(user)
-    await session.flush()
-    await record_event(
-        session, workspace_id=ws, type="user.created", payload=user_payload(user),
-        subject=str(user.id),
+    key = end_user_id(channel.channel_type, external_id)
+    created = await session.scalar(
+        insert(u)
+        .values(workspace_id=ws, id=key, external_id=external_id, channel=channel.channel_type,
+                profile_data={"name": name} if name else {}, is_active=True,
+                engagement_score=0.0, created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(u.id)
     )  # fmt: skip
+    user = await session.get(u, (ws, key), with_for_update=True, populate_existing=True)
+    assert user is not None
+    if created is not None:
+        await record_event(
+            session, workspace_id=ws, type="user.created", payload=user_payload(user),
+            subject=str(user.id),
+        )  # fmt: skip
     return user
 
 

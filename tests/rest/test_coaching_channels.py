@@ -163,7 +163,9 @@ async def test_whatsapp_handshake_signature_and_events(
     assert len(await events(sessions, workspace, "user.created")) == 1  # the same user
 
 
-async def test_telegram_secret_token(api: Any, provider: Any, sessions: Any, workspace: str):
+async def test_telegram_secret_token(
+    api: Any, provider: Any, sessions: Any, workspace: str, upload: Any
+) -> None:
     channel = await _channel(api, "telegram", bot_token="123:tg-bot", webhook_verify_token="tg-7")
     update = orjson.dumps(
         {
@@ -189,6 +191,23 @@ async def test_telegram_secret_token(api: Any, provider: Any, sessions: Any, wor
     (created,) = await events(sessions, workspace, "user.created")
     assert created["external_id"] == "4242" and created["profile_data"] == {"name": "Oto Brann"}
     assert [i.content for i in await _interactions(sessions, workspace)] == ["Morning!"]
+    # The same person uploaded later (without an id) is the same user.
+    await upload(
+        "end_users",
+        [
+            {
+                "external_id": "4242",
+                "channel": "telegram",
+                "profile_data": {"name": "Oto Brann"},
+                "created_at": "2024-03-01T00:00:00Z",
+            }
+        ],
+    )
+    async with sessions() as session:
+        users = (
+            await session.scalars(select(m.EndUser.id).where(m.EndUser.workspace_id == workspace))
+        ).all()
+    assert [str(u) for u in users] == [created["user_id"]]
 
 
 async def test_gateway_form_and_a_channel_without_secret(
