@@ -29,6 +29,7 @@ from gateway.secrets import SecretBox, SecretUnreadable
 
 SIGNATURE_HEADER = "x-hub-signature-256"
 TELEGRAM_HEADER = "x-telegram-bot-api-secret-token"
+MAX_MESSAGES = 100
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,10 @@ def gateway_form(
     messages = payload.get("messages") if isinstance(payload, dict) else None
     if not isinstance(messages, list):
         raise Refused(422, 'expected {"messages": [...]}')
+    # Each message is a few writes (user, interaction, events): one call carries a bounded
+    # number of them, as the providers' own webhooks do.
+    if len(messages) > MAX_MESSAGES:
+        raise Refused(422, f"at most {MAX_MESSAGES} messages a call")
     found = []
     for n, m in enumerate(messages):
         if (

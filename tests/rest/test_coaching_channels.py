@@ -227,6 +227,14 @@ async def test_gateway_form_and_a_channel_without_secret(
     assert good.status_code == 200
     kinds = sorted(i.interaction_type for i in await _interactions(sessions, workspace))
     assert kinds == ["human_escalation", "message_sent"]
+    flood = orjson.dumps({"messages": [{"external_id": f"d{n}", "text": "x"} for n in range(101)]})
+    too_many = await provider.post(
+        _path(app_channel),
+        content=flood,
+        headers={"x-hub-signature-256": signature("mob-7", flood)},
+    )
+    assert too_many.status_code == 422
+    assert len(await _interactions(sessions, workspace)) == 2
     bare = await _channel(api, "whatsapp", phone_number="+15550199")  # no app_secret
     refused = await provider.post(
         _path(bare),
