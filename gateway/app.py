@@ -23,6 +23,7 @@ from gateway.auth.service import AuthServices
 from gateway.auth.signing_secret import signing_secret
 from gateway.auth.tokens import TokenService
 from gateway.bootstrap import prepare_database
+from gateway.coaching import webhook_routes as channel_webhooks
 from gateway.database import create_engine, embedded_postgres, session_factory
 from gateway.errors import error_response
 from gateway.files import routes as file_routes
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/v1/ws", legacy_ws.endpoint),
         *dashboard.routes,
         *file_routes.routes,
+        *channel_webhooks.routes,
         *rest.routes(),
     ]
     middleware = [

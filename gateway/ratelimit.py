@@ -46,6 +46,9 @@ class RouteClass:
 
 # Anonymous callers only reach the token endpoints; argon2 already slows each attempt.
 ANONYMOUS = RouteClass("anonymous", (PerMinute(30),))
+# Channel webhooks (gateway/coaching/webhook_routes.py) arrive without a principal, from a
+# provider's few addresses: their budget is per channel, not per address.
+CHANNEL_WEBHOOK = RouteClass("channel-webhook", (PerMinute(600),))
 # Credential endpoints are limited per address and per account name, whatever else the
 # request carries (a valid token of one's own must not lift the limit on guessing another's
 # password), on every surface: these routes and the graph's signIn.
@@ -177,6 +180,8 @@ class RateLimitMiddleware:
             documented = route_class(method, path, principal)
             checks = [(limiter.gateway_budget, identity)]
             checks += [(documented, identity)] if documented else []
+        elif path.startswith("/webhooks/"):
+            checks = [(CHANNEL_WEBHOOK, f"channel:{path}")]
         elif (method, path) not in CREDENTIAL_ROUTES:
             checks = [(ANONYMOUS, f"ip:{client_address(scope)}")]
         account = None

@@ -142,6 +142,14 @@ class Settings(BaseSettings):
     # retry's delay (doubled after each further failure).
     publish_max_attempts: int = Field(default=3, ge=1)
     publish_retry_base_seconds: float = Field(default=60.0, ge=0)
+    # Spec 002's messaging channels (gateway/adapters/channels.py): "sandbox" records what
+    # WhatsApp, Telegram and mobile push would be sent; "live" calls their APIs at these
+    # base URLs. The web widget is always served by the gateway itself.
+    channel_adapter: Literal["sandbox", "live"] = "sandbox"
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    telegram_api_base_url: str = "https://api.telegram.org"
+    fcm_api_base_url: str = "https://fcm.googleapis.com"
+    channel_timeout_seconds: float = Field(default=15.0, gt=0)
     # How long an analytics export's file (and its signed link) lasts.
     export_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # Persisted documents (gateway/persisted_documents.py): `apq` runs any document and

@@ -259,6 +259,8 @@ class Channel(TenantScoped, table=True):
         _one_of("channel_type", CHANNEL_TYPES),
         _one_of("status", CHANNEL_STATUSES),
         Index(None, "workspace_id", "channel_type"),
+        # Provider webhooks name the channel by its id alone (/webhooks/{type}/{id}).
+        Index("ix_channels_id", "id"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -298,7 +300,53 @@ class Interaction(TenantScoped, table=True):
     program_id: uuid.UUID | None = None
     response_time_seconds: float | None = None
     satisfaction_score: float | None = None
+    # The message's text, when the gateway sent or received it (flows, channel webhooks).
+    content: str | None = None
     created_at: datetime = TimestampField()
+
+
+MESSAGE_DIRECTIONS = ("outbound", "inbound")
+MESSAGE_STATUSES = ("pending", "sent", "failed", "received")
+
+
+class ChannelMessage(TenantScoped, table=True):
+    """A message through a channel, as the channel carried it: an outbound one waits here
+    (`pending`) until the delivery job hands it to the channel's adapter (gateway/adapters/
+    channels.py); the web widget fetches its conversation from here. Inbound ones keep the
+    provider's message id, so a webhook the provider re-sends is stored once."""
+
+    __tablename__ = "channel_messages"
+    __table_args__ = (
+        tenant_fk("user_id", "end_users"),
+        tenant_fk("channel_id", "channels"),
+        _one_of("channel", CHANNEL_TYPES),
+        _one_of("direction", MESSAGE_DIRECTIONS),
+        _one_of("status", MESSAGE_STATUSES),
+        # A user's conversation, oldest first (the widget polls it).
+        Index(None, "workspace_id", "user_id", "created_at"),
+        Index(
+            "uq_channel_messages_inbound",
+            "workspace_id",
+            "channel_id",
+            "provider_message_id",
+            unique=True,
+            postgresql_where=text("direction = 'inbound' AND provider_message_id IS NOT NULL"),
+        ),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID
+    channel_id: uuid.UUID | None = None
+    channel: str = Field(max_length=16)
+    direction: str = Field(max_length=16)
+    text: str
+    status: str = Field(default="pending", max_length=16)
+    interaction_id: uuid.UUID | None = None
+    provider_message_id: str | None = Field(default=None, max_length=256)
+    attempts: int = 0
+    error: str | None = None
+    created_at: datetime = TimestampField()
+    sent_at: datetime | None = TimestampField(default=None)
 
 
 class ProactiveRule(TenantScoped, table=True):

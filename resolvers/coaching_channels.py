@@ -103,6 +103,9 @@ class Interaction(Node):
     program_id: strawberry.ID | None
     response_time_seconds: float | None
     satisfaction_score: float | None
+    content: str | None = strawberry.field(
+        description="The message's text, when it went through the gateway (flows, channels)."
+    )
     created_at: datetime
 
     @strawberry.field

@@ -57,11 +57,14 @@ SELECT 'program.enrolled', i.id::text, jsonb_build_object(
 FROM {{ins}} i WHERE i._inserted
 """
 
-# An enrollment written as completed, new or not completed before the batch.
+# An enrollment written as completed, new or not completed before the batch. `badge_id`
+# is what the flow walk awarded (gateway/coaching/walking.py); ingestion awards none, but
+# the key is there, so the event has one shape whoever records it.
 PROGRAM_COMPLETED = f"""
 SELECT 'program.completed', i.id::text, jsonb_build_object(
   'enrollment_id', i.id, 'user_id', i.user_id, 'program_id', i.program_id,
-  'enrolled_at', {iso_sql("i.enrolled_at")}, 'completed_at', {iso_sql("i.completed_at")})
+  'enrolled_at', {iso_sql("i.enrolled_at")}, 'completed_at', {iso_sql("i.completed_at")},
+  'badge_id', NULL)
 FROM {{ins}} i LEFT JOIN {{old}} o ON o.id = i.id
 WHERE i.status = 'completed' AND o.status IS DISTINCT FROM 'completed'
 """

@@ -30,8 +30,9 @@ PUBLIC_ROUTES = frozenset(
 )
 
 # Routes that decide access themselves (a signed link, or a principal when one is sent),
-# and the dashboard page's static files (the page signs in through /graphql).
-PUBLIC_PREFIXES = ("/files/", "/static/")
+# the dashboard page's static files (the page signs in through /graphql), and spec 002's
+# channel webhooks (the provider's signature or the widget visitor's token is the proof).
+PUBLIC_PREFIXES = ("/files/", "/static/", "/webhooks/")
 
 _CREDENTIAL_PATHS = re.compile(r"^/(v1/auth|api/v1/auth|api/auth)/|^/api/marketing/keys/")
 

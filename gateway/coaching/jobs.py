@@ -6,7 +6,8 @@ from typing import Any
 
 import procrastinate
 
-from gateway.coaching import documents, exports, walking
+from gateway.adapters.channels import ChannelError
+from gateway.coaching import delivery, documents, exports, walking
 from gateway.jobs.runtime import Runtime
 
 QUEUE = "coaching"
@@ -31,5 +32,20 @@ def blueprint() -> procrastinate.Blueprint:
         context: Any, workspace_id: str, enrollment_id: str, node_id: str
     ) -> str:
         return await walking.advance(runtime_of(context), workspace_id, enrollment_id, node_id)
+
+    @tasks.task(
+        name="deliver_message",
+        queue=QUEUE,
+        pass_context=True,
+        # Only a temporary channel failure is retried (delivery.py settles the rest).
+        retry=procrastinate.RetryStrategy(
+            max_attempts=delivery.MAX_ATTEMPTS - 1,
+            exponential_wait=5,
+            retry_exceptions={ChannelError},
+        ),
+    )
+    async def deliver_message(context: Any, workspace_id: str, message_id: str) -> str:
+        attempt = context.job.attempts or 0
+        return await delivery.deliver(runtime_of(context), workspace_id, message_id, attempt)
 
     return tasks

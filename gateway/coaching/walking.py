@@ -6,9 +6,11 @@ deferral of the next node's job: a worker killed mid-step rolls the step back an
 retried job runs it once; a job whose node is no longer the enrolment's current one (a
 duplicate) does nothing. So no step is lost or repeated.
 
-Nodes: `start` passes on; `send_message` delivers `data.message` through the user's channel
-(recorded as a `message_received` interaction of the program, the user's side of it) once
-its `delay_hours` have passed since the previous step; `delay` waits `data.delay_hours`;
+Nodes: `start` passes on; `send_message` renders `data.message` for the user and queues it
+for their channel (gateway/coaching/delivery.py: a `message_received` interaction of the
+program with the text, the user's side of it, and a delivery job that the job engine
+retries if the channel fails) once its `delay_hours` have passed since the previous step;
+`delay` waits `data.delay_hours`;
 `end`, or a node with no outgoing edge, completes the enrolment: `program.completed` is
 recorded and `settings.completion_badge` awarded. Where a node has several outgoing edges,
 the first listed is followed.
@@ -17,6 +19,7 @@ the first listed is followed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -25,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import jobs
+from gateway.coaching import delivery
 from gateway.jobs.runtime import Runtime
 from models.base import utcnow
 from models.coaching import (
@@ -32,7 +36,6 @@ from models.coaching import (
     BadgeAward,
     EndUser,
     Enrollment,
-    Interaction,
     Program,
     ProgramVersion,
 )
@@ -40,6 +43,7 @@ from subscriptions.events import iso, record_event
 
 QUEUE = "coaching"
 TASK = "coaching:advance_enrollment"
+_PLACEHOLDER = re.compile(r"\{\s*(user_name|name)\s*\}")
 
 
 async def start(session: AsyncSession, enrollment: Enrollment, flow: dict[str, Any]) -> None:
@@ -142,21 +146,18 @@ async def _step(
 
 
 async def _deliver(session: AsyncSession, enrollment: Enrollment, node: dict[str, Any]) -> None:
+    """Queue the node's message, rendered for the user, for their channel's adapter."""
     user = await session.get(EndUser, (enrollment.workspace_id, enrollment.user_id))
     if user is None:
         return
-    session.add(
-        Interaction(
-            workspace_id=enrollment.workspace_id,
-            id=uuid.uuid4(),
-            user_id=user.id,
-            channel=user.channel,
-            interaction_type="message_received",
-            is_ai=False,
-            program_id=enrollment.program_id,
-            created_at=utcnow(),
-        )
-    )
+    text = render((node.get("data") or {}).get("message", ""), user)
+    await delivery.queue(session, user=user, text=text, program_id=enrollment.program_id)
+
+
+def render(template: str, user: EndUser) -> str:
+    """`{user_name}` (and `{name}`) become the user's profile name; other text stays."""
+    name = str((user.profile_data or {}).get("name") or "there")
+    return _PLACEHOLDER.sub(lambda m: name, template)
 
 
 async def _complete(session: AsyncSession, enrollment: Enrollment) -> None:

@@ -28,6 +28,12 @@ def _derived_id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, "/".join(str(part) for part in parts))
 
 
+def end_user_id(channel: str, external_id: str) -> uuid.UUID:
+    """The id an end user sent without one gets (channel webhooks use it too, so a sender
+    who first wrote through a channel and is later ingested stays one user)."""
+    return _derived_id("EndUserRecord", channel, external_id)
+
+
 def _row(record: Record) -> dict[str, Any]:
     """The record's fields as columns, with a new UUID when the record has no id."""
     row = record.model_dump()
@@ -214,6 +220,7 @@ class InteractionRecord(Record):
     program_id: uuid.UUID | None = None
     response_time_seconds: float | None = Field(default=None, ge=0)
     satisfaction_score: float | None = Field(default=None, ge=0, le=5)
+    content: str | None = Field(default=None, max_length=65536, description="the message text")
     created_at: UtcDatetime
 
 

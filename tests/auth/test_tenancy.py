@@ -24,11 +24,16 @@ from tests.utils.social_builders import post as social_post
 
 # Path parameters that name something the same in every workspace, not a tenant's row:
 # spec 001's metric names (models/analytics/ads_registry.py) answer 422 when unknown.
-NOT_TENANT_IDS = {"metric_name"}
+NOT_TENANT_IDS = {"metric_name", "channel_type"}
 
 # Routes that refuse a request of the wrong form (here: not multipart) before looking
 # anything up: a foreign id and a missing one still answer alike.
-FORM_FIRST = {("POST", "/api/v1/knowledge-bases/{knowledge_base_id}/documents"): 422}
+FORM_FIRST = {
+    ("POST", "/api/v1/knowledge-bases/{knowledge_base_id}/documents"): 422,
+    # The web widget's endpoints check the message, then the visitor token, before the channel.
+    ("POST", "/webhooks/web/{channel_id}"): 422,
+    ("GET", "/webhooks/web/{channel_id}/messages"): 401,
+}
 
 CALLER = "<the caller's workspace>"
 BODIES = {

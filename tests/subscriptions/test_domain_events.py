@@ -139,6 +139,7 @@ async def test_coaching_users_enrollments_messages_and_escalations(upload, sessi
                 "program_id": co.uid("program", 1),
                 "enrolled_at": "2024-03-03T12:00:00Z",
                 "completed_at": "2024-03-05T12:00:00Z",
+                "badge_id": None,
             },
         )
     ]
