@@ -23,7 +23,7 @@ from strawberry.schema.schema_converter import get_arguments
 from gateway.input_guard import unstorable
 from resolvers.compiled import sql
 from resolvers.compiled.planner import ConstantRoot, Plan, ProjectedRoot, SqlRoot, plan_document
-from resolvers.compiled.projection import ResolveInfo, project, resolve_root
+from resolvers.compiled.projection import Projector, ResolveInfo, resolve_root
 from resolvers.compiled.registry import TABLES, RootById, graphql_name
 from resolvers.compiled.sql import NotCompilable, Statement, json_object, quote
 from resolvers.document_cache import DOCUMENTS, _Bounded
@@ -125,11 +125,11 @@ async def _run(
         return Compiled(json=text.encode(), operation_name=_name(plan))
     from_sql = orjson.loads(text) if text is not None else {}
     data: dict[str, Any] = {}
-    collect = _collector(schema)
+    projector = Projector(schema, _collector(schema), coerced, context)
     for root in plan.roots:
         if isinstance(root, ProjectedRoot):
             value = await resolve_root(schema, root.field, root.node, coerced, context)
-            data[root.key] = project(value, root.field.type, root.node, collect)
+            data[root.key] = await projector.project(value, root.field.type, root.node)
         else:
             data[root.key] = from_sql[root.key]
     return Compiled(data=data, operation_name=_name(plan))
