@@ -178,6 +178,12 @@ def _all(items: list[Any], build: Any) -> Any:
     return gathered()
 
 
+async def gather_all(items: list[Any]) -> list[Any]:
+    """The items, those that are awaitable awaited together (as `_all`)."""
+    result = _all(items, list)
+    return await result if inspect.isawaitable(result) else result
+
+
 def _failed(items: list[Any], exc: Exception) -> Any:
     """Raise `exc`, after the awaitables already started at this level have finished (as
     an awaitable itself when there are any)."""
