@@ -13,7 +13,11 @@ import pytest
 import strawberry
 from aiodataloader import DataLoader
 
+from gateway.principal import Principal as Caller
 from resolvers.compiled.executor import run_compiled
+from resolvers.context import build_context
+from resolvers.schema import schema as gateway_schema
+from tests.utils.coaching import end_user, enrollment, load_hub
 
 
 @strawberry.enum
@@ -125,3 +129,30 @@ async def test_a_failing_resolver_declines_after_its_siblings_finish():
 async def test_plain_and_resolved_selections_agree(query):
     executed, compiled, _ = await _both(query)
     assert compiled is not None and compiled.as_dict() == executed.data
+
+
+# Spec 002's end users, each with per-item totals read through loaders.
+END_USERS = (
+    "{ endUserPage(page: 1, limit: 50, orderBy: CREATED_AT, direction: DESC) { total "
+    "items { id enrollmentCount totalInteractions enrollments { programId program { name } } "
+    "} } }"
+)
+
+
+async def test_statements_do_not_grow_with_the_rows(
+    upload, settings, sessions, workspace, count_statements
+):
+    principal = Caller(workspace_id=workspace, subject="test")
+    await load_hub(upload)
+    counts, sizes = [], []
+    for more in (0, 12):
+        await upload("end_users", [end_user(n) for n in range(10, 10 + more)])
+        await upload("enrollments", [enrollment(n, 1) for n in range(10, 10 + more)])
+        context = build_context(settings=settings, sessions=sessions, principal=principal)
+        count_statements.count = 0
+        compiled = await run_compiled(gateway_schema, END_USERS, None, None, context)
+        assert compiled is not None
+        counts.append(count_statements.count)
+        sizes.append(len(compiled.as_dict()["endUserPage"]["items"]))
+    assert sizes == [4, 16]
+    assert counts[0] == counts[1] > 0, counts  # one statement per kind, not per row
