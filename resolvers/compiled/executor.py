@@ -23,7 +23,7 @@ from strawberry.schema.schema_converter import get_arguments
 from gateway.input_guard import unstorable
 from resolvers.compiled import sql
 from resolvers.compiled.planner import ConstantRoot, Plan, ProjectedRoot, SqlRoot, plan_document
-from resolvers.compiled.projection import ResolveInfo, project, resolve_root
+from resolvers.compiled.projection import Projector, ResolveInfo, gather_all, resolve_root
 from resolvers.compiled.registry import TABLES, RootById, graphql_name
 from resolvers.compiled.sql import NotCompilable, Statement, json_object, quote
 from resolvers.document_cache import DOCUMENTS, _Bounded
@@ -124,14 +124,17 @@ async def _run(
         assert text is not None
         return Compiled(json=text.encode(), operation_name=_name(plan))
     from_sql = orjson.loads(text) if text is not None else {}
-    data: dict[str, Any] = {}
-    collect = _collector(schema)
-    for root in plan.roots:
-        if isinstance(root, ProjectedRoot):
-            value = await resolve_root(schema, root.field, root.node, coerced, context)
-            data[root.key] = project(value, root.field.type, root.node, collect)
-        else:
-            data[root.key] = from_sql[root.key]
+    projector = Projector(schema, _collector(schema), coerced, context)
+
+    async def projected(root: ProjectedRoot) -> Any:
+        value = await resolve_root(schema, root.field, root.node, coerced, context)
+        return await projector.project(value, root.field.type, root.node)
+
+    # The projected roots together, as the executor resolves a query's root fields.
+    values = await gather_all(
+        [projected(r) if isinstance(r, ProjectedRoot) else from_sql[r.key] for r in plan.roots]
+    )
+    data = {root.key: value for root, value in zip(plan.roots, values, strict=True)}
     return Compiled(data=data, operation_name=_name(plan))
 
 

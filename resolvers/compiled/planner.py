@@ -195,10 +195,11 @@ class _Planner:
                     continue
                 definition = inner.fields[node.name.value]
                 strawberry_field = definition.extensions.get("strawberry-definition")
-                if strawberry_field is None or strawberry_field.base_resolver is not None:
-                    raise NotCompilable(f"{inner.name}.{node.name.value} has a resolver")
-                if node.arguments:
+                if strawberry_field is None:
+                    raise NotCompilable(f"{inner.name}.{node.name.value} is not Strawberry's")
+                if node.arguments and strawberry_field.base_resolver is None:
                     raise NotCompilable("arguments on a plain field")
+                # A field's resolver runs as the executor would run it (projection.py).
                 self.guard(definition)
                 self.projectable(definition.type, node.selection_set)
         elif not hasattr(inner, "serialize"):  # interfaces, unions

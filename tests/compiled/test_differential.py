@@ -25,12 +25,15 @@ from gateway.principal import Principal
 from gateway.rest.routing import Call
 from models.base import new_id
 from models.tenancy import Workspace
+from resolvers.compiled.executor import run_compiled
 from resolvers.context import build_context
 from resolvers.schema import schema
-from tests.rest import dataset
+from tests.rest import dataset, organic_dataset
 from tests.rest.conftest import NOW
+from tests.utils import social_builders as social
 from tests.utils.builders import World
-from tests.utils.compiled import assert_paths_agree
+from tests.utils.coaching import load_hub, uid
+from tests.utils.compiled import assert_paths_agree, canonical
 
 TESTS = Path(__file__).resolve().parent.parent
 # Values for the variables the suite's documents declare, where they have no default.
@@ -78,7 +81,37 @@ async def both_datasets(sessions) -> str:
 
     await dataset.load(upload, sessions, workspace)
     await World(users=20, creators=3, characters=9).build().load(upload)
+    await load_hub(upload)  # spec 002
+    await organic_dataset.load(upload)  # spec 003
+    await upload("analytics_exports", [EXPORT])
+    await _social(upload)  # spec 004
     return workspace
+
+
+EXPORT = {
+    "id": "exp_1",
+    "data": "channel_performance",
+    "start_date": "2024-03-01",
+    "end_date": "2024-03-31",
+    "created_at": "2024-03-09T10:00:00Z",
+}
+
+
+async def _social(upload: Any) -> None:
+    await upload("ad_campaigns", [social.campaign(1), social.campaign(2, status="paused")])
+    await upload(
+        "campaign_metrics",
+        [social.campaign_day(1, "2024-03-01", impressions=9000, clicks=300, spend="120.00")],
+    )
+    await upload(
+        "posts",
+        [
+            social.post(1, 1, status="published", published_at="2024-03-02T09:00:00Z"),
+            social.post(2, None, status="scheduled", scheduled_at="2024-03-20T10:00:00Z"),
+            social.post(3, None, platform="instagram", title="Compost basics"),
+        ],
+    )
+    await upload("post_metrics", [social.post_metrics(1, views=1200, likes=45, comments=3)])
 
 
 def _context_kw(settings: Any, sessions: Any) -> dict[str, Any]:
@@ -107,10 +140,44 @@ LIVE = {
 }  # fmt: skip
 
 
-# Routes of specs 002-004 whose operations select types with field resolvers not yet
-# declared in resolvers/compiled/registry.py: the executor answers them (both paths are
-# still compared wherever the compiled one answers). Every other GET route must compile.
-NOT_YET_COMPILED = {
+class _Request:
+    """What a route's `variables` reads of a request: its path and query parameters."""
+
+    def __init__(self, path_params: dict[str, str]) -> None:
+        self.path_params = path_params
+        self.query_params = QueryParams()
+
+
+def _route_call(
+    route: Any, workspace: str, principal: Principal, context: Any, found: bool = False
+) -> Call:
+    fields = route.params.model_fields
+    query = {name: value for name, value in PARAMS.items() if name in fields}
+    if "workspaceId" in fields:
+        query["workspaceId"] = workspace
+    params = route.params.model_validate(query)
+    # An id nobody has: both paths must answer the same "not found"; or the dataset's own.
+    names = re.findall(r"{(\w+)}", route.path)
+    missing = "00000000-0000-4000-8000-000000000000"  # well-formed (spec 002 ids are UUIDs)
+    ids = {name: FOUND[name] if found else missing for name in names}
+    request = _Request(ids | {"metric_name": "total_spend"})
+    return Call(request, params, None, principal, context)  # type: ignore[arg-type]
+
+
+# Path ids of rows the dataset holds, by path parameter.
+FOUND = {
+    "knowledge_base_id": uid("kb", 1),
+    "document_id": uid("doc", 1),
+    "program_id": uid("program", 1),
+    "user_id": uid("user", 1),
+    "content_id": "cnt_1",
+    "export_id": "exp_1",
+}
+# Each GET route's operation also runs on rows: its path ids all in FOUND.
+ON_ROWS = [r for r in ROUTES if set(re.findall(r"{(\w+)}", r.path)) <= set(FOUND)]
+# The routes of specs 002-004 whose selections reach field resolvers (per-item totals,
+# nested rows): on rows, the compiled path must answer them, and with rows in them.
+WITH_RESOLVERS = {
     "/api/v1/knowledge-bases/{knowledge_base_id}/documents",
     "/api/v1/knowledge-bases/{knowledge_base_id}/documents/{document_id}",
     "/api/v1/programs",
@@ -130,41 +197,57 @@ NOT_YET_COMPILED = {
 }
 
 
-class _Request:
-    """What a route's `variables` reads of a request: its path and query parameters."""
-
-    def __init__(self, path_params: dict[str, str]) -> None:
-        self.path_params = path_params
-        self.query_params = QueryParams()
-
-
-def _route_call(route: Any, workspace: str, principal: Principal, context: Any) -> Call:
-    fields = route.params.model_fields
-    query = {name: value for name, value in PARAMS.items() if name in fields}
-    if "workspaceId" in fields:
-        query["workspaceId"] = workspace
-    params = route.params.model_validate(query)
-    # An id nobody has: both paths must answer the same "not found".
-    names = re.findall(r"{(\w+)}", route.path)
-    missing = "00000000-0000-4000-8000-000000000000"  # well-formed (spec 002 ids are UUIDs)
-    request = _Request({name: missing for name in names} | {"metric_name": "total_spend"})
-    return Call(request, params, None, principal, context)  # type: ignore[arg-type]
+def _route_variables(route: Any, workspace: str, principal: Principal, kw: Any, found: bool):
+    context = build_context(principal=principal, **kw)
+    variables = route.variables(_route_call(route, workspace, principal, context, found))
+    if isinstance(variables.get("limit"), int):
+        # Compared under the executor's cost limit, which REST routes run without.
+        variables["limit"] = min(variables["limit"], 100)
+    return variables
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r.path for r in ROUTES])
 async def test_every_rest_route_operation(route, both_datasets, settings, sessions):
     principal = Principal(workspace_id=both_datasets, subject="test")
     kw = _context_kw(settings, sessions)
-    context = build_context(principal=principal, **kw)
-    variables = route.variables(_route_call(route, both_datasets, principal, context))
-    if isinstance(variables.get("limit"), int):
-        # Compared under the executor's cost limit, which REST routes run without.
-        variables["limit"] = min(variables["limit"], 100)
+    variables = _route_variables(route, both_datasets, principal, kw, found=False)
     answered = await assert_paths_agree(
         schema, route.operation, variables, principal, volatile=LIVE.get(route.path, frozenset()),
         **kw,
     )  # fmt: skip
-    assert answered >= 1 or route.path in NOT_YET_COMPILED, f"{route.path} is not compiled"
+    assert answered >= 1, f"{route.path} is not compiled"
+
+
+@pytest.mark.parametrize("route", ON_ROWS, ids=[r.path for r in ON_ROWS])
+async def test_every_rest_route_operation_on_rows(route, both_datasets, settings, sessions):
+    principal = Principal(workspace_id=both_datasets, subject="test")
+    kw = _context_kw(settings, sessions)
+    variables = _route_variables(route, both_datasets, principal, kw, found=True)
+    volatile = LIVE.get(route.path, frozenset())
+    answered = await assert_paths_agree(
+        schema, route.operation, variables, principal, volatile=volatile, **kw
+    )
+    assert answered >= 1, f"{route.path} is not compiled"
+    if route.path in WITH_RESOLVERS:
+        # The caller's answer itself is compiled, and reaches rows (so nested fields ran).
+        compiled = await run_compiled(
+            schema, route.operation, None, variables, build_context(principal=principal, **kw)
+        )
+        assert compiled is not None, f"{route.path} is not compiled for its caller"
+        assert _rows(compiled.as_dict()) > 0, canonical(compiled.as_dict())
+
+
+def _rows(data: Any) -> int:
+    """Objects with an `id` anywhere in `data`."""
+    if isinstance(data, list):
+        return sum(_rows(item) for item in data)
+    if isinstance(data, dict):
+        return int("id" in data) + sum(_rows(value) for value in data.values())
+    return 0
+
+
+def test_every_route_with_resolvers_runs_on_rows():
+    assert {r.path for r in ON_ROWS} >= WITH_RESOLVERS
 
 
 @pytest.mark.parametrize(("where", "query"), QUERIES, ids=[w for w, _ in QUERIES])

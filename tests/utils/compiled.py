@@ -14,8 +14,13 @@ from models.base import new_id
 from resolvers.compiled.executor import run_compiled
 from resolvers.context import build_context
 
-# Live measurements (platform health) differ between any two answers: compared by type.
-VOLATILE = frozenset({"apiLatencyMs", "activeConnections", "uptimeSeconds", "generatedAt"})
+# Compared by type only: live measurements (platform health, timings) differ between any
+# two answers, and whether the analytics cache answered (the second path to ask finds the
+# first one's answer there).
+VOLATILE = frozenset(
+    {"apiLatencyMs", "activeConnections", "uptimeSeconds", "generatedAt", "queryTimeSeconds"}
+    | {"cacheHit"}
+)
 
 
 def _steady(data: Any, volatile: frozenset[str]) -> Any:
