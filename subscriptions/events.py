@@ -107,6 +107,20 @@ class Event:
             "timestamp": iso(self.created_at),
         }
 
+    def webhook_body(self) -> dict[str, Any]:
+        """What a webhook receives: each type in the format of the spec that names it. Spec
+        002's receivers read `event` and `creator_id` (a creator is a workspace here); the
+        event's id travels in the signature headers as for every other type."""
+        known = EVENT_TYPES.get(self.type)
+        if known is not None and known.spec == "002":
+            return {
+                "event": self.type,
+                "timestamp": iso(self.created_at),
+                "data": dict(self.payload),
+                "creator_id": self.workspace_id,
+            }
+        return self.envelope()
+
     def to_json(self) -> bytes:
         return orjson.dumps(
             {

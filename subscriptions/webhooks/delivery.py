@@ -78,7 +78,7 @@ async def attempt(engine: AsyncEngine, policy: Policy, workspace_id: str, delive
         await _settle(engine, workspace_id, delivery_id, "skipped", error="webhook disabled")
         return "skipped"
     event = Event(row.id, workspace_id, row.type, row.payload, row.created_at, row.subject)
-    body = orjson.dumps(event.envelope())
+    body = orjson.dumps(event.webhook_body())
     number = row.attempts + 1
     try:
         address = await ssrf.resolve_safe(row.url, allow_loopback=policy.allow_loopback)

@@ -70,10 +70,11 @@ async def test_inbound_message_reaches_subscribers_and_webhooks(
         assert [e["type"] for e in live] == TYPES
         assert {e["workspaceId"] for e in live} == {workspace}
         await until(lambda: len(receiver.requests) >= 3, timeout=15)
-        delivered = {
-            envelope["type"]: envelope["data"]
-            for envelope in (orjson.loads(r.body) for r in receiver.requests)
-        }
+        bodies = [orjson.loads(r.body) for r in receiver.requests]
+        # spec 002's own webhook payload: event, timestamp, data, creator_id
+        assert all(list(b) == ["event", "timestamp", "data", "creator_id"] for b in bodies)
+        assert {b["creator_id"] for b in bodies} == {workspace}
+        delivered = {b["event"]: b["data"] for b in bodies}
         assert set(delivered) == set(TYPES)
         user = delivered["user.created"]
         assert user["external_id"] == "device-77" and user["channel"] == "mobile"
