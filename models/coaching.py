@@ -298,6 +298,8 @@ class Interaction(TenantScoped, table=True):
     program_id: uuid.UUID | None = None
     response_time_seconds: float | None = None
     satisfaction_score: float | None = None
+    # The text of a message sent to the user, when the gateway sent it (proactive rules).
+    content: str | None = None
     created_at: datetime = TimestampField()
 
 
@@ -315,21 +317,31 @@ class ProactiveRule(TenantScoped, table=True):
 
 
 class RuleTrigger(TenantScoped, table=True):
-    """A rule firing for one user; `succeeded` once the user engaged (known later)."""
+    """A rule firing for one user; `succeeded` once the user engaged (known later).
+
+    The engine (gateway/coaching/proactive.py) fires a rule at most once per user and
+    threshold window: `window_start` is unique per (rule, user). Imported triggers have
+    none. `pending` while some of the rule's actions are still to be delivered."""
 
     __tablename__ = "rule_triggers"
     __table_args__ = (
         tenant_fk("rule_id", "proactive_rules"),
         tenant_fk("user_id", "end_users"),
+        UniqueConstraint("workspace_id", "rule_id", "user_id", "window_start"),
         # Rule performance over a date range.
         Index(None, "workspace_id", "rule_id", "triggered_at"),
         Index(None, "workspace_id", "triggered_at"),
+        # What each engine run looks at: undelivered actions, triggers not yet successful.
+        Index("ix_rule_triggers_pending", "workspace_id", postgresql_where=text("pending")),
+        Index("ix_rule_triggers_open", "triggered_at", postgresql_where=text("NOT succeeded")),
     )
 
     id: uuid.UUID = Field(primary_key=True)
     rule_id: uuid.UUID
     user_id: uuid.UUID
     triggered_at: datetime = TimestampField()
+    window_start: datetime | None = TimestampField(default=None)
+    pending: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     succeeded: bool = False
     responded_at: datetime | None = TimestampField(default=None)
 

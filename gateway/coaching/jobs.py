@@ -6,7 +6,7 @@ from typing import Any
 
 import procrastinate
 
-from gateway.coaching import documents, exports, walking
+from gateway.coaching import documents, exports, proactive, walking
 from gateway.jobs.runtime import Runtime
 
 QUEUE = "coaching"
@@ -31,5 +31,19 @@ def blueprint() -> procrastinate.Blueprint:
         context: Any, workspace_id: str, enrollment_id: str, node_id: str
     ) -> str:
         return await walking.advance(runtime_of(context), workspace_id, enrollment_id, node_id)
+
+    @tasks.periodic(cron=proactive.CRON, periodic_id="evaluate_proactive_rules")
+    @tasks.task(name="evaluate_proactive_rules", queue=QUEUE, pass_context=True)
+    async def evaluate_proactive_rules(
+        context: Any, timestamp: int, workspace_id: str | None = None
+    ) -> str:
+        # One job per tick (procrastinate's periodic defer is unique per periodic_id and
+        # tick); a second run in the same windows fires nothing (proactive.py). A job
+        # deferred with a workspace_id evaluates that workspace only.
+        result = await proactive.evaluate(runtime_of(context), timestamp, workspace_id)
+        return (
+            f"{result.triggered} triggered, {result.delivered} delivered, "
+            f"{result.succeeded} succeeded"
+        )
 
     return tasks
