@@ -15,7 +15,8 @@ users (set-based SQL, never a loop per user):
    trigger): proactive_delivery.py.
 3. successes: a trigger succeeded when the user wrote (an interaction `message_sent` that
    is not the AI's) after its first message went out and within
-   `proactive_success_window_hours` of it; `responded_at` is that first reply.
+   `proactive_success_window_hours` of it; `responded_at` is that first reply. A user who
+   came back before any message went out got none, and their trigger does not succeed.
 
 Only rules whose trigger_conditions.type is `inactivity` (the one spec 002 documents) are
 evaluated; other types, which ingestion may carry, are kept and listed but never fire.
@@ -128,7 +129,13 @@ replies AS (
    AND i.created_at > t.triggered_at + make_interval(secs => d.first_min * 60)
    AND i.created_at <= t.triggered_at + make_interval(secs => d.first_min * 60)
                        + make_interval(secs => CAST(:window_secs AS float8))
-  WHERE NOT t.succeeded AND t.window_start IS NOT NULL AND {scope("t")}
+  -- a message went out to the user before the reply (none does if they came back first)
+  WHERE EXISTS (
+    SELECT 1 FROM interactions s
+    WHERE s.workspace_id = t.workspace_id AND s.user_id = t.user_id
+      AND s.interaction_type = 'message_received' AND s.content IS NOT NULL
+      AND s.created_at >= t.triggered_at AND s.created_at <= i.created_at)
+    AND NOT t.succeeded AND t.window_start IS NOT NULL AND {scope("t")}
     AND t.triggered_at >= CAST(:now AS timestamptz)
                           - make_interval(secs => CAST(:window_secs AS float8))
                           - make_interval(mins => {MAX_DELAY_MINUTES})

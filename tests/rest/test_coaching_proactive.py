@@ -183,6 +183,21 @@ async def test_delayed_message_waits(engine, settings, sessions, workspace, uplo
     assert [t.pending for t in await _triggers(sessions, workspace)] == [False]
 
 
+async def test_no_success_without_a_message(engine, settings, sessions, workspace, upload):
+    await upload("end_users", [_user(1, NOW - 30 * HOUR)])
+    actions = [{"type": "send_message", "message_template": "Later", "delay_minutes": 60}]
+    await upload("proactive_rules", [_rule(1, actions=actions)])
+    await _run(engine, settings, workspace, NOW)
+    await upload("interactions", [_reply(1, NOW + 30 * 60 * SECOND)])  # back on their own
+    await _run(engine, settings, workspace, NOW + HOUR)
+    await upload("interactions", [_reply(1, NOW + 2 * HOUR)])
+    await _run(engine, settings, workspace, NOW + 3 * HOUR)
+    assert await _messages(sessions, workspace) == []
+    assert [(t.succeeded, t.pending) for t in await _triggers(sessions, workspace)] == [
+        (False, False)
+    ]
+
+
 def _reply(user: int, moment: dt.datetime, **kw: Any) -> dict[str, Any]:
     return {"user_id": uid("user", user), "channel": "web", "interaction_type": "message_sent",
             "created_at": _t(moment), **kw}  # fmt: skip
