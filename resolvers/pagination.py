@@ -232,10 +232,23 @@ async def offset_page(
     limit: int,
     offset: int,
     to_node: Callable[[Any], NodeT],
+    count_apart: bool = False,
 ) -> OffsetPage[NodeT]:
     """`limit` rows from `offset` in `order`, and the total, in one statement (a second
-    counts only when the page is past the end)."""
+    counts only when the page is past the end). `count_apart` counts in a statement of its
+    own: for large tables, where `count(*) OVER ()` makes PostgreSQL read and sort every
+    row, while the page alone walks an index and the count is an index-only scan."""
     check_limit(limit, offset)
+    if count_apart:
+        counted = statement.with_only_columns(func.count(), maintain_column_froms=True)
+        async with sessions() as session:
+            rows = (
+                await session.execute(statement.order_by(*order).limit(limit).offset(offset))
+            ).all()
+            total = int((await session.execute(counted)).scalar_one())
+        return OffsetPage(
+            items=[to_node(row) for row in rows], total=total, limit=limit, offset=offset
+        )
     page = statement.add_columns(func.count().over().label("_total"))
     async with sessions() as session:
         rows = (await session.execute(page.order_by(*order).limit(limit).offset(offset))).all()

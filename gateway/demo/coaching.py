@@ -290,7 +290,7 @@ def streams(ctx: DemoContext) -> list[Stream]:
     def rule(n: int) -> dict[str, Any]:
         rng = ctx.rng("rule", n)
         name, conditions, template = RULES[n % len(RULES)]
-        delay = rng.choice((0, 15, 60))
+        delay = (0, 15, 60)[n % 3]
         return {
             "id": uid("rule", n),
             "name": name if n < len(RULES) else f"{name} {n}",
