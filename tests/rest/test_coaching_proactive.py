@@ -287,3 +287,19 @@ async def test_bad_rules_are_refused(api) -> None:
     fields = [d["field"] for d in answer.json()["error"]["details"]]
     assert fields == ["trigger_conditions.applies_to", "actions[0].delay_minutes"]
     assert (await api.get("/api/v1/proactive-engine/rules")).json() == {"rules": []}
+
+
+async def test_scheduled_every_minute_and_off_when_asked(
+    engine, settings, sessions, workspace, upload
+):
+    job_app = jobs.create_job_app(settings.database_url or "")
+    periodic = job_app.periodic_registry.periodic_tasks
+    assert periodic[(proactive.TASK, "evaluate_proactive_rules")].cron == "* * * * *"
+    # The tick's own job (no workspace) does nothing while the schedule is off.
+    await upload("end_users", [_user(1, NOW - 30 * HOUR)])
+    await upload("proactive_rules", [_rule(1)])
+    async with session_factory(engine).begin() as session:
+        await jobs.defer(session, proactive.TASK, queue="coaching",
+                         args={"timestamp": int(NOW.timestamp())})  # fmt: skip
+    await run_due_jobs(engine, settings, queues=["coaching"])
+    assert await _triggers(sessions, workspace) == []
