@@ -303,6 +303,25 @@ class Interaction(TenantScoped, table=True):
     created_at: datetime = TimestampField()
 
 
+class ChannelUser(TenantScoped, table=True):
+    """Rollup: one row per (channel, end user) who interacted through it, kept by a
+    PostgreSQL trigger on `interactions` (migration 0015), so every writer keeps it in the
+    same transaction. Channel lists and analytics read it instead of scanning every
+    interaction (docs/benchmarks.md, coaching_routes)."""
+
+    __tablename__ = "channel_users"
+    __table_args__ = (
+        tenant_fk("channel_id", "channels"),
+        tenant_fk("user_id", "end_users"),
+    )
+
+    channel_id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True)
+    first_at: datetime = TimestampField()
+    last_at: datetime = TimestampField()
+    interactions: int = Field(default=0, sa_type=BigInteger)
+
+
 class ProactiveRule(TenantScoped, table=True):
     __tablename__ = "proactive_rules"
     __table_args__ = (Index(None, "workspace_id", "created_at"),)

@@ -76,9 +76,9 @@ class ChannelAnalytics:
 
 
 _CHANNEL_SQL = """
-WITH firsts AS (
-  SELECT user_id, min(created_at) AS first_at FROM interactions
-  WHERE workspace_id = :ws AND channel_id = :ch AND created_at < :hi GROUP BY user_id
+WITH firsts AS (  -- each user's first interaction through the channel (the rollup)
+  SELECT user_id, first_at FROM channel_users
+  WHERE workspace_id = :ws AND channel_id = :ch AND first_at < :hi
 ), inside AS (
   SELECT i.*, f.first_at
   FROM interactions i JOIN firsts f ON f.user_id = i.user_id
