@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org"
     fcm_api_base_url: str = "https://fcm.googleapis.com"
     channel_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Spec 002's proactive engine (gateway/coaching/proactive.py): a trigger succeeded when
+    # the user wrote within this many hours of its first message (docs/metrics.md).
+    proactive_success_window_hours: float = Field(default=48.0, gt=0, le=24 * 30)
+    # The every-minute run over all workspaces; off, only runs asked for one workspace
+    # happen (a deployment that must not message anyone, the test suite).
+    proactive_schedule: bool = True
     # How long an analytics export's file (and its signed link) lasts.
     export_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # Persisted documents (gateway/persisted_documents.py): `apq` runs any document and

@@ -300,7 +300,8 @@ class Interaction(TenantScoped, table=True):
     program_id: uuid.UUID | None = None
     response_time_seconds: float | None = None
     satisfaction_score: float | None = None
-    # The message's text, when the gateway sent or received it (flows, channel webhooks).
+    # The message's text, when the gateway sent or received it (flows, proactive rules,
+    # channel webhooks).
     content: str | None = None
     created_at: datetime = TimestampField()
 
@@ -347,6 +348,23 @@ class ChannelMessage(TenantScoped, table=True):
     error: str | None = None
     created_at: datetime = TimestampField()
     sent_at: datetime | None = TimestampField(default=None)
+class ChannelUser(TenantScoped, table=True):
+    """Rollup: one row per (channel, end user) who interacted through it, kept by a
+    PostgreSQL trigger on `interactions` (migration 0015), so every writer keeps it in the
+    same transaction. Channel lists and analytics read it instead of scanning every
+    interaction (docs/benchmarks.md, coaching_routes)."""
+
+    __tablename__ = "channel_users"
+    __table_args__ = (
+        tenant_fk("channel_id", "channels"),
+        tenant_fk("user_id", "end_users"),
+    )
+
+    channel_id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True)
+    first_at: datetime = TimestampField()
+    last_at: datetime = TimestampField()
+    interactions: int = Field(default=0, sa_type=BigInteger)
 
 
 class ProactiveRule(TenantScoped, table=True):
@@ -363,21 +381,31 @@ class ProactiveRule(TenantScoped, table=True):
 
 
 class RuleTrigger(TenantScoped, table=True):
-    """A rule firing for one user; `succeeded` once the user engaged (known later)."""
+    """A rule firing for one user; `succeeded` once the user engaged (known later).
+
+    The engine (gateway/coaching/proactive.py) fires a rule at most once per user and
+    threshold window: `window_start` is unique per (rule, user). Imported triggers have
+    none. `pending` while some of the rule's actions are still to be delivered."""
 
     __tablename__ = "rule_triggers"
     __table_args__ = (
         tenant_fk("rule_id", "proactive_rules"),
         tenant_fk("user_id", "end_users"),
+        UniqueConstraint("workspace_id", "rule_id", "user_id", "window_start"),
         # Rule performance over a date range.
         Index(None, "workspace_id", "rule_id", "triggered_at"),
         Index(None, "workspace_id", "triggered_at"),
+        # What each engine run looks at: undelivered actions, triggers not yet successful.
+        Index("ix_rule_triggers_pending", "workspace_id", postgresql_where=text("pending")),
+        Index("ix_rule_triggers_open", "triggered_at", postgresql_where=text("NOT succeeded")),
     )
 
     id: uuid.UUID = Field(primary_key=True)
     rule_id: uuid.UUID
     user_id: uuid.UUID
     triggered_at: datetime = TimestampField()
+    window_start: datetime | None = TimestampField(default=None)
+    pending: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     succeeded: bool = False
     responded_at: datetime | None = TimestampField(default=None)
 

@@ -76,9 +76,9 @@ class ChannelAnalytics:
 
 
 _CHANNEL_SQL = """
-WITH firsts AS (
-  SELECT user_id, min(created_at) AS first_at FROM interactions
-  WHERE workspace_id = :ws AND channel_id = :ch AND created_at < :hi GROUP BY user_id
+WITH firsts AS (  -- each user's first interaction through the channel (the rollup)
+  SELECT user_id, first_at FROM channel_users
+  WHERE workspace_id = :ws AND channel_id = :ch AND first_at < :hi
 ), inside AS (
   SELECT i.*, f.first_at
   FROM interactions i JOIN firsts f ON f.user_id = i.user_id
@@ -94,14 +94,17 @@ SELECT NULL::date AS day,
   (SELECT count(*) FROM firsts) AS ever
 FROM inside
 UNION ALL
-SELECT days.day,
-  count(inside.id) FILTER (WHERE inside.interaction_type <> 'human_escalation'),
-  count(DISTINCT inside.user_id),
-  count(DISTINCT inside.user_id)
-    FILTER (WHERE inside.first_at >= days.day AND inside.first_at < days.day + 1),
+SELECT days.day, coalesce(d.messages, 0), coalesce(d.users, 0), coalesce(d.new_users, 0),
   NULL, NULL, NULL
-FROM days LEFT JOIN inside ON inside.created_at >= days.day AND inside.created_at < days.day + 1
-GROUP BY days.day
+FROM days LEFT JOIN (
+  -- grouped by day once (a range join of every day against every row was 30x the work);
+  -- ::date is the day in the session's time zone, as the days' bounds are
+  SELECT created_at::date AS day,
+    count(*) FILTER (WHERE interaction_type <> 'human_escalation') AS messages,
+    count(DISTINCT user_id) AS users,
+    count(DISTINCT user_id) FILTER (WHERE first_at::date = created_at::date) AS new_users
+  FROM inside GROUP BY 1
+) d ON d.day = days.day
 ORDER BY day NULLS FIRST
 """
 

@@ -26,12 +26,13 @@ _EndUser = Annotated["EndUser", strawberry.lazy("resolvers.coaching_people")]
 # Channel configurations hold access tokens and the like: those keys are never shown.
 _SECRET_KEY = re.compile(r"token|secret|password|api_?key", re.IGNORECASE)
 
+# From the (channel, user) rollup: one row per user who interacted through the channel.
 _CHANNEL_ACTIVITY = grouped(
-    m.Interaction,
+    m.ChannelUser,
     "channel_id",
-    users=func.count(m.Interaction.user_id.distinct()),
-    interactions=func.count(),
-    last_at=func.max(m.Interaction.created_at),
+    users=func.count(),
+    interactions=func.sum(m.ChannelUser.interactions),
+    last_at=func.max(m.ChannelUser.last_at),
 )
 _RULE_TRIGGERS = grouped(
     m.RuleTrigger,
@@ -80,7 +81,7 @@ class Channel(Node):
     @strawberry.field
     async def interaction_count(self, info: Info) -> int:
         row = await self._activity(info)
-        return row.interactions if row else 0
+        return int(row.interactions) if row else 0
 
     @strawberry.field(description="The latest interaction through this channel.")
     async def last_activity_at(self, info: Info) -> datetime | None:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
-from gateway.coaching import exports, walking
+from gateway.coaching import exports, proactive, walking
 from gateway.coaching.flows import flow_problems
 from gateway.jobs import defer
 from gateway.secrets import SecretBox
@@ -187,6 +187,14 @@ def _sealed(info: Info, configuration: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _minutes(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value <= proactive.MAX_DELAY_MINUTES
+    )
+
+
 def _check_rule(trigger: Any, actions: Any) -> None:
     details = []
     if not isinstance(trigger, dict) or trigger.get("type") != "inactivity":
@@ -196,6 +204,9 @@ def _check_rule(trigger: Any, actions: Any) -> None:
         if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
             message = "must be a positive number of hours"
             details.append({"field": "trigger_conditions.threshold_hours", "message": message})
+        if trigger.get("applies_to", "all_users") not in proactive.AUDIENCES:
+            message = f"must be one of {', '.join(proactive.AUDIENCES)}"
+            details.append({"field": "trigger_conditions.applies_to", "message": message})
     if not isinstance(actions, list) or not actions:
         details.append({"field": "actions", "message": "at least one action is needed"})
     else:
@@ -206,6 +217,9 @@ def _check_rule(trigger: Any, actions: Any) -> None:
             elif not isinstance(action.get("message_template"), str):
                 message = "a message_template is needed"
                 details.append({"field": f"actions[{n}].message_template", "message": message})
+            elif not _minutes(action.get("delay_minutes", 0)):
+                message = f"must be a number of minutes from 0 to {proactive.MAX_DELAY_MINUTES}"
+                details.append({"field": f"actions[{n}].delay_minutes", "message": message})
     if details:
         raise Invalid(f"Invalid {details[0]['field']}: {details[0]['message']}", details)
 

@@ -60,6 +60,8 @@ def settings(database_url: str) -> Settings:
         rate_limit_scale=1000,
         relay_in_app=False,
         worker_in_app=False,
+        # A test runs the proactive engine over its own workspace, at its own times.
+        proactive_schedule=False,
         secret_key=f"test-signing-secret-{uuid.uuid4().hex}",
         _env_file=None,
     )

@@ -7,7 +7,7 @@ from typing import Any
 import procrastinate
 
 from gateway.adapters.channels import ChannelError
-from gateway.coaching import delivery, documents, exports, walking
+from gateway.coaching import delivery, documents, exports, proactive, walking
 from gateway.jobs.runtime import Runtime
 
 QUEUE = "coaching"
@@ -47,5 +47,18 @@ def blueprint() -> procrastinate.Blueprint:
     async def deliver_message(context: Any, workspace_id: str, message_id: str) -> str:
         attempt = context.job.attempts or 0
         return await delivery.deliver(runtime_of(context), workspace_id, message_id, attempt)
+    @tasks.periodic(cron=proactive.CRON, periodic_id="evaluate_proactive_rules")
+    @tasks.task(name="evaluate_proactive_rules", queue=QUEUE, pass_context=True)
+    async def evaluate_proactive_rules(
+        context: Any, timestamp: int, workspace_id: str | None = None
+    ) -> str:
+        # One job per tick (procrastinate's periodic defer is unique per periodic_id and
+        # tick); a second run in the same windows fires nothing (proactive.py). A job
+        # deferred with a workspace_id evaluates that workspace only.
+        result = await proactive.evaluate(runtime_of(context), timestamp, workspace_id)
+        return (
+            f"{result.triggered} triggered, {result.delivered} delivered, "
+            f"{result.succeeded} succeeded"
+        )
 
     return tasks

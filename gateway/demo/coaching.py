@@ -5,9 +5,10 @@ proactive rules and their triggers.
 Counts at scale s (each at least 1): knowledge bases 6s, documents 60s (every tenth still
 processing, the others completed with 8 chunks each), programs 12s (by index: four of six
 published, one draft, one archived; a published program is at version 1-3 and its earlier
-versions are listed), badges 8s, 4 channels (one per type), end users 1,500s, enrollments
+versions are listed), badges 8s, 4 channels (one per type), end users 15,000s, enrollments
 2,400s (~60% completed), badge awards 2,000s (distinct user and badge), interactions 50,000s,
-proactive rules 6s, rule triggers 3,000s. Ids are UUIDs derived from (kind, index).
+proactive rules 6s (the first six active), rule triggers 3,000s. Ids are UUIDs derived from
+(kind, index).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ BASE = {
     "documents": 60,
     "programs": 12,
     "badges": 8,
-    "end_users": 1_500,
+    "end_users": 15_000,
     "enrollments": 2_400,
     "badge_awards": 2_000,
     "interactions": 50_000,
@@ -44,12 +45,20 @@ PROGRAM_THEMES = ("Morning routine", "Sleep reset", "Mindful eating", "Strength 
                   "Focus sprint", "Stress less", "Habit stacking", "Walk more")  # fmt: skip
 BADGES = ("First step", "Week one", "Streak of 7", "Streak of 30", "Halfway there",
           "Finisher", "Early bird", "Night owl")  # fmt: skip
-RULES = (("Inactivity follow-up", {"type": "inactivity", "threshold_hours": 24}),
-         ("Missed check-in", {"type": "missed_step", "threshold_hours": 48}),
-         ("Milestone cheer", {"type": "progress", "at": 0.5}),
-         ("Weekly recap", {"type": "schedule", "cron": "0 9 * * 1"}),
-         ("Win-back", {"type": "inactivity", "threshold_hours": 168}),
-         ("Welcome nudge", {"type": "signup", "delay_hours": 2}))  # fmt: skip
+# Only `inactivity` rules fire (gateway/coaching/proactive.py); the others are listed.
+RULES = (("Inactivity follow-up", {"type": "inactivity", "threshold_hours": 24,
+                                   "applies_to": "all_users"},
+          "Hey {user_name}! I noticed you haven't checked in today. How are your goals going?"),
+         ("Missed check-in", {"type": "missed_step", "threshold_hours": 48},
+          "{first_name}, your next step is waiting for you."),
+         ("Milestone cheer", {"type": "progress", "at": 0.5}, "Halfway there, {first_name}!"),
+         ("Weekly recap", {"type": "schedule", "cron": "0 9 * * 1"},
+          "Here is your week, {user_name}."),
+         ("Win-back", {"type": "inactivity", "threshold_hours": 168,
+                       "applies_to": "unenrolled_users"},
+          "We miss you, {first_name}! It has been {days_inactive} days."),
+         ("Welcome nudge", {"type": "signup", "delay_hours": 2},
+          "Welcome, {user_name}!"))  # fmt: skip
 SURVIVAL = ((0, 1.0), (7, 0.6), (30, 0.4), (90, 0.25), (365, 0.12))
 
 
@@ -280,14 +289,18 @@ def streams(ctx: DemoContext) -> list[Stream]:
 
     def rule(n: int) -> dict[str, Any]:
         rng = ctx.rng("rule", n)
-        name, conditions = RULES[n % len(RULES)]
+        name, conditions, template = RULES[n % len(RULES)]
+        delay = (0, 15, 60)[n % 3]
         return {
             "id": uid("rule", n),
             "name": name if n < len(RULES) else f"{name} {n}",
             "description": rng.choice(words.sentences),
             "trigger_conditions": conditions,
-            "actions": [{"type": "send_message", "delay_minutes": rng.choice((0, 15, 60))}],
-            "is_active": n % 5 != 4,
+            "actions": [
+                {"type": "send_message", "message_template": template, "delay_minutes": delay}
+            ],
+            # The creator's six rules are on; the later copies are older variants, kept off.
+            "is_active": n < len(RULES),
             "created_at": moment(rng, c.start, early),
         }
 

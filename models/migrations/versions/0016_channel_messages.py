@@ -1,7 +1,7 @@
 """channel messages (outbound deliveries, inbound webhooks, the widget's conversation); interactions keep their text
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 18:00:00
 """
 
@@ -12,13 +12,12 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0016'
-down_revision: str | None = '0014'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column('interactions', sa.Column('content', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
     op.create_index('ix_channels_id', 'channels', ['id'], unique=False)
     op.create_table(
         'channel_messages',
@@ -53,4 +52,3 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_channel_messages_workspace_id_user_id_created_at'), table_name='channel_messages')
     op.drop_table('channel_messages')
     op.drop_index('ix_channels_id', table_name='channels')
-    op.drop_column('interactions', 'content')
