@@ -42,7 +42,8 @@ CAMPAIGN_TYPES = ("one-time", "sequence", "triggered")
 CAMPAIGN_STATUSES = ("draft", "scheduled", "active", "paused", "completed")
 SEQUENCE_STATUSES = ("draft", "active", "paused", "archived")
 LEAD_STATUSES = ("active", "unsubscribed", "bounced")
-ENROLLMENT_STATUSES = ("enrolled", "completed", "converted")
+# `stopped`: the lead unsubscribed or bounced before the last step.
+ENROLLMENT_STATUSES = ("enrolled", "completed", "converted", "stopped")
 INTEGRATION_STATUSES = ("connected", "disconnected", "error")
 EXPORT_FORMATS = ("csv", "json", "xlsx")
 EXPORT_STATUSES = ("processing", "complete", "failed")
@@ -241,7 +242,8 @@ class Lead(TenantScoped, table=True):
 
 class SequenceEnrollment(TenantScoped, table=True):
     """A lead going through a sequence, once per (sequence, lead). The lead reference
-    follows a lead whose id is re-sent under the same email (ON UPDATE CASCADE)."""
+    follows a lead whose id is re-sent under the same email (ON UPDATE CASCADE).
+    `next_step_id` is the step to send at `due_at` (both NULL once done)."""
 
     __tablename__ = "sequence_enrollments"
     __table_args__ = (
@@ -254,12 +256,21 @@ class SequenceEnrollment(TenantScoped, table=True):
         ),
         _one_of("status", ENROLLMENT_STATUSES),
         Index(None, "workspace_id", "lead_id"),
+        Index(
+            "ix_sequence_enrollments_due",
+            "workspace_id",
+            "sequence_id",
+            "due_at",
+            postgresql_where="due_at IS NOT NULL",
+        ),
     )
 
     sequence_id: str = Field(primary_key=True, max_length=64)
     lead_id: str = Field(primary_key=True, max_length=64)
     status: str = Field(default="enrolled", max_length=16)
     enrolled_at: datetime = TimestampField()
+    next_step_id: str | None = Field(default=None, max_length=64)
+    due_at: datetime | None = TimestampField(default=None)
 
 
 class Integration(TenantScoped, table=True):

@@ -1,7 +1,7 @@
 """Spec 003's tasks on the job engine (namespace `organic`, queue `organic`): generation,
-publication, campaign sending, exports and syncs, each idempotent (its domain row says
-what is done), and a sweep for the work no job was deferred for (content and exports that
-arrived through ingestion or the demo)."""
+publication, campaign and sequence sending, exports and syncs, each idempotent (its domain
+row says what is done), and a sweep for the work no job was deferred for (content and
+exports that arrived through ingestion or the demo, overdue sequence steps)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import procrastinate
 from sqlalchemy import select
 
 from gateway.jobs.runtime import Runtime
-from gateway.organic import exports, generation, publishing, sending, syncs
+from gateway.organic import exports, generation, publishing, sending, sequences, syncs
 from gateway.organic.content import schedule_publication
 from models.base import utcnow
 from models.organic import AnalyticsExport, ContentItem
@@ -40,6 +40,10 @@ def blueprint() -> procrastinate.Blueprint:
     @tasks.task(name="send_campaign", queue=QUEUE, pass_context=True)
     async def send_campaign(context: Any, workspace_id: str, campaign_id: str) -> str:
         return await sending.send_campaign(runtime_of(context), workspace_id, campaign_id)
+
+    @tasks.task(name="run_sequence", queue=QUEUE, pass_context=True)
+    async def run_sequence(context: Any, workspace_id: str, sequence_id: str) -> str:
+        return await sequences.run_sequence(runtime_of(context), workspace_id, sequence_id)
 
     @tasks.task(name="run_export", queue=QUEUE, pass_context=True)
     async def run_export(context: Any, workspace_id: str, export_id: str) -> str:
@@ -84,4 +88,5 @@ async def sweep_unscheduled(runtime: Runtime) -> int:
         ).all()
         for export in pending:
             await exports.defer_export(session, export)
+        await session.execute(sequences.SWEEP)
     return len(content) + len(pending)

@@ -5,6 +5,7 @@ Every row is checked before anything is written: its email (present, well-formed
 the workspace already holds. A row that fails is skipped with its reason (`row` counts the
 data rows from 1, a CSV's header not included); the others are written in one statement,
 with one lead.created each, in one transaction: an import is written whole or not at all.
+The new leads are enrolled, in the same transaction, into the sequences they trigger.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.ingestion.organic_email import EMAIL, lead_id_for
+from gateway.organic import enrolment
 from gateway.organic.activity import record_activity
 from subscriptions.events import CHANNEL
 from subscriptions.outbox import iso_sql
@@ -160,6 +162,9 @@ async def import_leads(
                 errors.append({"row": row.number, "error": "A lead with this email already exists"})
     if written:
         await session.execute(_EVENTS, {"ws": workspace_id, "emails": sorted(written)})
+        await session.execute(
+            text(enrolment.IMPORTED), {"ws": workspace_id, "emails": sorted(written)}
+        )
         await session.execute(text(f"SELECT pg_notify('{CHANNEL}', '')"))
         record_activity(
             session,
