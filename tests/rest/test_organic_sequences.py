@@ -203,6 +203,12 @@ async def test_an_unsubscribe_or_a_bounce_stops_the_rest(
         "gone@bounce.example.test": "stopped",
     }
     assert (await _listed(api, workspace))[sequence]["completed"] == 1
+    graph = await api.post(
+        "/graphql",
+        json={"query": "{ emailSequences(first: 5) { nodes { metrics { sent stopped } } } }"},
+    )
+    (shown,) = graph.json()["data"]["emailSequences"]["nodes"]
+    assert shown["metrics"] == {"sent": 3, "stopped": 2}  # two welcomes and one tip
 
 
 async def test_a_worker_dying_mid_send_sends_nothing_twice(
