@@ -293,10 +293,18 @@ class Integration(TenantScoped, table=True):
 
 
 class CustomReport(TenantScoped, table=True):
-    """A saved analytics report definition (`rpt_...`) and its delivery schedule."""
+    """A saved analytics report definition (`rpt_...`) and its delivery schedule;
+    `next_delivery_at` is when the schedule next emails it (None: not delivered)."""
 
     __tablename__ = "custom_reports"
-    __table_args__ = (Index(None, "workspace_id", "created_at"),)
+    __table_args__ = (
+        Index(None, "workspace_id", "created_at"),
+        Index(
+            "ix_custom_reports_next_delivery",
+            "next_delivery_at",
+            postgresql_where="next_delivery_at IS NOT NULL",
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
@@ -304,6 +312,7 @@ class CustomReport(TenantScoped, table=True):
     config: dict[str, Any] = JsonField()
     schedule: dict[str, Any] | None = JsonField(default=None, default_factory=None, nullable=True)
     created_at: datetime = TimestampField()
+    next_delivery_at: datetime | None = TimestampField(default=None)
 
 
 class AnalyticsExport(TenantScoped, table=True):

@@ -1,7 +1,8 @@
 """Spec 003's tasks on the job engine (namespace `organic`, queue `organic`): generation,
-publication, campaign and sequence sending, exports and syncs, each idempotent (its domain
-row says what is done), and a sweep for the work no job was deferred for (content and
-exports that arrived through ingestion or the demo, overdue sequence steps)."""
+publication, campaign and sequence sending, exports, syncs and scheduled report delivery,
+each idempotent (its domain row says what is done), and a sweep for the work no job was
+deferred for (content and exports that arrived through ingestion or the demo, overdue
+sequence steps)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ import procrastinate
 from sqlalchemy import select
 
 from gateway.jobs.runtime import Runtime
-from gateway.organic import exports, generation, publishing, sending, sequences, syncs
+from gateway.organic import (
+    exports,
+    generation,
+    publishing,
+    report_delivery,
+    sending,
+    sequences,
+    syncs,
+)
 from gateway.organic.content import schedule_publication
 from models.base import utcnow
 from models.organic import AnalyticsExport, ContentItem
@@ -52,6 +61,11 @@ def blueprint() -> procrastinate.Blueprint:
     @tasks.task(name="sync_integration", queue=QUEUE, pass_context=True)
     async def sync_integration(context: Any, workspace_id: str, sync_id: str) -> str:
         return await syncs.run_sync(runtime_of(context), workspace_id, sync_id)
+
+    @tasks.periodic(cron="* * * * *", periodic_id="organic_reports")
+    @tasks.task(name="deliver_reports", queue=QUEUE, pass_context=True)
+    async def deliver_reports(context: Any, timestamp: int) -> int:
+        return await report_delivery.deliver_due(runtime_of(context))
 
     @tasks.periodic(cron="* * * * *", periodic_id="organic_sweep")
     @tasks.task(name="sweep", queue=QUEUE, pass_context=True)

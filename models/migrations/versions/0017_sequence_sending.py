@@ -1,4 +1,4 @@
-"""sequences that send: an enrolment's next step and when it is due; email messages of a sequence step
+"""sequences that send: an enrolment's next step and when it is due; email messages of a sequence step; a custom report's next scheduled delivery
 
 Revision ID: 0017
 Revises: 0014
@@ -18,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column('custom_reports', sa.Column('next_delivery_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_index('ix_custom_reports_next_delivery', 'custom_reports', ['next_delivery_at'], unique=False, postgresql_where='next_delivery_at IS NOT NULL')
     op.add_column('sequence_enrollments', sa.Column('next_step_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
     op.add_column('sequence_enrollments', sa.Column('due_at', sa.DateTime(timezone=True), nullable=True))
     op.drop_constraint(op.f('ck_sequence_enrollments_status'), 'sequence_enrollments', type_='check')
@@ -43,3 +45,5 @@ def downgrade() -> None:
     op.create_check_constraint(op.f('ck_sequence_enrollments_status'), 'sequence_enrollments', "status IN ('enrolled', 'completed', 'converted')")
     op.drop_column('sequence_enrollments', 'due_at')
     op.drop_column('sequence_enrollments', 'next_step_id')
+    op.drop_index('ix_custom_reports_next_delivery', table_name='custom_reports', postgresql_where='next_delivery_at IS NOT NULL')
+    op.drop_column('custom_reports', 'next_delivery_at')
