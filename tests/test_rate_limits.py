@@ -158,6 +158,13 @@ async def test_spec_003_rates_each_call_by_the_named_workspace_tier(settings, wo
             assert await limit_for("POST", "/api/email/leads/import", json=body) == "300"
             imported = await http.post("/api/email/leads/import", json=body)
             assert imported.json()["data"]["skipped"] == 1  # the body reached the route
+            upload = await http.post(
+                "/api/email/leads/import",
+                data={"workspaceId": pro},
+                files={"file": ("leads.csv", b"email\nform@example.test\n", "text/csv")},
+            )
+            assert upload.headers["X-RateLimit-Limit"] == "300"
+            assert upload.json()["data"]["imported"] == 1, upload.text  # the form reached it
             # Naming a workspace one is not a member of lifts nothing.
             stranger = {"workspaceId": new_id("ws")}
             assert await limit_for("GET", "/api/webhooks", params=stranger) == "60"

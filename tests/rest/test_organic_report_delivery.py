@@ -123,6 +123,34 @@ async def test_a_scheduled_report_is_emailed_as_a_signed_csv_link(
     assert len(await sandbox.calls(sessions, workspace, "email")) == 2
 
 
+async def test_an_ingested_schedule_is_planned_by_the_job(
+    workspace, engine, settings, sessions, upload
+):
+    await upload(
+        "custom_reports",
+        [
+            {
+                "id": "rpt_ingested",
+                "name": "From the old system",
+                "config": {"metrics": ["revenue"], "dimensions": ["channel"]},
+                "schedule": {
+                    "frequency": "daily",
+                    "time": "07:15",
+                    "recipients": ["a@example.test"],
+                },
+                "created_at": "2024-03-01T10:00:00Z",
+            }
+        ],
+    )
+    assert await _next_delivery(sessions, "rpt_ingested") is None
+    await _deliver(engine, settings, sessions)
+    planned = await _next_delivery(sessions, "rpt_ingested")
+    now = dt.datetime.now(UTC)
+    assert planned is not None and now < planned <= now + dt.timedelta(days=1)
+    assert (planned.hour, planned.minute) == (7, 15)
+    assert await sandbox.calls(sessions, workspace, "email") == []
+
+
 async def test_schedules_are_checked_and_reports_without_recipients_are_not_delivered(
     api, workspace, sessions
 ):

@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import select
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
-from starlette.types import Receive, Scope
+from starlette.types import Message, Receive, Scope
 
 from gateway.input_guard import buffered_body
 from gateway.principal import ROLE_SCOPES, Principal, principal_for
@@ -88,21 +88,20 @@ async def rated_principal(
     scope: Scope, receive: Receive, principal: Principal
 ) -> tuple[Principal, Receive]:
     """The principal whose plan sets a spec 003 call's rate limit: the plan of the
-    workspace the call names (its JSON body's workspaceId, else the query's) when the
-    account is a member there, else the token's. Runs before the route, so it reads the
-    body itself and hands on a receive that replays it."""
+    workspace the call names (the workspaceId of its JSON or multipart body, else of its
+    query) when the account is a member there, else the token's. Runs before the route,
+    so it reads the body itself and hands on a receive that replays it."""
     if principal.kind != "account":
         return principal, receive
     named = None
-    content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
-    if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") and b"json" in content_type:
-        body, receive = await buffered_body(receive)
-        try:
-            payload = orjson.loads(body) if body.strip() else None
-        except orjson.JSONDecodeError:
-            payload = None  # the route answers the bad body
-        if isinstance(payload, dict) and isinstance(payload.get("workspaceId"), str):
-            named = payload["workspaceId"]
+    content_type = dict(scope.get("headers", ())).get(b"content-type", b"").lower()
+    if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+        if b"json" in content_type:
+            body, receive = await buffered_body(receive)
+            named = _json_field(body, "workspaceId")
+        elif content_type.startswith(b"multipart/form-data"):  # the lead import's CSV upload
+            body, receive = await buffered_body(receive)
+            named = await _form_field(scope, body, "workspaceId")
     named = named or QueryParams(scope.get("query_string", b"")).get("workspaceId")
     if not named or named == principal.workspace_id:
         return principal, receive
@@ -110,6 +109,27 @@ async def rated_principal(
     if row is None:  # the route refuses the call: rated as the token's
         return principal, receive
     return dataclasses.replace(principal, plan=row.subscription or "free"), receive
+
+
+def _json_field(body: bytes, name: str) -> str | None:
+    try:
+        payload = orjson.loads(body) if body.strip() else None
+    except orjson.JSONDecodeError:
+        return None  # the route answers the bad body
+    value = payload.get(name) if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else None
+
+
+async def _form_field(scope: Scope, body: bytes, name: str) -> str | None:
+    async def once() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        async with Request(scope, once).form(max_files=1, max_part_size=len(body) + 1) as form:
+            value = form.get(name)
+    except Exception:  # a malformed form: the route answers it
+        return None
+    return value if isinstance(value, str) else None
 
 
 def named_workspace(
