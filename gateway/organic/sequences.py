@@ -2,8 +2,9 @@
 sequence, deferred for the earliest due step: enrolment.py, then each run for the next).
 
 A run holds the sequence's advisory lock (session-level, so a dead worker's lock goes
-with its connection): runs of one sequence never overlap, whichever worker has them, and
-a future run waiting in the queue blocks nobody (procrastinate's own job lock would). In
+with its connection): runs of one sequence never overlap, whichever worker has them (one
+that finds it taken runs again a few seconds later instead of waiting on a connection),
+and a future run waiting in the queue blocks nobody (procrastinate's job lock would). In
 batches, with sending.py's bookkeeping: one statement claims the due enrolments (SKIP
 LOCKED), writes their messages `pending` and moves each enrolment on to its next step
 (due that step's delay from now), or ends it `completed`, or `stopped` when the lead has
@@ -24,10 +25,12 @@ from sqlalchemy import select, text, update
 from gateway.adapters import email as email_adapter
 from gateway.jobs.runtime import Runtime
 from gateway.organic import enrolment, sending
+from models.base import utcnow
 from models.organic import EmailSequence, SequenceStep
 from models.organic_work import EmailMessage
 
 BATCH = 200
+BUSY_RETRY = timedelta(seconds=5)
 
 _CLAIM = text(
     """
@@ -103,8 +106,15 @@ SWEEP = text(
 async def run_sequence(runtime: Runtime, workspace_id: str, sequence_id: str) -> str:
     key = {"key": f"sequence:{workspace_id}:{sequence_id}"}
     async with runtime.engine.connect() as guard:
-        await guard.execute(text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), key)
+        locked = await guard.scalar(
+            text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), key
+        )
         await guard.commit()
+        if not locked:  # another run has it: look again shortly, holding no connection
+            async with runtime.sessions.begin() as session:
+                at = utcnow() + BUSY_RETRY
+                await session.execute(_RETRY, {"ws": workspace_id, "seq": sequence_id, "at": at})
+            return "another run is going"
         try:
             return await _run(runtime, workspace_id, sequence_id)
         finally:

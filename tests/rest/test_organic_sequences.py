@@ -304,3 +304,29 @@ async def test_unknown_triggers_are_refused(api, workspace):
         assert answer.status_code == 400, trigger
         assert answer.json()["error"]["code"] == "VALIDATION_ERROR"
     assert await _listed(api, workspace) == {}
+
+
+async def test_a_run_finding_the_sequence_busy_runs_again_later(
+    api, workspace, engine, settings, sessions
+):
+    sequence = await _sequence(api, workspace, {"type": "tag_added", "value": "busy"})
+    await _import(api, workspace, [{"email": "wait@example.test"}], tags=["busy"])
+    async with sessions.begin() as session:  # as if this worker had taken the queued run
+        await session.execute(
+            text(
+                "DELETE FROM procrastinate_jobs "
+                "WHERE status = 'todo' AND args ->> 'sequence_id' = :s"
+            ),
+            {"s": sequence},
+        )
+    key = {"key": f"sequence:{workspace}:{sequence}"}
+    runtime = Runtime(engine, settings)
+    async with engine.connect() as other:  # another worker's run holds the sequence
+        await other.execute(text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), key)
+        assert await sequences.run_sequence(runtime, workspace, sequence) == "another run is going"
+        await other.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
+        await other.commit()
+    assert await _sent(sessions, workspace) == []
+    (wait,) = await _waiting_runs(sessions, sequence)
+    assert 0 < wait <= 5
+    assert await sequences.run_sequence(runtime, workspace, sequence) == "1 sent"
