@@ -88,10 +88,13 @@ WITH matched AS (
 """
 
 
-# The leads an import just created, by their emails (`:emails`).
+# The leads an import just created, by their ids (`:ids`): joined to an unnest on the
+# primary key, each found by the index (an `= ANY(array)` filter can be planned as a scan
+# comparing every row with every element, quadratic on a fresh table without statistics).
 IMPORTED = enrol_sql(
-    "(SELECT id, tags, status, source, true AS _new, CAST(NULL AS text[]) AS _old_tags "
-    "FROM leads WHERE workspace_id = :ws AND email = ANY(CAST(:emails AS text[])))"
+    "(SELECT l.id, l.tags, l.status, l.source, true AS _new, "
+    "CAST(NULL AS text[]) AS _old_tags FROM unnest(CAST(:ids AS text[])) AS w(id) "
+    "JOIN leads l ON l.workspace_id = :ws AND l.id = w.id)"
 )
 # Ingestion's rollup over the leads of a batch: `{ins}` the rows written, `{old}` the
 # updated ones as they were (matched by email, the leads' conflict key).

@@ -162,9 +162,8 @@ async def import_leads(
                 errors.append({"row": row.number, "error": "A lead with this email already exists"})
     if written:
         await session.execute(_EVENTS, {"ws": workspace_id, "emails": sorted(written)})
-        await session.execute(
-            text(enrolment.IMPORTED), {"ws": workspace_id, "emails": sorted(written)}
-        )
+        ids = sorted(lead_id_for(email) for email in written)
+        await session.execute(text(enrolment.IMPORTED), {"ws": workspace_id, "ids": ids})
         await session.execute(text(f"SELECT pg_notify('{CHANNEL}', '')"))
         record_activity(
             session,
