@@ -1,6 +1,7 @@
 """Rate limits (the `limits` library, moving window): per principal and route class, with
 the numbers each spec documents; Redis storage when configured so that every replica
-spends one budget, in-memory otherwise.
+spends one budget, in-memory otherwise. Spec 003's limits by tier follow the plan of the
+workspace the call names (its workspaceId), not that of the token's workspace.
 
 Every authenticated request also spends the principal's one gateway-wide budget, whichever
 surface it calls, REST or /graphql. Anonymous calls (the token endpoints) are limited per
@@ -33,7 +34,8 @@ from gateway.auth.paths import PUBLIC_ROUTES, must_fail_closed
 from gateway.errors import error_response
 from gateway.input_guard import buffered_body
 from gateway.principal import Principal
-from gateway.rest.families import family_for
+from gateway.rest.families import DASHBOARD, family_for
+from gateway.rest.organic.acting import rated_principal
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +179,10 @@ class RateLimitMiddleware:
         checks: list[tuple[RouteClass, str]] = []
         if isinstance(principal, Principal):
             identity = f"{principal.kind}:{principal.subject}"
-            documented = route_class(method, path, principal)
+            rated = principal
+            if family_for(path) is DASHBOARD:  # spec 003: the named workspace's tier
+                rated, receive = await rated_principal(scope, receive, principal)
+            documented = route_class(method, path, rated)
             checks = [(limiter.gateway_budget, identity)]
             checks += [(documented, identity)] if documented else []
         elif path.startswith("/webhooks/"):

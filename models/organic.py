@@ -42,7 +42,8 @@ CAMPAIGN_TYPES = ("one-time", "sequence", "triggered")
 CAMPAIGN_STATUSES = ("draft", "scheduled", "active", "paused", "completed")
 SEQUENCE_STATUSES = ("draft", "active", "paused", "archived")
 LEAD_STATUSES = ("active", "unsubscribed", "bounced")
-ENROLLMENT_STATUSES = ("enrolled", "completed", "converted")
+# `stopped`: the lead unsubscribed or bounced before the last step.
+ENROLLMENT_STATUSES = ("enrolled", "completed", "converted", "stopped")
 INTEGRATION_STATUSES = ("connected", "disconnected", "error")
 EXPORT_FORMATS = ("csv", "json", "xlsx")
 EXPORT_STATUSES = ("processing", "complete", "failed")
@@ -241,7 +242,8 @@ class Lead(TenantScoped, table=True):
 
 class SequenceEnrollment(TenantScoped, table=True):
     """A lead going through a sequence, once per (sequence, lead). The lead reference
-    follows a lead whose id is re-sent under the same email (ON UPDATE CASCADE)."""
+    follows a lead whose id is re-sent under the same email (ON UPDATE CASCADE).
+    `next_step_id` is the step to send at `due_at` (both NULL once done)."""
 
     __tablename__ = "sequence_enrollments"
     __table_args__ = (
@@ -254,12 +256,21 @@ class SequenceEnrollment(TenantScoped, table=True):
         ),
         _one_of("status", ENROLLMENT_STATUSES),
         Index(None, "workspace_id", "lead_id"),
+        Index(
+            "ix_sequence_enrollments_due",
+            "workspace_id",
+            "sequence_id",
+            "due_at",
+            postgresql_where="due_at IS NOT NULL",
+        ),
     )
 
     sequence_id: str = Field(primary_key=True, max_length=64)
     lead_id: str = Field(primary_key=True, max_length=64)
     status: str = Field(default="enrolled", max_length=16)
     enrolled_at: datetime = TimestampField()
+    next_step_id: str | None = Field(default=None, max_length=64)
+    due_at: datetime | None = TimestampField(default=None)
 
 
 class Integration(TenantScoped, table=True):
@@ -282,10 +293,18 @@ class Integration(TenantScoped, table=True):
 
 
 class CustomReport(TenantScoped, table=True):
-    """A saved analytics report definition (`rpt_...`) and its delivery schedule."""
+    """A saved analytics report definition (`rpt_...`) and its delivery schedule;
+    `next_delivery_at` is when the schedule next emails it (None: not delivered)."""
 
     __tablename__ = "custom_reports"
-    __table_args__ = (Index(None, "workspace_id", "created_at"),)
+    __table_args__ = (
+        Index(None, "workspace_id", "created_at"),
+        Index(
+            "ix_custom_reports_next_delivery",
+            "next_delivery_at",
+            postgresql_where="next_delivery_at IS NOT NULL",
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
@@ -293,6 +312,7 @@ class CustomReport(TenantScoped, table=True):
     config: dict[str, Any] = JsonField()
     schedule: dict[str, Any] | None = JsonField(default=None, default_factory=None, nullable=True)
     created_at: datetime = TimestampField()
+    next_delivery_at: datetime | None = TimestampField(default=None)
 
 
 class AnalyticsExport(TenantScoped, table=True):

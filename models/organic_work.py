@@ -15,19 +15,24 @@ SYNC_STATUSES = ("processing", "complete", "failed")
 
 
 class EmailMessage(TenantScoped, table=True):
-    """One email of a campaign to one lead (`msg_...`). Written `pending` before the send
-    and settled after it, so a retried job never sends a lead the same campaign twice."""
+    """One email of a campaign, or of a sequence's step, to one lead (`msg_...`). Written
+    `pending` before the send and settled after it, so a retried job never sends a lead the
+    same campaign or step twice."""
 
     __tablename__ = "email_messages"
     __table_args__ = (
         tenant_fk("campaign_id", "email_campaigns"),
+        tenant_fk("step_id", "sequence_steps"),
         UniqueConstraint("workspace_id", "campaign_id", "lead_id"),
+        UniqueConstraint("workspace_id", "step_id", "lead_id"),
         CheckConstraint(f"status IN {MESSAGE_STATUSES!r}", name="status"),
+        CheckConstraint("(campaign_id IS NULL) <> (step_id IS NULL)", name="campaign_or_step"),
         Index(None, "workspace_id", "lead_id"),
     )
 
     id: str = Field(default_factory=lambda: new_id("msg"), primary_key=True, max_length=64)
-    campaign_id: str = Field(max_length=64)
+    campaign_id: str | None = Field(default=None, max_length=64)
+    step_id: str | None = Field(default=None, max_length=64)
     lead_id: str = Field(max_length=64)
     email: str = Field(max_length=320)
     status: str = Field(default="pending", max_length=16)

@@ -13,6 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.organic import exports as export_service
+from gateway.organic import report_delivery
 from gateway.organic.analytics import attribution as credit
 from gateway.organic.analytics import channels as ch
 from gateway.organic.analytics import funnel as stages
@@ -334,16 +335,20 @@ class Mutation:
             check_config(input.config)
         except ReportError as exc:
             raise BadUserInput(str(exc), details={"config": str(exc)}) from None
+        schedule = report_delivery.checked_schedule(input.schedule)
+        now = utcnow()
         row = m.CustomReport(
             workspace_id=info.context.workspace_id,
             id=new_id("rpt"),
             name=input.name,
             type=input.type,
             config=input.config,
-            schedule=input.schedule,
-            created_at=utcnow(),
+            schedule=schedule,
+            created_at=now,
         )
         async with info.context.sessions.begin() as session:
+            zone = await zone_of(session, row.workspace_id)
+            row.next_delivery_at = report_delivery.planned(schedule, zone, now)
             session.add(row)
         return CustomReport(
             id=row.id,
@@ -352,6 +357,7 @@ class Mutation:
             config=row.config,
             schedule=row.schedule,
             created_at=row.created_at,
+            next_delivery_at=row.next_delivery_at,
         )
 
     @strawberry.mutation(description="Export a dataset as a file, made by a job.")

@@ -66,6 +66,9 @@ class CustomReport(Node):
     config: JSON
     schedule: JSON | None
     created_at: dt.datetime
+    next_delivery_at: dt.datetime | None = strawberry.field(
+        default=None, description="When the schedule next emails it to its recipients."
+    )
 
 
 @strawberry.enum

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
 from models import organic as m
+from models.organic_work import EmailMessage
 from resolvers.context import Info
 from resolvers.node import Node, from_row, register_node
 from resolvers.pagination import Connection, SortDirection, SortKey, paginate
@@ -106,32 +107,62 @@ class SequenceStep(Node):
     condition: JSON | None
 
 
-@strawberry.type(description="Enrollments by their current status.")
+@strawberry.type(description="Enrollments by their current status, and the emails sent.")
 class SequenceMetrics:
     enrolled: int = strawberry.field(description="Every lead ever enrolled, whatever status.")
     completed: int = strawberry.field(description="Finished the sequence without converting.")
     converted: int
+    stopped: int = strawberry.field(
+        description="Left before the last step: unsubscribed or bounced.", default=0
+    )
+    sent: int = strawberry.field(
+        description="Emails of its steps the email adapter accepted.", default=0
+    )
 
 
 async def load_sequence_metrics(session: Any, keys: list[str], workspace_id: str) -> list[Any]:
-    e = m.SequenceEnrollment
+    e, step = m.SequenceEnrollment, m.SequenceStep
+    wanted = set(keys)
     rows = await session.execute(
         select(
             e.sequence_id,
             func.count().label("enrolled"),
             func.count().filter(e.status == "completed").label("completed"),
             func.count().filter(e.status == "converted").label("converted"),
+            func.count().filter(e.status == "stopped").label("stopped"),
         )
-        .where(e.workspace_id == workspace_id, e.sequence_id.in_(set(keys)))
+        .where(e.workspace_id == workspace_id, e.sequence_id.in_(wanted))
         .group_by(e.sequence_id)
     )
-    found = {
-        row.sequence_id: SequenceMetrics(
-            enrolled=row.enrolled, completed=row.completed, converted=row.converted
+    counts = {row.sequence_id: row for row in rows}
+    sent = dict(
+        (
+            await session.execute(
+                select(step.sequence_id, func.count())
+                .join(
+                    EmailMessage,
+                    (EmailMessage.workspace_id == step.workspace_id)
+                    & (EmailMessage.step_id == step.id),
+                )
+                .where(
+                    step.workspace_id == workspace_id,
+                    step.sequence_id.in_(wanted),
+                    EmailMessage.status == "sent",
+                )
+                .group_by(step.sequence_id)
+            )
+        ).all()
+    )
+    return [
+        SequenceMetrics(
+            enrolled=row.enrolled if (row := counts.get(key)) else 0,
+            completed=row.completed if row else 0,
+            converted=row.converted if row else 0,
+            stopped=row.stopped if row else 0,
+            sent=sent.get(key, 0),
         )
-        for row in rows
-    }
-    return [found.get(key, SequenceMetrics(enrolled=0, completed=0, converted=0)) for key in keys]
+        for key in keys
+    ]
 
 
 _STEP_ORDER = (m.SequenceStep.position.asc(), m.SequenceStep.id.asc())

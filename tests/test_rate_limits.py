@@ -125,3 +125,46 @@ async def test_when_redis_goes_away_credentials_fail_closed_and_reads_fail_open(
                 read = await http.get("/api/marketing/characters/categories")
                 assert read.status_code == 200
             assert app.state.rate_limiter.storage_failures >= 2
+
+
+async def test_spec_003_rates_each_call_by_the_named_workspace_tier(settings, workspace):
+    """A member of a free and a pro workspace, holding a token of the free one, gets the pro
+    limit on calls naming the pro workspace (query or body), the free one otherwise."""
+    from gateway.database import transaction
+    from models.base import new_id
+    from models.tenancy import Workspace, WorkspaceMember
+
+    async with app_with(settings, rate_limit_scale=1) as app:
+        pro = new_id("ws")
+        async with transaction(app.state.sessions) as session:
+            session.add(Workspace(id=pro, name="Pro brand", slug=pro, subscription="pro"))
+        person = await accounts.member(app, workspace, "owner")  # the fixture's: free
+        async with transaction(app.state.sessions) as session:
+            session.add(WorkspaceMember(workspace_id=pro, account_id=person.id, role="member"))
+        token = await accounts.token_for(app, person, workspace, "owner")
+        async with client(app, token) as http:
+
+            async def limit_for(method: str, path: str, **kw: Any) -> str:
+                response = await http.request(method, path, **kw)
+                assert response.status_code < 500, response.text
+                return response.headers["X-RateLimit-Limit"]
+
+            assert await limit_for("GET", "/api/webhooks", params={"workspaceId": pro}) == "300"
+            assert (
+                await limit_for("GET", "/api/webhooks", params={"workspaceId": workspace}) == "60"
+            )
+            assert await limit_for("GET", "/api/auth/me") == "60"  # names none: the token's
+            body = {"workspaceId": pro, "data": [{"email": "tier@example.test"}]}
+            assert await limit_for("POST", "/api/email/leads/import", json=body) == "300"
+            imported = await http.post("/api/email/leads/import", json=body)
+            assert imported.json()["data"]["skipped"] == 1  # the body reached the route
+            upload = await http.post(
+                "/api/email/leads/import",
+                data={"workspaceId": pro},
+                files={"file": ("leads.csv", b"email\nform@example.test\n", "text/csv")},
+            )
+            assert upload.headers["X-RateLimit-Limit"] == "300"
+            assert upload.json()["data"]["imported"] == 1, upload.text  # the form reached it
+            # Naming a workspace one is not a member of lifts nothing.
+            stranger = {"workspaceId": new_id("ws")}
+            assert await limit_for("GET", "/api/webhooks", params=stranger) == "60"

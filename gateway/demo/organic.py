@@ -347,9 +347,11 @@ def streams(ctx: DemoContext) -> list[Stream]:
         listed("custom_reports", [0, 1, 2], report),
         listed("analytics_exports", [0, 1, 2, 3], export),
         listed("email_campaigns", list(range(ctx.count(BASE["email_campaigns"]))), campaign),
+        # Leads before their sequences: the history's leads are not enrolled again by
+        # the sequences' triggers (their enrolments are the history's, just after).
+        Stream("leads", n_leads, leads),
         listed("email_sequences", list(range(len(SEQUENCES))), sequence),
         listed("sequence_steps", list(range(len(SEQUENCES) * STEPS_PER_SEQUENCE)), step),
-        Stream("leads", n_leads, leads),
         Stream("sequence_enrollments", (n_leads + 1) // 2, enrollments),
         listed("activities", list(range(ctx.count(BASE["activities"]))), activity),
         listed("channel_metrics", daily, channel_day),

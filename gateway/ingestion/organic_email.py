@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gateway.ingestion.organic import prefixed_id, with_updated_at
 from gateway.ingestion.registry import DataType, Record, UtcDatetime, register
+from gateway.organic import enrolment
 from models import organic as m
 from subscriptions import organic_events as ev
 
@@ -185,6 +186,8 @@ register(
         record=LeadRecord,
         table=m.Lead,
         conflict_key=("email",),
+        # New leads, and leads gaining a tag, enter the sequences they trigger.
+        rollups=(enrolment.INGESTED,),
         events=(ev.LEAD_CREATED, ev.LEAD_UNSUBSCRIBED, ev.EMAIL_BOUNCED),
         to_row=_lead_row,
         example={

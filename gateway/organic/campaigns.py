@@ -1,7 +1,8 @@
 """Email campaigns and sequences: stored with their content and steps; a one-time campaign
 is sent by the job engine at `schedule.sendAt` (at once without one) to the active leads of
-its segment (sending.py). Sequences and triggered campaigns are `active` and wait for
-their trigger.
+its segment (sending.py). Sequences are `active`: leads matching their trigger are
+enrolled (enrolment.py) and sent each step in turn (sequences.py). Triggered campaigns are
+`active` and wait for their trigger.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import jobs
-from gateway.organic import segments
+from gateway.organic import enrolment, segments
 from models.base import new_id, utcnow
 from models.organic import EmailCampaign, EmailSequence, Lead, SequenceStep
 from resolvers.errors import BadUserInput
@@ -84,7 +85,9 @@ async def create_sequence(
     steps: list[dict[str, Any]],
 ) -> EmailSequence:
     """The sequence and its steps (`step_...`, in the order given). A step's condition may
-    name an earlier step as `step_<n>` (its position, as the spec's example does) or by id."""
+    name an earlier step as `step_<n>` (its position, as the spec's example does) or by id.
+    Its trigger must be one the gateway runs (enrolment.py)."""
+    trigger = enrolment.checked_trigger(trigger)
     now = utcnow()
     sequence = EmailSequence(
         workspace_id=workspace_id,

@@ -1,7 +1,8 @@
 """Spec 003's tasks on the job engine (namespace `organic`, queue `organic`): generation,
-publication, campaign sending, exports and syncs, each idempotent (its domain row says
-what is done), and a sweep for the work no job was deferred for (content and exports that
-arrived through ingestion or the demo)."""
+publication, campaign and sequence sending, exports, syncs and scheduled report delivery,
+each idempotent (its domain row says what is done), and a sweep for the work no job was
+deferred for (content and exports that arrived through ingestion or the demo, overdue
+sequence steps)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ import procrastinate
 from sqlalchemy import select
 
 from gateway.jobs.runtime import Runtime
-from gateway.organic import exports, generation, publishing, sending, syncs
+from gateway.organic import (
+    exports,
+    generation,
+    publishing,
+    report_delivery,
+    sending,
+    sequences,
+    syncs,
+)
 from gateway.organic.content import schedule_publication
 from models.base import utcnow
 from models.organic import AnalyticsExport, ContentItem
@@ -41,6 +50,10 @@ def blueprint() -> procrastinate.Blueprint:
     async def send_campaign(context: Any, workspace_id: str, campaign_id: str) -> str:
         return await sending.send_campaign(runtime_of(context), workspace_id, campaign_id)
 
+    @tasks.task(name="run_sequence", queue=QUEUE, pass_context=True)
+    async def run_sequence(context: Any, workspace_id: str, sequence_id: str) -> str:
+        return await sequences.run_sequence(runtime_of(context), workspace_id, sequence_id)
+
     @tasks.task(name="run_export", queue=QUEUE, pass_context=True)
     async def run_export(context: Any, workspace_id: str, export_id: str) -> str:
         return await exports.run_export(runtime_of(context), workspace_id, export_id)
@@ -48,6 +61,11 @@ def blueprint() -> procrastinate.Blueprint:
     @tasks.task(name="sync_integration", queue=QUEUE, pass_context=True)
     async def sync_integration(context: Any, workspace_id: str, sync_id: str) -> str:
         return await syncs.run_sync(runtime_of(context), workspace_id, sync_id)
+
+    @tasks.periodic(cron="* * * * *", periodic_id="organic_reports")
+    @tasks.task(name="deliver_reports", queue=QUEUE, pass_context=True)
+    async def deliver_reports(context: Any, timestamp: int) -> int:
+        return await report_delivery.deliver_due(runtime_of(context))
 
     @tasks.periodic(cron="* * * * *", periodic_id="organic_sweep")
     @tasks.task(name="sweep", queue=QUEUE, pass_context=True)
@@ -84,4 +102,5 @@ async def sweep_unscheduled(runtime: Runtime) -> int:
         ).all()
         for export in pending:
             await exports.defer_export(session, export)
+        await session.execute(sequences.SWEEP)
     return len(content) + len(pending)

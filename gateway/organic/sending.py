@@ -6,6 +6,9 @@ message left `pending` by a dead worker is marked failed, not resent). A tempora
 (`deferred`) is tried again by a later run, up to MAX_ATTEMPTS; a bounce marks the lead
 `bounced`. Each sent email records email.sent, each bounce email.bounced; when nothing is
 left the campaign is `completed`.
+
+The same bookkeeping (`compose`, `claim_deferred`, `settle`) sends a sequence's steps
+(sequences.py): one set of message records for every email the gateway sends a lead.
 """
 
 from __future__ import annotations
@@ -35,19 +38,34 @@ MAX_ATTEMPTS = 3
 RETRY_DEFERRED = timedelta(minutes=15)
 _TAGS = re.compile(r"<[^>]+>")
 
+# One email.sent or email.bounced per settled message: a campaign's carry campaignId, a
+# sequence step's carry sequenceId and stepId (and that step's subject).
 _EVENTS = text(
     """
 INSERT INTO events (workspace_id, id, type, subject, payload, created_at)
 SELECT m.workspace_id, 'evt_' || substr(md5(random()::text || m.id), 1, 16),
        CASE m.status WHEN 'sent' THEN 'email.sent' ELSE 'email.bounced' END, m.id,
-       jsonb_build_object('campaignId', m.campaign_id, 'leadId', m.lead_id, 'email', m.email,
-         'messageId', m.message_id, 'subject', CAST(:subject AS text),
+       CASE WHEN m.step_id IS NULL THEN jsonb_build_object('campaignId', m.campaign_id)
+            ELSE jsonb_build_object('sequenceId', st.sequence_id, 'stepId', m.step_id) END
+       || jsonb_build_object('leadId', m.lead_id, 'email', m.email,
+         'messageId', m.message_id, 'subject', coalesce(st.subject, CAST(:subject AS text)),
          'reason', CASE WHEN m.status = 'bounced' THEN m.error END,
          'sentAt', to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
        clock_timestamp()
 FROM email_messages m
+LEFT JOIN sequence_steps st ON st.workspace_id = m.workspace_id AND st.id = m.step_id
 WHERE m.workspace_id = :ws AND m.id = ANY(CAST(:ids AS text[])) AND m.status IN ('sent', 'bounced')
 ORDER BY m.id
+"""
+)
+# Every message of a batch settled in one statement, however many the batch holds.
+_SETTLE = text(
+    """
+UPDATE email_messages m
+SET status = r.status, message_id = r.message_id, error = r.error, sent_at = :now
+FROM unnest(CAST(:ids AS text[]), CAST(:statuses AS text[]), CAST(:message_ids AS text[]),
+            CAST(:errors AS text[])) AS r(id, status, message_id, error)
+WHERE m.workspace_id = :ws AND m.id = r.id
 """
 )
 
@@ -75,7 +93,7 @@ async def send_campaign(runtime: Runtime, workspace_id: str, campaign_id: str) -
     sender = email_adapter.from_settings(runtime.settings, runtime.sessions)
     total = 0
     while batch := await _claim(runtime, workspace_id, campaign_id, segment):
-        results = [(m, await sender.send(_email(runtime, m, content))) for m in batch]
+        results = [(m, await sender.send(compose(runtime, m, content))) for m in batch]
         total += await _settle(runtime, workspace_id, campaign_id, content, results)
     return await _close(runtime, workspace_id, campaign_id, total)
 
@@ -85,22 +103,11 @@ async def _claim(
 ) -> list[dict[str, Any]]:
     """The next batch, written `pending`: deferred messages due again, then new leads."""
     async with runtime.sessions.begin() as session:
-        retried = (
-            await session.execute(
-                update(EmailMessage)
-                .where(
-                    EmailMessage.workspace_id == workspace_id,
-                    EmailMessage.campaign_id == campaign_id,
-                    EmailMessage.status == "deferred",
-                    EmailMessage.attempts < MAX_ATTEMPTS,
-                    EmailMessage.sent_at <= utcnow() - RETRY_DEFERRED,
-                )
-                .values(status="pending", attempts=EmailMessage.attempts + 1)
-                .returning(EmailMessage.id, EmailMessage.lead_id, EmailMessage.email)
-            )
-        ).all()
+        retried = await claim_deferred(
+            session, workspace_id, EmailMessage.campaign_id == campaign_id
+        )
         if retried:
-            return await _with_names(session, workspace_id, retried)
+            return retried
         sent_to = select(EmailMessage.lead_id).where(
             EmailMessage.workspace_id == workspace_id, EmailMessage.campaign_id == campaign_id
         )
@@ -139,6 +146,27 @@ async def _claim(
         return claimed
 
 
+async def claim_deferred(session: AsyncSession, workspace_id: str, scope: Any) -> list[dict]:
+    """The `scope`'s messages refused for now and due again, written `pending` once more."""
+    rows = (
+        await session.execute(
+            update(EmailMessage)
+            .where(
+                EmailMessage.workspace_id == workspace_id,
+                scope,
+                EmailMessage.status == "deferred",
+                EmailMessage.attempts < MAX_ATTEMPTS,
+                EmailMessage.sent_at <= utcnow() - RETRY_DEFERRED,
+            )
+            .values(status="pending", attempts=EmailMessage.attempts + 1)
+            .returning(
+                EmailMessage.id, EmailMessage.lead_id, EmailMessage.email, EmailMessage.step_id
+            )
+        )
+    ).all()
+    return await _with_names(session, workspace_id, rows) if rows else []
+
+
 async def _with_names(session: AsyncSession, workspace_id: str, rows: Any) -> list[dict]:
     names = dict(
         (
@@ -156,12 +184,14 @@ async def _with_names(session: AsyncSession, workspace_id: str, rows: Any) -> li
             "email": r.email,
             "name": names.get(r.lead_id),
             "workspace_id": workspace_id,
+            "step_id": r.step_id,
         }
         for r in rows
     ]
 
 
-def _email(runtime: Runtime, message: dict[str, Any], content: dict[str, Any]) -> Email:
+def compose(runtime: Runtime, message: dict[str, Any], content: dict[str, Any]) -> Email:
+    """The email of `content` to one lead, personalised, with its unsubscribe link."""
     name = message["name"] or "there"
 
     def personal(value: str) -> str:
@@ -190,45 +220,56 @@ async def _settle(
     content: dict[str, Any],
     results: list[tuple[dict[str, Any], Sent]],
 ) -> int:
-    now = utcnow()
-    sent = [m["id"] for m, r in results if r.status == "sent"]
     async with runtime.sessions.begin() as session:
-        for message, result in results:
-            await session.execute(
-                update(EmailMessage)
-                .where(EmailMessage.workspace_id == workspace_id, EmailMessage.id == message["id"])
-                .values(
-                    status=result.status,
-                    message_id=result.message_id,
-                    error=result.reason,
-                    sent_at=now,
-                )
-            )
-        sent_leads = [m["lead_id"] for m, r in results if r.status == "sent"]
-        bounced_leads = [m["lead_id"] for m, r in results if r.status == "bounced"]
-        if sent_leads:
-            await session.execute(
-                update(Lead)
-                .where(Lead.workspace_id == workspace_id, Lead.id.in_(sent_leads))
-                .values(emails_sent=Lead.emails_sent + 1)
-            )
-        if bounced_leads:
-            await session.execute(
-                update(Lead)
-                .where(Lead.workspace_id == workspace_id, Lead.id.in_(bounced_leads))
-                .values(status="bounced")
-            )
+        sent = await settle(session, workspace_id, results, subject=content.get("subject"))
         await session.execute(
             update(EmailCampaign)
             .where(EmailCampaign.workspace_id == workspace_id, EmailCampaign.id == campaign_id)
-            .values(sent=EmailCampaign.sent + len(sent), updated_at=now)
+            .values(sent=EmailCampaign.sent + sent, updated_at=utcnow())
         )
-        ids = [m["id"] for m, _ in results]
+    return sent
+
+
+async def settle(
+    session: AsyncSession,
+    workspace_id: str,
+    results: list[tuple[dict[str, Any], Sent]],
+    *,
+    subject: str | None = None,
+) -> int:
+    """Record what the adapter answered for a batch (a fixed number of statements): the
+    messages, the leads' sent counts and bounces, and one event per sent or bounced email.
+    Returns how many were sent."""
+    now = utcnow()
+    await session.execute(
+        _SETTLE,
+        {
+            "ws": workspace_id,
+            "now": now,
+            "ids": [m["id"] for m, _ in results],
+            "statuses": [r.status for _, r in results],
+            "message_ids": [r.message_id for _, r in results],
+            "errors": [r.reason for _, r in results],
+        },
+    )
+    sent_leads = [m["lead_id"] for m, r in results if r.status == "sent"]
+    bounced_leads = [m["lead_id"] for m, r in results if r.status == "bounced"]
+    if sent_leads:
         await session.execute(
-            _EVENTS, {"ws": workspace_id, "ids": ids, "subject": content.get("subject")}
+            update(Lead)
+            .where(Lead.workspace_id == workspace_id, Lead.id.in_(sent_leads))
+            .values(emails_sent=Lead.emails_sent + 1)
         )
-        await session.execute(text(f"SELECT pg_notify('{CHANNEL}', '')"))
-    return len(sent)
+    if bounced_leads:
+        await session.execute(
+            update(Lead)
+            .where(Lead.workspace_id == workspace_id, Lead.id.in_(bounced_leads))
+            .values(status="bounced")
+        )
+    ids = [m["id"] for m, _ in results]
+    await session.execute(_EVENTS, {"ws": workspace_id, "ids": ids, "subject": subject})
+    await session.execute(text(f"SELECT pg_notify('{CHANNEL}', '')"))
+    return len(sent_leads)
 
 
 async def _close(runtime: Runtime, workspace_id: str, campaign_id: str, total: int) -> str:

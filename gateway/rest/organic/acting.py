@@ -20,14 +20,33 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from sqlalchemy import select
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
+from starlette.types import Message, Receive, Scope
 
+from gateway.input_guard import buffered_body
 from gateway.principal import ROLE_SCOPES, Principal, principal_for
 from gateway.rest.routing import RestError
 from models.tenancy import Workspace, WorkspaceMember
 
 NOT_A_MEMBER = "Not a member of this workspace"
+
+
+async def membership(sessions: Any, account_id: str, workspace_id: str) -> Any:
+    """The account's role in the workspace and the workspace's plan, or None."""
+    async with sessions() as session:
+        return (
+            await session.execute(
+                select(WorkspaceMember.role, Workspace.subscription)
+                .join(Workspace, Workspace.id == WorkspaceMember.workspace_id)
+                .where(
+                    WorkspaceMember.account_id == account_id,
+                    WorkspaceMember.workspace_id == workspace_id,
+                )
+            )
+        ).one_or_none()
 
 
 async def act_in(request: Request, named: str | None) -> Principal:
@@ -37,17 +56,7 @@ async def act_in(request: Request, named: str | None) -> Principal:
         return principal
     if principal.kind != "account":
         raise RestError(403, "", NOT_A_MEMBER)
-    async with request.app.state.sessions() as session:
-        row = (
-            await session.execute(
-                select(WorkspaceMember.role, Workspace.subscription)
-                .join(Workspace, Workspace.id == WorkspaceMember.workspace_id)
-                .where(
-                    WorkspaceMember.account_id == principal.subject,
-                    WorkspaceMember.workspace_id == named,
-                )
-            )
-        ).one_or_none()
+    row = await membership(request.app.state.sessions, principal.subject, named)
     if row is None:
         raise RestError(403, "", NOT_A_MEMBER)
     return dataclasses.replace(
@@ -73,6 +82,54 @@ async def _owner_workspace(request: Request, model: Any, object_id: str) -> str 
             .where(model.id == object_id, model.workspace_id.in_(mine))
             .limit(1)
         )
+
+
+async def rated_principal(
+    scope: Scope, receive: Receive, principal: Principal
+) -> tuple[Principal, Receive]:
+    """The principal whose plan sets a spec 003 call's rate limit: the plan of the
+    workspace the call names (the workspaceId of its JSON or multipart body, else of its
+    query) when the account is a member there, else the token's. Runs before the route,
+    so it reads the body itself and hands on a receive that replays it."""
+    if principal.kind != "account":
+        return principal, receive
+    named = None
+    content_type = dict(scope.get("headers", ())).get(b"content-type", b"").lower()
+    if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+        if b"json" in content_type:
+            body, receive = await buffered_body(receive)
+            named = _json_field(body, "workspaceId")
+        elif content_type.startswith(b"multipart/form-data"):  # the lead import's CSV upload
+            body, receive = await buffered_body(receive)
+            named = await _form_field(scope, body, "workspaceId")
+    named = named or QueryParams(scope.get("query_string", b"")).get("workspaceId")
+    if not named or named == principal.workspace_id:
+        return principal, receive
+    row = await membership(scope["app"].state.sessions, principal.subject, named)
+    if row is None:  # the route refuses the call: rated as the token's
+        return principal, receive
+    return dataclasses.replace(principal, plan=row.subscription or "free"), receive
+
+
+def _json_field(body: bytes, name: str) -> str | None:
+    try:
+        payload = orjson.loads(body) if body.strip() else None
+    except orjson.JSONDecodeError:
+        return None  # the route answers the bad body
+    value = payload.get(name) if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else None
+
+
+async def _form_field(scope: Scope, body: bytes, name: str) -> str | None:
+    async def once() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        async with Request(scope, once).form(max_files=1, max_part_size=len(body) + 1) as form:
+            value = form.get(name)
+    except Exception:  # a malformed form: the route answers it
+        return None
+    return value if isinstance(value, str) else None
 
 
 def named_workspace(

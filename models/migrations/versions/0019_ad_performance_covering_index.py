@@ -1,7 +1,7 @@
 """ad_performance's (workspace, source, time) index covers the columns spec 001's queries read
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-03 18:00:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0019'
-down_revision: str | None = '0016'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
