@@ -137,11 +137,20 @@ def streams(ctx: DemoContext) -> list[Stream]:
             created = max(c.start, at - rng.uniform(1, 72) * cal.HOUR)
         kind = rng.choice(PLATFORMS[platform][1])
         ai = rng.random() < 0.6
-        media = (
-            [{"type": "video" if kind in ("video", "reel") else "image",
-              "url": f"https://cdn.example.com/posts/{n + 1}.jpg", "alt": words.title(rng, 3)}]
-            if kind != "text" and kind != "article" else []
-        )  # fmt: skip
+        # As spec 004 shows media: a video with its thumbnail, an image with its alt text.
+        if kind in ("text", "article"):
+            media = []
+        elif kind in ("video", "reel"):
+            media = [
+                {
+                    "type": "video",
+                    "url": f"https://cdn.example.com/videos/{n + 1}.mp4",
+                    "thumbnail": f"https://cdn.example.com/thumbnails/{n + 1}.jpg",
+                }
+            ]
+        else:
+            media = [{"type": "image", "url": f"https://cdn.example.com/posts/{n + 1}.jpg",
+                      "alt": words.title(rng, 3)}]  # fmt: skip
         in_campaign = rng.random() < 0.2
         return {
             "id": f"post_{n + 1:05d}",
