@@ -19,7 +19,7 @@ from tests.utils.jobs import run_due_jobs
 EXAMPLES = json.loads((Path(__file__).parent / "spec003" / "examples.json").read_text())
 # Objects keyed by data (dates, channels), not by fixed names; and free-form objects.
 MAPS = {"data.calendar", "data.channels"}
-FREE_FORM = {"metadata", "customFields", "config", "services"}
+FREE_FORM = {"metadata", "customFields", "config"}
 
 
 def same_shape(actual: Any, example: Any, path: str = "data") -> None:

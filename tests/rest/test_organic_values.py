@@ -149,7 +149,13 @@ async def test_overview_against_the_previous_week(organic):
     ]
     assert data["systemHealth"] == {
         "status": "degraded",
-        "services": {"gmail": "degraded", "tiktok": "operational"},
+        # spec 003's four services: email runs on Gmail; blog and mcf were never connected
+        "services": {
+            "tiktok": "operational",
+            "email": "degraded",
+            "blog": "disconnected",
+            "mcf": "disconnected",
+        },
     }
     assert [a["id"] for a in data["recentActivity"]] == ["act_3", "act_2", "act_1"]
 

@@ -17,6 +17,8 @@ from models.organic import Activity, Integration, Lead
 
 PERIOD_DAYS = {"today": 1, "week": 7, "month": 30, "quarter": 90, "year": 365}
 SERVICE_STATES = {"connected": "operational", "error": "degraded", "disconnected": "disconnected"}
+# Spec 003's services, in its order, and the integration each runs on.
+SERVICES = {"tiktok": "tiktok", "email": "gmail", "blog": "wordpress", "mcf": "mcf"}
 RECENT = 5
 
 
@@ -102,7 +104,8 @@ async def overview(session: AsyncSession, ws: str, date_range: str, now: dt.date
             .order_by(Integration.provider)
         )
     ).all()
-    services = {p: SERVICE_STATES.get(s, s) for p, s in integrations}
+    states = {p: SERVICE_STATES.get(s, s) for p, s in integrations}
+    services = {name: states.get(provider, "disconnected") for name, provider in SERVICES.items()}
     recent = list(
         await session.scalars(
             select(Activity)
