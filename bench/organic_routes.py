@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -29,8 +28,8 @@ from typing import Any
 
 import httpx
 from load_and_query import _free_port, _with_database, load_average, machine, percentile
+from route_bench import prepare, serve, timings, token_and_statements
 from sections import replace_section
-from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,104 +76,10 @@ def _ago(today: str, days: int) -> str:
     return (datetime.fromisoformat(today) - timedelta(days=days)).date().isoformat()
 
 
-async def prepare(url: str, scale: float) -> None:
-    from gateway.bootstrap import prepare_database
-    from gateway.database import create_engine
-    from gateway.demo import load_demo
-    from gateway.settings import Settings
-
-    settings = Settings(database_url=url, _env_file=None)
-    engine = create_engine(url, pool_size=2)
-    try:
-        await prepare_database(engine, settings)
-    finally:
-        await engine.dispose()
-    await load_demo(settings, scale=scale, domains=("organic",))
-
-
-async def token_and_statements(url: str, gets: list) -> tuple[str, dict[str, int]]:
-    """An owner's token, and the statements one request of each route issues."""
-    from asgi_lifespan import LifespanManager
-
-    from gateway.app import create_app
-    from gateway.auth.demo_access import ensure_demo_access
-    from gateway.settings import Settings
-
-    settings = Settings(
-        database_url=url,
-        analytics_cache=False,
-        worker_in_app=False,
-        relay_in_app=False,
-        rate_limit_scale=0,
-        _env_file=None,
-    )
-    app = create_app(settings)
-    counts: dict[str, int] = {}
-    async with LifespanManager(app, startup_timeout=120):
-        access = await ensure_demo_access(settings, app.state.sessions)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            signin = await http.post(
-                "/api/auth/signin", json={"email": access.email, "password": access.password}
-            )
-            token = signin.json()["data"]["token"]
-            seen = [0]
-
-            def count(*_: Any) -> None:
-                seen[0] += 1
-
-            event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
-            for name, path, query in gets:
-                seen[0] = 0
-                answer = await http.get(
-                    path, params=query, headers={"Authorization": f"Bearer {token}"}
-                )
-                assert answer.status_code == 200, (name, answer.text)
-                counts[name] = seen[0]
-    return token, counts
-
-
-def serve(url: str, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "ANALYTICS_CACHE": "false",
-        "WORKER_IN_APP": "false",
-        "RELAY_IN_APP": "false",
-        "RATE_LIMIT_SCALE": "0",
-        "MIGRATE_ON_START": "false",
-        "REDIS_URL": "",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "gateway.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(command, env=env, cwd=ROOT)
-
-
-async def timings(base: str, token: str, gets: list, requests: int) -> dict[str, list[float]]:
-    headers = {"Authorization": f"Bearer {token}"}
-    out: dict[str, list[float]] = {name: [] for name, _, _ in gets}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
-        for _ in range(2):  # warm-up: connections, plan caches
-            for _, path, query in gets:
-                await http.get(path, params=query)
-        for _ in range(requests):
-            for name, path, query in gets:
-                started = time.perf_counter()
-                answer = await http.get(path, params=query)
-                out[name].append((time.perf_counter() - started) * 1000)
-                assert answer.status_code == 200, (name, answer.text)
-    return out
+async def sign_in(http: httpx.AsyncClient, access: Any) -> str:
+    """Spec 003's sign-in."""
+    body = {"email": access.email, "password": access.password}
+    return (await http.post("/api/auth/signin", json=body)).json()["data"]["token"]
 
 
 async def lead_import(base: str, token: str, rows: int, runs: int) -> list[float]:
@@ -282,10 +187,10 @@ async def main(args: argparse.Namespace) -> None:
     server = None
     try:
         if created:
-            await prepare(url, args.scale)
+            await prepare(url, args.scale, "organic")
         today = datetime.now(UTC).date()
         gets = routes(today.isoformat(), (today - timedelta(days=89)).isoformat())
-        token, statements = await token_and_statements(url, gets)
+        token, statements = await token_and_statements(url, gets, sign_in)
         port = _free_port()
         server = serve(url, port)
         base = f"http://127.0.0.1:{port}"

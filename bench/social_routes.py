@@ -30,9 +30,8 @@ from typing import Any
 
 import httpx
 from load_and_query import _free_port, _with_database, load_average, machine, percentile
-from organic_routes import serve, timings
+from route_bench import prepare, quiet_settings, serve, timings, token_and_statements
 from sections import replace_section
-from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -87,67 +86,11 @@ def routes() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def _settings(url: str, **kw: Any) -> Any:
-    from gateway.settings import Settings
-
-    return Settings(
-        database_url=url,
-        analytics_cache=False,
-        worker_in_app=False,
-        relay_in_app=False,
-        rate_limit_scale=0,
-        _env_file=None,
-        **kw,
-    )
-
-
-async def prepare(url: str, scale: float) -> None:
-    from gateway.bootstrap import prepare_database
-    from gateway.database import create_engine
-    from gateway.demo import load_demo
-
-    settings = _settings(url)
-    engine = create_engine(url, pool_size=2)
-    try:
-        await prepare_database(engine, settings)
-    finally:
-        await engine.dispose()
-    await load_demo(settings, scale=scale, domains=("social",))
-
-
-async def token_and_statements(url: str, gets: list) -> tuple[str, dict[str, int]]:
-    """The demo owner's spec 004 access token, and the statements one request of each
-    route issues."""
-    from asgi_lifespan import LifespanManager
-
-    from gateway.app import create_app
-    from gateway.auth.demo_access import ensure_demo_access
-
-    settings = _settings(url)
-    app = create_app(settings)
-    counts: dict[str, int] = {}
-    async with LifespanManager(app, startup_timeout=120):
-        access = await ensure_demo_access(settings, app.state.sessions)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            login = await http.post(
-                "/v1/auth/login", json={"email": access.email, "password": access.password}
-            )
-            token = login.json()["data"]["tokens"]["accessToken"]
-            seen = [0]
-
-            def count(*_: Any) -> None:
-                seen[0] += 1
-
-            event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
-            for name, path, query in gets:
-                seen[0] = 0
-                answer = await http.get(
-                    path, params=query, headers={"Authorization": f"Bearer {token}"}
-                )
-                assert answer.status_code == 200, (name, answer.text)
-                counts[name] = seen[0]
-    return token, counts
+async def sign_in(http: httpx.AsyncClient, access: Any) -> str:
+    """Spec 004's login: its access token."""
+    body = {"email": access.email, "password": access.password}
+    answer = await http.post("/v1/auth/login", json=body)
+    return answer.json()["data"]["tokens"]["accessToken"]
 
 
 async def publishing(url: str, base: str, token: str, posts: int, concurrency: int) -> dict:
@@ -169,7 +112,7 @@ async def publishing(url: str, base: str, token: str, posts: int, concurrency: i
             }
             answer = await http.post("/v1/posts", json=body)
             assert answer.status_code == 201, answer.text
-    settings = _settings(url)
+    settings = quiet_settings(url)
     engine = create_engine(url, pool_size=concurrency + 2)
     try:
         runtime = jobs.Runtime(engine, settings)
@@ -344,9 +287,9 @@ async def main(args: argparse.Namespace) -> None:
     server = None
     try:
         if created:
-            await prepare(url, args.scale)
+            await prepare(url, args.scale, "social")
         gets = routes()
-        token, statements = await token_and_statements(url, gets)
+        token, statements = await token_and_statements(url, gets, sign_in)
         rows = await counts_of(url)  # before the publishing runs add posts
         port = _free_port()
         server = serve(url, port)

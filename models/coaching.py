@@ -348,6 +348,8 @@ class ChannelMessage(TenantScoped, table=True):
     error: str | None = None
     created_at: datetime = TimestampField()
     sent_at: datetime | None = TimestampField(default=None)
+
+
 class ChannelUser(TenantScoped, table=True):
     """Rollup: one row per (channel, end user) who interacted through it, kept by a
     PostgreSQL trigger on `interactions` (migration 0015), so every writer keeps it in the

@@ -47,6 +47,7 @@ def blueprint() -> procrastinate.Blueprint:
     async def deliver_message(context: Any, workspace_id: str, message_id: str) -> str:
         attempt = context.job.attempts or 0
         return await delivery.deliver(runtime_of(context), workspace_id, message_id, attempt)
+
     @tasks.periodic(cron=proactive.CRON, periodic_id="evaluate_proactive_rules")
     @tasks.task(name="evaluate_proactive_rules", queue=QUEUE, pass_context=True)
     async def evaluate_proactive_rules(
