@@ -182,6 +182,9 @@ class EndUser(TenantScoped, table=True):
         Index(None, "workspace_id", "created_at"),
         Index(None, "workspace_id", "last_active_at"),
         Index(None, "workspace_id", "engagement_score"),
+        # A channel's active (or inactive) users by engagement: the page and its count
+        # read from the index, not from every user sorted.
+        Index(None, "workspace_id", "channel", "is_active", "engagement_score", "id"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -418,6 +421,19 @@ class UserActivity(TenantScoped, table=True):
 
     user_id: uuid.UUID = Field(primary_key=True)
     last_at: datetime = TimestampField()
+
+
+class EndUserDay(TenantScoped, table=True):
+    """Rollup: end users created per (UTC day, channel type, active or not), kept by
+    statement-level triggers on `end_users` (migration 0020); the detailed `users` series
+    reads it instead of every user created in its range."""
+
+    __tablename__ = "end_user_days"
+
+    day: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=16)
+    is_active: bool = Field(primary_key=True)
+    users: int = Field(default=0, sa_type=BigInteger)
 
 
 class ProactiveRule(TenantScoped, table=True):

@@ -346,20 +346,33 @@ _SEGMENTS = {
 
 # Interactions split by channel type or AI come from interaction_days (whole UTC days, as
 # the range is), `n` interactions per rollup row; split by program they read the raw rows.
+# Users come from end_user_days the same way, whatever the segment.
 _ROLLUP_ROWS = (
-    "SELECT (d.day::timestamp AT TIME ZONE 'UTC') AS at, {segment} AS seg, d.interactions AS n "
-    "FROM interaction_days d WHERE d.workspace_id = :ws AND d.day >= :d0 AND d.day <= :d1"
+    "SELECT (d.day::timestamp AT TIME ZONE 'UTC') AS at, {segment} AS seg, d.{count} AS n "
+    "FROM {table} d WHERE d.workspace_id = :ws AND d.day >= :d0 AND d.day <= :d1"
 )
 _ROLLUP_SEGMENTS = {
-    CoachingSegment.CHANNEL: "d.channel",
-    CoachingSegment.USER_TYPE: "CASE WHEN d.is_ai THEN 'ai' ELSE 'human' END",
+    (DetailedMetric.INTERACTIONS, CoachingSegment.CHANNEL): "d.channel",
+    (DetailedMetric.INTERACTIONS, CoachingSegment.USER_TYPE): (
+        "CASE WHEN d.is_ai THEN 'ai' ELSE 'human' END"
+    ),
+    (DetailedMetric.USERS, CoachingSegment.CHANNEL): "d.channel",
+    (DetailedMetric.USERS, CoachingSegment.PROGRAM): "NULL",
+    (DetailedMetric.USERS, CoachingSegment.USER_TYPE): (
+        "CASE WHEN d.is_active THEN 'active' ELSE 'inactive' END"
+    ),
 }
 
 
 def _series_rows(metric: DetailedMetric, segment: CoachingSegment) -> str:
-    counted = metric in (DetailedMetric.INTERACTIONS, DetailedMetric.CHANNELS)
-    if counted and segment in _ROLLUP_SEGMENTS:
-        return _ROLLUP_ROWS.format(segment=_ROLLUP_SEGMENTS[segment])
+    rolled = DetailedMetric.INTERACTIONS if metric is DetailedMetric.CHANNELS else metric
+    if (rolled, segment) in _ROLLUP_SEGMENTS:
+        users = rolled is DetailedMetric.USERS
+        return _ROLLUP_ROWS.format(
+            segment=_ROLLUP_SEGMENTS[(rolled, segment)],
+            count="users" if users else "interactions",
+            table="end_user_days" if users else "interaction_days",
+        )
     return _METRIC_ROWS[metric].format(segment=_SEGMENTS[(metric, segment)])
 
 

@@ -1,6 +1,6 @@
-"""The day rollups of interactions (interaction_days, user_days, user_activity): kept by
-PostgreSQL on every insert, update and delete of interactions, whoever writes them, equal
-to recomputing them from the raw rows; and the analytics that read them answer what the
+"""The day rollups of interactions (interaction_days, user_days, user_activity) and of end
+users (end_user_days): kept by PostgreSQL on every insert, update and delete, whoever writes
+them, equal to recomputing them from the raw rows; and the analytics that read them answer what the
 raw rows give, to the moment at the partial days of a period's bounds."""
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ _RECOMPUTED = {
     "user_activity": (
         "SELECT user_id, max(created_at) FROM interactions WHERE workspace_id = :ws GROUP BY 1"
     ),
+    "end_user_days": (
+        f"SELECT {_DAY}, channel, is_active, count(*) FROM end_users WHERE workspace_id = :ws "
+        "GROUP BY 1, 2, 3"
+    ),
 }
 _STORED = {
     "interaction_days": (
@@ -43,6 +47,9 @@ _STORED = {
         "SELECT day, user_id, channel_id, interactions FROM user_days WHERE workspace_id = :ws"
     ),
     "user_activity": "SELECT user_id, last_at FROM user_activity WHERE workspace_id = :ws",
+    "end_user_days": (
+        "SELECT day, channel, is_active, users FROM end_user_days WHERE workspace_id = :ws"
+    ),
 }
 
 
@@ -96,7 +103,7 @@ async def test_rollups_follow_every_write(upload, sessions, workspace):
             created_at=datetime(2024, 3, 2, tzinfo=UTC)))  # fmt: skip
     await _assert_rollups_match(sessions, workspace)
     # Updates moving rows across days, channels and types; deleting user 1's latest
-    # interaction; and a user deleted with all their interactions.
+    # interaction; a user changed; and a user deleted with all their interactions.
     async with sessions.begin() as session:
         ws = {"ws": workspace}
         await session.execute(text(
@@ -108,6 +115,10 @@ async def test_rollups_follow_every_write(upload, sessions, workspace):
             "DELETE FROM interactions WHERE workspace_id = :ws AND user_id = :u1 AND "
             "created_at = (SELECT max(created_at) FROM interactions WHERE workspace_id = :ws "
             "AND user_id = :u1)"), {**ws, "u1": uid("user", 1)})  # fmt: skip
+        await session.execute(text(
+            "UPDATE end_users SET is_active = false, channel = 'whatsapp', "
+            "created_at = created_at + interval '1 day' WHERE workspace_id = :ws AND id = :u5"),
+            {**ws, "u5": uid("user", 5)})  # fmt: skip
         await session.execute(
             text("DELETE FROM end_users WHERE workspace_id = :ws AND id = :u4"),
             {**ws, "u4": uid("user", 4)},
@@ -219,3 +230,18 @@ async def test_channel_analytics_and_series_match_the_raw_rows(
         expected.setdefault(r.day.isoformat(), {})["ai" if r.is_ai else "human"] = r.n
     assert {d: s for d, (v, s) in points.items() if v} == expected
     assert all(v == sum(s.values()) for v, s in points.values())
+
+
+async def test_users_series_matches_the_raw_rows(upload, graphql, sessions, workspace):
+    await _seed(upload)
+    await upload("end_users", [end_user(6, channel="whatsapp", is_active=False)])
+    series = await graphql(
+        """{ coachingDetailed(metric: USERS, segment: USER_TYPE, granularity: WEEK,
+               startDate: "2024-02-01", endDate: "2024-03-31") {
+             data { date value segments } } }"""
+    )
+    assert series.errors is None, series.errors
+    points = [p for p in series.data["coachingDetailed"]["data"] if p["value"]]
+    assert sum(p["value"] for p in points) == 6
+    assert {k for p in points for k in p["segments"]} == {"active", "inactive"}
+    assert sum(p["segments"].get("inactive", 0) for p in points) == 1

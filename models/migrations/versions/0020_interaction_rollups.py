@@ -1,7 +1,8 @@
 """interaction_days and user_days: rollups of interactions per UTC day (by channel, type and
 AI, with the sums behind the means; and per end user), kept by statement-level triggers on
 interactions for inserts, updates and deletes, backfilled here; user_activity, each end
-user's latest interaction; end_users' search and
+user's latest interaction; end_user_days, end users created per day, by triggers on
+end_users; end_users' search and
 sorted-list indexes
 
 Revision ID: 0020
@@ -80,6 +81,17 @@ _ROWS = {
     "delete": "SELECT *, -1 AS sign FROM old_rows",
     "update": "SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows",
 }
+_USERS_APPLY = f"""
+  INSERT INTO end_user_days AS d (workspace_id, day, channel, is_active, users)
+  SELECT workspace_id, {_DAY}, channel, is_active, sum(sign) FROM ({{rows}}) r
+  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+  ON CONFLICT (workspace_id, day, channel, is_active) DO UPDATE
+    SET users = d.users + excluded.users;
+"""
+_USERS_PRUNE = f"""
+  DELETE FROM end_user_days d USING (SELECT DISTINCT workspace_id, {_DAY} AS day
+    FROM old_rows) k WHERE d.workspace_id = k.workspace_id AND d.day = k.day AND d.users = 0;
+"""
 _TRANSITIONS = {
     "insert": "NEW TABLE AS new_rows",
     "delete": "OLD TABLE AS old_rows",
@@ -87,26 +99,34 @@ _TRANSITIONS = {
 }
 
 
-def _function(op_name: str) -> str:
-    body = "".join(s.format(rows=_ROWS[op_name]) for s in _APPLY) + (
-        _PRUNE if op_name != "insert" else ""
-    )
+# (rollup function name, table it watches, its statements, its pruning)
+_ROLLUPS = [
+    ("interaction_rollups", "interactions", _APPLY, _PRUNE),
+    ("end_user_rollups", "end_users", [_USERS_APPLY], _USERS_PRUNE),
+]
+
+
+def _function(name: str, apply: list[str], prune: str, op_name: str) -> str:
+    body = "".join(s.format(rows=_ROWS[op_name]) for s in apply)
+    body += prune if op_name != "insert" else ""
     return (
-        f"CREATE FUNCTION interaction_rollups_{op_name}() RETURNS trigger LANGUAGE plpgsql "
+        f"CREATE FUNCTION {name}_{op_name}() RETURNS trigger LANGUAGE plpgsql "
         f"AS $$\nBEGIN\n{body}\n  RETURN NULL;\nEND $$"
     )
 
 
-def _trigger(op_name: str) -> str:
+def _trigger(name: str, table: str, op_name: str) -> str:
     # A PostgreSQL trigger with transition tables has one event: one trigger per event.
     return (
-        f"CREATE TRIGGER interaction_rollups_{op_name} AFTER {op_name.upper()} ON interactions "
+        f"CREATE TRIGGER {name}_{op_name} AFTER {op_name.upper()} ON {table} "
         f"REFERENCING {_TRANSITIONS[op_name]} FOR EACH STATEMENT "
-        f"EXECUTE FUNCTION interaction_rollups_{op_name}()"
+        f"EXECUTE FUNCTION {name}_{op_name}()"
     )
 
 
-_BACKFILL = [s.format(rows="SELECT *, 1 AS sign FROM interactions") for s in _APPLY]
+_BACKFILL = [s.format(rows="SELECT *, 1 AS sign FROM interactions") for s in _APPLY] + [
+    _USERS_APPLY.format(rows="SELECT *, 1 AS sign FROM end_users")
+]
 
 
 def upgrade() -> None:
@@ -181,17 +201,43 @@ def upgrade() -> None:
         ["workspace_id", "last_at"],
         unique=False,
     )
-    for op_name in _ROWS:
-        op.execute(_function(op_name))
-        op.execute(_trigger(op_name))
+    op.create_index(
+        op.f("ix_end_users_workspace_id_channel_is_active_engagement_score_id"),
+        "end_users",
+        ["workspace_id", "channel", "is_active", "engagement_score", "id"],
+        unique=False,
+    )
+    op.create_table(
+        "end_user_days",
+        sa.Column("workspace_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("users", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_end_user_days_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "workspace_id", "day", "channel", "is_active", name=op.f("pk_end_user_days")
+        ),
+    )
+    for name, table, apply, prune in _ROLLUPS:
+        for op_name in _ROWS:
+            op.execute(_function(name, apply, prune, op_name))
+            op.execute(_trigger(name, table, op_name))
     for statement in _BACKFILL:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for op_name in _ROWS:
-        op.execute(f"DROP TRIGGER interaction_rollups_{op_name} ON interactions")
-        op.execute(f"DROP FUNCTION interaction_rollups_{op_name}()")
+    for name, table, _, _ in _ROLLUPS:
+        for op_name in _ROWS:
+            op.execute(f"DROP TRIGGER {name}_{op_name} ON {table}")
+            op.execute(f"DROP FUNCTION {name}_{op_name}()")
+    op.drop_table("end_user_days")
     op.drop_index(op.f("ix_user_activity_workspace_id_last_at"), table_name="user_activity")
     op.drop_table("user_activity")
     op.drop_index(op.f("ix_user_days_workspace_id_channel_id_day_user_id"), table_name="user_days")
