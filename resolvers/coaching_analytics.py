@@ -89,10 +89,12 @@ WITH firsts AS (
     sum(satisfaction_sum) AS satisfaction_sum, sum(ratings) AS ratings
   FROM interaction_days
   WHERE workspace_id = :ws AND channel_id = :ch AND day >= :d0 AND day <= :d1
+    AND interactions > 0
   GROUP BY day
 ), active AS (
   SELECT day, user_id FROM user_days
   WHERE workspace_id = :ws AND channel_id = :ch AND day >= :d0 AND day <= :d1
+    AND interactions > 0  -- rollup rows brought to zero by deletes stay
 ), days AS (
   SELECT d::date AS day FROM generate_series(CAST(:d0 AS date), CAST(:d1 AS date), '1 day') d
 )
@@ -349,7 +351,8 @@ _SEGMENTS = {
 # Users come from end_user_days the same way, whatever the segment.
 _ROLLUP_ROWS = (
     "SELECT (d.day::timestamp AT TIME ZONE 'UTC') AS at, {segment} AS seg, d.{count} AS n "
-    "FROM {table} d WHERE d.workspace_id = :ws AND d.day >= :d0 AND d.day <= :d1"
+    "FROM {table} d WHERE d.workspace_id = :ws AND d.day >= :d0 AND d.day <= :d1 "
+    "AND d.{count} > 0"
 )
 _ROLLUP_SEGMENTS = {
     (DetailedMetric.INTERACTIONS, CoachingSegment.CHANNEL): "d.channel",

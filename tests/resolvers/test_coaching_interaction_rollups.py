@@ -41,14 +41,16 @@ _STORED = {
         "SELECT day, channel, channel_id, interaction_type, is_ai, interactions, "
         "round(response_seconds_sum::numeric, 6), responses, "
         "round(satisfaction_sum::numeric, 6), ratings FROM interaction_days "
-        "WHERE workspace_id = :ws"
+        "WHERE workspace_id = :ws AND interactions > 0"
     ),
     "user_days": (
-        "SELECT day, user_id, channel_id, interactions FROM user_days WHERE workspace_id = :ws"
+        "SELECT day, user_id, channel_id, interactions FROM user_days WHERE workspace_id = :ws "
+        "AND interactions > 0"
     ),
     "user_activity": "SELECT user_id, last_at FROM user_activity WHERE workspace_id = :ws",
     "end_user_days": (
-        "SELECT day, channel, is_active, users FROM end_user_days WHERE workspace_id = :ws"
+        "SELECT day, channel, is_active, users FROM end_user_days WHERE workspace_id = :ws "
+        "AND users > 0"
     ),
 }
 
@@ -126,7 +128,10 @@ async def test_rollups_follow_every_write(upload, sessions, workspace):
     await _assert_rollups_match(sessions, workspace)
     async with sessions() as session:
         left = await session.execute(
-            text("SELECT count(*) FROM user_days WHERE workspace_id = :ws AND user_id = :u4"),
+            text(
+                "SELECT count(*) FROM user_days WHERE workspace_id = :ws AND user_id = :u4 "
+                "AND interactions > 0"
+            ),
             {"ws": workspace, "u4": uid("user", 4)},
         )
         assert left.scalar() == 0

@@ -25,8 +25,10 @@ _NO_CHANNEL = "'00000000-0000-0000-0000-000000000000'::uuid"
 _DAY = "(created_at AT TIME ZONE 'UTC')::date"
 
 # Each statement adds its rows' signed contributions (+1 inserted, -1 deleted, both for an
-# update), in key order so concurrent writers lock rollup rows in the same order; rows
-# brought to zero are removed. {rows} is the statement's transition table(s).
+# update), in key order so concurrent writers lock rollup rows in the same order. Rows
+# brought to zero stay and readers skip them: deleting them by key joined the statement's
+# rows against every zero row, quadratic for a large delete. {rows} is the statement's
+# transition table(s).
 _APPLY = (
     f"""
   INSERT INTO interaction_days AS d (workspace_id, day, channel, channel_id, interaction_type,
@@ -58,13 +60,7 @@ _APPLY = (
   ON CONFLICT (workspace_id, user_id) DO UPDATE SET last_at = greatest(a.last_at, excluded.last_at);
 """,
 )
-_PRUNE = f"""
-  DELETE FROM interaction_days d USING (SELECT DISTINCT workspace_id, {_DAY} AS day
-    FROM old_rows) k WHERE d.workspace_id = k.workspace_id AND d.day = k.day
-    AND d.interactions = 0;
-  DELETE FROM user_days u USING (SELECT DISTINCT workspace_id, {_DAY} AS day, user_id
-    FROM old_rows) k WHERE u.workspace_id = k.workspace_id AND u.day = k.day
-    AND u.user_id = k.user_id AND u.interactions = 0;
+_PRUNE = """
   -- A user's latest interaction may be the one removed: recomputed from what remains.
   WITH k AS (SELECT DISTINCT workspace_id, user_id FROM old_rows), latest AS (
     SELECT k.workspace_id, k.user_id, (SELECT max(i.created_at) FROM interactions i
@@ -88,10 +84,7 @@ _USERS_APPLY = f"""
   ON CONFLICT (workspace_id, day, channel, is_active) DO UPDATE
     SET users = d.users + excluded.users;
 """
-_USERS_PRUNE = f"""
-  DELETE FROM end_user_days d USING (SELECT DISTINCT workspace_id, {_DAY} AS day
-    FROM old_rows) k WHERE d.workspace_id = k.workspace_id AND d.day = k.day AND d.users = 0;
-"""
+_USERS_PRUNE = ""
 _TRANSITIONS = {
     "insert": "NEW TABLE AS new_rows",
     "delete": "OLD TABLE AS old_rows",
