@@ -2,8 +2,7 @@
 AI, with the sums behind the means; and per end user), kept by statement-level triggers on
 interactions for inserts, updates and deletes, backfilled here; user_activity, each end
 user's latest interaction; end_user_days, end users created per day, by triggers on
-end_users; end_users' search and
-sorted-list indexes
+end_users; an end_users index for a channel's active users by engagement
 
 Revision ID: 0020
 Revises: 0019
