@@ -182,6 +182,9 @@ class EndUser(TenantScoped, table=True):
         Index(None, "workspace_id", "created_at"),
         Index(None, "workspace_id", "last_active_at"),
         Index(None, "workspace_id", "engagement_score"),
+        # A channel's active (or inactive) users by engagement: the page and its count
+        # read from the index, not from every user sorted.
+        Index(None, "workspace_id", "channel", "is_active", "engagement_score", "id"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -367,6 +370,70 @@ class ChannelUser(TenantScoped, table=True):
     first_at: datetime = TimestampField()
     last_at: datetime = TimestampField()
     interactions: int = Field(default=0, sa_type=BigInteger)
+
+
+# Rollup keys cannot be NULL: an interaction with no configured channel counts under this id.
+NO_CHANNEL = uuid.UUID(int=0)
+
+
+class InteractionDay(TenantScoped, table=True):
+    """Rollup: interactions per (UTC day, channel type, channel, type, AI or not), with the
+    sums behind mean response time and satisfaction, kept by statement-level triggers on
+    `interactions` (migration 0020) for inserts, updates and deletes, so every writer
+    keeps it in the same transaction. The overview, detailed series and channel analytics
+    read it instead of scanning every interaction (docs/benchmarks.md, coaching_routes)."""
+
+    __tablename__ = "interaction_days"
+
+    day: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=16)
+    channel_id: uuid.UUID = Field(primary_key=True)  # NO_CHANNEL when none
+    interaction_type: str = Field(primary_key=True, max_length=32)
+    is_ai: bool = Field(primary_key=True)
+    interactions: int = Field(default=0, sa_type=BigInteger)
+    response_seconds_sum: float = 0.0
+    responses: int = Field(default=0, sa_type=BigInteger)
+    satisfaction_sum: float = 0.0
+    ratings: int = Field(default=0, sa_type=BigInteger)
+
+
+class UserDay(TenantScoped, table=True):
+    """Rollup: one row per (UTC day, channel, end user) with an interaction, kept by the
+    same triggers. Distinct users over any range of days are a count distinct over it,
+    exact (a sum of per-day distinct counts would count a user once per day)."""
+
+    __tablename__ = "user_days"
+    __table_args__ = (Index(None, "workspace_id", "channel_id", "day", "user_id"),)
+
+    day: date = Field(primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True)
+    channel_id: uuid.UUID = Field(primary_key=True)  # NO_CHANNEL when none
+    interactions: int = Field(default=0, sa_type=BigInteger)
+
+
+class UserActivity(TenantScoped, table=True):
+    """Rollup: each end user's latest interaction, kept by the same triggers (recomputed
+    from `interactions` for the users a delete or update touched). The users active since
+    a moment are then an index range count, not a count distinct over every user-day."""
+
+    __tablename__ = "user_activity"
+    __table_args__ = (Index(None, "workspace_id", "last_at"),)
+
+    user_id: uuid.UUID = Field(primary_key=True)
+    last_at: datetime = TimestampField()
+
+
+class EndUserDay(TenantScoped, table=True):
+    """Rollup: end users created per (UTC day, channel type, active or not), kept by
+    statement-level triggers on `end_users` (migration 0020); the detailed `users` series
+    reads it instead of every user created in its range."""
+
+    __tablename__ = "end_user_days"
+
+    day: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=16)
+    is_active: bool = Field(primary_key=True)
+    users: int = Field(default=0, sa_type=BigInteger)
 
 
 class ProactiveRule(TenantScoped, table=True):

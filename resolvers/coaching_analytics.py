@@ -75,36 +75,47 @@ class ChannelAnalytics:
     daily: list[ChannelDay]
 
 
+# Read from the rollups (migration 0020) instead of the channel's raw interactions: a day's
+# messages and means from interaction_days, its users from user_days, each user's first
+# interaction through the channel from channel_users. Days are UTC days, as the bounds are.
 _CHANNEL_SQL = """
-WITH firsts AS (  -- each user's first interaction through the channel (the rollup)
+WITH firsts AS (
   SELECT user_id, first_at FROM channel_users
   WHERE workspace_id = :ws AND channel_id = :ch AND first_at < :hi
-), inside AS (
-  SELECT i.*, f.first_at
-  FROM interactions i JOIN firsts f ON f.user_id = i.user_id
-  WHERE i.workspace_id = :ws AND i.channel_id = :ch AND i.created_at >= :lo AND i.created_at < :hi
+), counts AS (
+  SELECT day,
+    sum(interactions) FILTER (WHERE interaction_type <> 'human_escalation') AS messages,
+    sum(response_seconds_sum) AS response_sum, sum(responses) AS responses,
+    sum(satisfaction_sum) AS satisfaction_sum, sum(ratings) AS ratings
+  FROM interaction_days
+  WHERE workspace_id = :ws AND channel_id = :ch AND day >= :d0 AND day <= :d1
+    AND interactions > 0
+  GROUP BY day
+), active AS (
+  SELECT day, user_id FROM user_days
+  WHERE workspace_id = :ws AND channel_id = :ch AND day >= :d0 AND day <= :d1
+    AND interactions > 0  -- rollup rows brought to zero by deletes stay
 ), days AS (
   SELECT d::date AS day FROM generate_series(CAST(:d0 AS date), CAST(:d1 AS date), '1 day') d
 )
 SELECT NULL::date AS day,
-  count(*) FILTER (WHERE interaction_type <> 'human_escalation') AS messages,
-  count(DISTINCT user_id) AS users,
+  coalesce((SELECT sum(messages) FROM counts), 0)::bigint AS messages,
+  -- distinct over the user-days: a user active on several days counts once
+  (SELECT count(DISTINCT user_id) FROM active) AS users,
   (SELECT count(*) FROM firsts WHERE first_at >= :lo) AS new_users,
-  avg(response_time_seconds) AS response, avg(satisfaction_score) AS satisfaction,
+  (SELECT sum(response_sum) / nullif(sum(responses), 0) FROM counts) AS response,
+  (SELECT sum(satisfaction_sum) / nullif(sum(ratings), 0) FROM counts) AS satisfaction,
   (SELECT count(*) FROM firsts) AS ever
-FROM inside
 UNION ALL
-SELECT days.day, coalesce(d.messages, 0), coalesce(d.users, 0), coalesce(d.new_users, 0),
+SELECT days.day, coalesce(c.messages, 0)::bigint, coalesce(a.users, 0), coalesce(f.new_users, 0),
   NULL, NULL, NULL
-FROM days LEFT JOIN (
-  -- grouped by day once (a range join of every day against every row was 30x the work);
-  -- ::date is the day in the session's time zone, as the days' bounds are
-  SELECT created_at::date AS day,
-    count(*) FILTER (WHERE interaction_type <> 'human_escalation') AS messages,
-    count(DISTINCT user_id) AS users,
-    count(DISTINCT user_id) FILTER (WHERE first_at::date = created_at::date) AS new_users
-  FROM inside GROUP BY 1
-) d ON d.day = days.day
+FROM days
+LEFT JOIN counts c ON c.day = days.day
+LEFT JOIN (SELECT day, count(*) AS users FROM active GROUP BY day) a ON a.day = days.day
+LEFT JOIN (
+  SELECT (first_at AT TIME ZONE 'UTC')::date AS day, count(*) AS new_users
+  FROM firsts WHERE first_at >= :lo GROUP BY 1
+) f ON f.day = days.day
 ORDER BY day NULLS FIRST
 """
 
@@ -152,30 +163,70 @@ class CoachingOverview:
     top_programs: list[TopProgram]
 
 
+# The interaction figures of this period and the previous one come from interaction_days
+# for the whole UTC days inside them and from the raw rows for the partial days at the three
+# bounds (prev, lo, hi are the same time of day), so they stay exact to the moment. Active
+# users: those whose latest interaction is in [lo, hi) from user_activity, plus those with
+# a later one (dated after now) who also have one in the period.
 _OVERVIEW_SQL = """
 WITH u AS (
   SELECT count(*) FILTER (WHERE created_at < :hi) AS total,
          count(*) FILTER (WHERE created_at >= :lo AND created_at < :hi) AS new,
          avg(engagement_score) FILTER (WHERE created_at < :hi) AS engagement
   FROM end_users WHERE workspace_id = :ws
+), r AS (
+  SELECT day > :lo_day AS in_period, is_ai, interaction_type, interactions AS n,
+         satisfaction_sum AS rated, ratings
+  FROM interaction_days
+  WHERE workspace_id = :ws AND day > :prev_day AND day < :hi_day AND day <> :lo_day
+  UNION ALL
+  SELECT created_at >= :lo, is_ai, interaction_type, 1, satisfaction_score,
+         (satisfaction_score IS NOT NULL)::int
+  FROM interactions
+  WHERE workspace_id = :ws AND ((created_at >= :prev AND created_at < :prev_day_end)
+    OR (created_at >= :lo_day_start AND created_at < :lo_day_end)
+    OR (created_at >= :hi_day_start AND created_at < :hi))
 ), i AS (
-  SELECT count(DISTINCT user_id) FILTER (WHERE created_at >= :lo) AS active,
-         count(*) FILTER (WHERE created_at >= :lo) AS total,
-         count(*) FILTER (WHERE created_at >= :lo AND is_ai) AS ai,
-         count(*) FILTER (WHERE created_at >= :lo AND interaction_type = 'human_escalation')
-           AS escalations,
-         count(*) FILTER (WHERE created_at < :lo) AS before,
-         avg(satisfaction_score) FILTER (WHERE created_at >= :lo) AS satisfaction,
-         avg(satisfaction_score) FILTER (WHERE created_at < :lo) AS satisfaction_before
-  FROM interactions WHERE workspace_id = :ws AND created_at >= :prev AND created_at < :hi
+  SELECT coalesce(sum(n) FILTER (WHERE in_period), 0)::bigint AS total,
+         coalesce(sum(n) FILTER (WHERE in_period AND is_ai), 0)::bigint AS ai,
+         coalesce(sum(n) FILTER (WHERE in_period AND interaction_type = 'human_escalation'), 0)
+           ::bigint AS escalations,
+         coalesce(sum(n) FILTER (WHERE NOT in_period), 0)::bigint AS before,
+         sum(rated) FILTER (WHERE in_period) / nullif(sum(ratings) FILTER (WHERE in_period), 0)
+           AS satisfaction,
+         sum(rated) FILTER (WHERE NOT in_period)
+           / nullif(sum(ratings) FILTER (WHERE NOT in_period), 0) AS satisfaction_before
+  FROM r
+), a AS (
+  SELECT (SELECT count(*) FROM user_activity
+          WHERE workspace_id = :ws AND last_at >= :lo AND last_at < :hi)
+       + (SELECT count(*) FROM user_activity x
+          WHERE x.workspace_id = :ws AND x.last_at >= :hi AND EXISTS (
+            SELECT 1 FROM interactions y WHERE y.workspace_id = :ws AND y.user_id = x.user_id
+              AND y.created_at >= :lo AND y.created_at < :hi)) AS active
 ), c AS (
   SELECT count(*) AS completions FROM enrollments
   WHERE workspace_id = :ws AND status = 'completed' AND completed_at >= :lo AND completed_at < :hi
 )
-SELECT u.total, u.new, u.engagement, i.active, i.total AS interactions, i.ai, i.escalations,
+SELECT u.total, u.new, u.engagement, a.active, i.total AS interactions, i.ai, i.escalations,
        i.before, i.satisfaction, i.satisfaction_before, c.completions
-FROM u, i, c
+FROM u, i, a, c
 """
+
+
+def _overview_bounds(now: dt.datetime, days: dt.timedelta) -> dict[str, Any]:
+    """The period [lo, hi) and the previous one [prev, lo), with the UTC days holding
+    each bound and where they start and end."""
+    hi = now.astimezone(dt.UTC)
+    lo, prev = hi - days, hi - 2 * days
+    params: dict[str, Any] = {"lo": lo, "hi": hi, "prev": prev}
+    for name, moment in (("prev", prev), ("lo", lo), ("hi", hi)):
+        day = moment.date()
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
+        params |= {f"{name}_day": day, f"{name}_day_start": start,
+                   f"{name}_day_end": start + dt.timedelta(days=1)}  # fmt: skip
+    return params
+
 
 _TOP_PROGRAMS_SQL = """
 SELECT p.id, p.name, count(e.id) AS enrollments,
@@ -244,25 +295,26 @@ class DetailedAnalytics:
     totals: CoachingSeriesTotals
 
 
-# Each metric: the rows counted (with their time `at`) and the segment each belongs to.
+# Each metric: the rows counted (with their time `at` and weight `n`) and the segment each
+# belongs to.
 _METRIC_ROWS = {
     DetailedMetric.USERS: (
-        "SELECT u.created_at AS at, {segment} AS seg FROM end_users u "
+        "SELECT u.created_at AS at, {segment} AS seg, 1 AS n FROM end_users u "
         "WHERE u.workspace_id = :ws AND u.created_at >= :lo AND u.created_at < :hi"
     ),
     DetailedMetric.INTERACTIONS: (
-        "SELECT i.created_at AS at, {segment} AS seg FROM interactions i "
+        "SELECT i.created_at AS at, {segment} AS seg, 1 AS n FROM interactions i "
         "LEFT JOIN programs p ON p.workspace_id = i.workspace_id AND p.id = i.program_id "
         "WHERE i.workspace_id = :ws AND i.created_at >= :lo AND i.created_at < :hi"
     ),
     DetailedMetric.PROGRAMS: (
-        "SELECT e.enrolled_at AS at, {segment} AS seg FROM enrollments e "
+        "SELECT e.enrolled_at AS at, {segment} AS seg, 1 AS n FROM enrollments e "
         "JOIN programs p ON p.workspace_id = e.workspace_id AND p.id = e.program_id "
         "JOIN end_users u ON u.workspace_id = e.workspace_id AND u.id = e.user_id "
         "WHERE e.workspace_id = :ws AND e.enrolled_at >= :lo AND e.enrolled_at < :hi"
     ),
     DetailedMetric.CHANNELS: (
-        "SELECT i.created_at AS at, {segment} AS seg FROM interactions i "
+        "SELECT i.created_at AS at, {segment} AS seg, 1 AS n FROM interactions i "
         "LEFT JOIN programs p ON p.workspace_id = i.workspace_id AND p.id = i.program_id "
         "WHERE i.workspace_id = :ws AND i.created_at >= :lo AND i.created_at < :hi"
     ),
@@ -294,12 +346,45 @@ _SEGMENTS = {
     ): "CASE WHEN i.is_ai THEN 'ai' ELSE 'human' END",
 }
 
+# Interactions split by channel type or AI come from interaction_days (whole UTC days, as
+# the range is), `n` interactions per rollup row; split by program they read the raw rows.
+# Users come from end_user_days the same way, whatever the segment.
+_ROLLUP_ROWS = (
+    "SELECT (d.day::timestamp AT TIME ZONE 'UTC') AS at, {segment} AS seg, d.{count} AS n "
+    "FROM {table} d WHERE d.workspace_id = :ws AND d.day >= :d0 AND d.day <= :d1 "
+    "AND d.{count} > 0"
+)
+_ROLLUP_SEGMENTS = {
+    (DetailedMetric.INTERACTIONS, CoachingSegment.CHANNEL): "d.channel",
+    (DetailedMetric.INTERACTIONS, CoachingSegment.USER_TYPE): (
+        "CASE WHEN d.is_ai THEN 'ai' ELSE 'human' END"
+    ),
+    (DetailedMetric.USERS, CoachingSegment.CHANNEL): "d.channel",
+    (DetailedMetric.USERS, CoachingSegment.PROGRAM): "NULL",
+    (DetailedMetric.USERS, CoachingSegment.USER_TYPE): (
+        "CASE WHEN d.is_active THEN 'active' ELSE 'inactive' END"
+    ),
+}
+
+
+def _series_rows(metric: DetailedMetric, segment: CoachingSegment) -> str:
+    rolled = DetailedMetric.INTERACTIONS if metric is DetailedMetric.CHANNELS else metric
+    if (rolled, segment) in _ROLLUP_SEGMENTS:
+        users = rolled is DetailedMetric.USERS
+        return _ROLLUP_ROWS.format(
+            segment=_ROLLUP_SEGMENTS[(rolled, segment)],
+            count="users" if users else "interactions",
+            table="end_user_days" if users else "interaction_days",
+        )
+    return _METRIC_ROWS[metric].format(segment=_SEGMENTS[(metric, segment)])
+
+
 _SERIES_SQL = """
 WITH r AS ({rows}), buckets AS (
   SELECT b::date AS bucket FROM generate_series(
     date_trunc(:unit, CAST(:d0 AS date)), CAST(:d1 AS date), CAST('1 ' || :unit AS interval)) b
 ), counted AS (
-  SELECT date_trunc(:unit, at AT TIME ZONE 'UTC')::date AS bucket, seg, count(*) AS n
+  SELECT date_trunc(:unit, at AT TIME ZONE 'UTC')::date AS bucket, seg, sum(n)::bigint AS n
   FROM r GROUP BY 1, 2
 )
 SELECT b.bucket, coalesce(sum(c.n), 0)::bigint AS value,
@@ -449,10 +534,9 @@ class Query:
         if period not in PERIODS:
             raise BadUserInput(f"`period` must be one of {', '.join(PERIODS)}", argument="period")
         now = now_of(info.context)[0]
-        days = dt.timedelta(days=PERIODS[period])
-        params = {"lo": now - days, "hi": now, "prev": now - 2 * days}
+        params = _overview_bounds(now, dt.timedelta(days=PERIODS[period]))
         row = (await _rows(info, _OVERVIEW_SQL, **params))[0]
-        top = await _rows(info, _TOP_PROGRAMS_SQL, lo=params["lo"], hi=now)
+        top = await _rows(info, _TOP_PROGRAMS_SQL, lo=params["lo"], hi=params["hi"])
         established = row.total - row.new
         return CoachingOverview(
             period=period,
@@ -493,8 +577,7 @@ class Query:
         segment: CoachingSegment = CoachingSegment.CHANNEL,
     ) -> DetailedAnalytics:
         start, end = date_range(info, start_date, end_date)
-        rows_sql = _METRIC_ROWS[metric].format(segment=_SEGMENTS[(metric, segment)])
-        sql = _SERIES_SQL.format(rows=rows_sql)
+        sql = _SERIES_SQL.format(rows=_series_rows(metric, segment))
         rows = await _rows(info, sql, unit=granularity.value, **_bounds(start, end))
         points = [CoachingSeriesPoint(date=max(r.bucket, start), value=r.value, segments=r.segments)
                   for r in rows]  # fmt: skip
