@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import extract, func, or_, select
+from sqlalchemy import extract, func, select
 from strawberry.scalars import JSON
 
 from models import coaching as m
@@ -261,9 +261,10 @@ def _end_user_filters(f: EndUserFilter) -> list[Any]:
     if f.is_active is not None:
         conditions.append(u.is_active == f.is_active)
     if f.search:
-        pattern = search_pattern(f.search)
-        name = u.profile_data["name"].astext  # type: ignore[index]
-        conditions.append(or_(u.external_id.ilike(pattern), name.ilike(pattern)))
+        # The stored lowered text (models/coaching.py, END_USER_SEARCH): as ILIKE on the
+        # external id or the name, without parsing every profile's JSON.
+        pattern = func.lower(search_pattern(f.search))
+        conditions.append(u.search_text.like(pattern, escape="\\"))
     return conditions
 
 

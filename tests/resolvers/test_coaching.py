@@ -109,6 +109,24 @@ async def test_end_users_filtered_sorted_and_paged(upload, graphql):
     assert await ids({"isActive": False}) == ["ext-3"]
     assert await ids({"search": "coachee 4"}) == ["ext-4"]
     assert await ids({"search": "EXT-2"}) == ["ext-2"]
+    # one field or the other, never across them; % and _ are plain characters
+    assert await ids({"search": "ext-4coachee"}) == []
+    assert await ids({"search": "4 c"}) == []
+    assert await ids({"search": "ext_"}) == []
+
+
+async def test_end_user_search_text_follows_the_profile(upload, graphql):
+    """The stored search text is PostgreSQL's (generated): an edited name is found at once."""
+    await load_hub(upload)
+    first = await run(graphql, END_USERS, {"filter": {"search": "Zephyrine"}})
+    assert first["endUsers"]["nodes"] == []
+    await upload(
+        "end_users",
+        [{"id": uid("user", 2), "external_id": "ext-2", "channel": "whatsapp",
+          "profile_data": {"name": "Zephyrine 100% Quell"}, "created_at": at(0, 2)}],
+    )  # fmt: skip
+    found = await run(graphql, END_USERS, {"filter": {"search": "zephyrine 100%"}})
+    assert [u["externalId"] for u in found["endUsers"]["nodes"]] == ["ext-2"]
 
 
 async def test_end_user_details(upload, graphql):
