@@ -21,8 +21,8 @@ that second), each committed and timed, with
 its statements counted; the rows the runs wrote are removed afterwards so the database
 can be measured again (their messages' queued channel messages and delivery jobs, and the
 rollups' emptied rows, stay: a reused database grows a little with every run, so the
-published figures are a first run on a fresh load). Writes the `coaching_routes` section of docs/benchmarks.md and
-drops the scratch database (unless --keep or --reuse).
+published figures are a first run on a fresh load). Writes the `coaching_routes` section
+of docs/benchmarks.md and drops the scratch database (unless --keep or --reuse).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -41,6 +40,7 @@ from typing import Any
 import asyncpg
 import httpx
 from load_and_query import _free_port, _with_database, load_average, machine, percentile
+from route_bench import prepare, quiet_settings, serve, timings, token_and_statements
 from sections import replace_section
 from sqlalchemy import event
 
@@ -137,97 +137,10 @@ def _ago(today: str, days: int) -> str:
     return (datetime.fromisoformat(today) - timedelta(days=days)).date().isoformat()
 
 
-def _settings(url: str) -> Any:
-    from gateway.settings import Settings
-
-    return Settings(
-        database_url=url,
-        analytics_cache=False,
-        worker_in_app=False,
-        relay_in_app=False,
-        rate_limit_scale=0,
-        _env_file=None,
-    )
-
-
-async def prepare(url: str, scale: float) -> None:
-    from gateway.bootstrap import prepare_database
-    from gateway.database import create_engine
-    from gateway.demo import load_demo
-
-    settings = _settings(url)
-    engine = create_engine(url, pool_size=2)
-    try:
-        await prepare_database(engine, settings)
-    finally:
-        await engine.dispose()
-    await load_demo(settings, scale=scale, domains=("coaching",))
-
-
-async def token_and_statements(url: str, gets: list) -> tuple[str, dict[str, int]]:
-    """An owner's token, and the statements one request of each route issues."""
-    from asgi_lifespan import LifespanManager
-
-    from gateway.app import create_app
-    from gateway.auth.demo_access import ensure_demo_access
-
-    settings = _settings(url)
-    app = create_app(settings)
-    counts: dict[str, int] = {}
-    async with LifespanManager(app, startup_timeout=120):
-        access = await ensure_demo_access(settings, app.state.sessions)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            signin = await http.post(
-                "/api/auth/signin", json={"email": access.email, "password": access.password}
-            )
-            token = signin.json()["data"]["token"]
-            seen = [0]
-
-            def count(*_: Any) -> None:
-                seen[0] += 1
-
-            event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
-            for name, path, query in gets:
-                seen[0] = 0
-                answer = await http.get(
-                    path, params=query, headers={"Authorization": f"Bearer {token}"}
-                )
-                assert answer.status_code == 200, (name, answer.text)
-                counts[name] = seen[0]
-    return token, counts
-
-
-def serve(url: str, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "ANALYTICS_CACHE": "false",
-        "WORKER_IN_APP": "false",
-        "RELAY_IN_APP": "false",
-        "RATE_LIMIT_SCALE": "0",
-        "MIGRATE_ON_START": "false",
-        "REDIS_URL": "",
-    }
-    command = [sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    return subprocess.Popen(command, env=env, cwd=ROOT)
-
-
-async def timings(base: str, token: str, gets: list, requests: int) -> dict[str, list[float]]:
-    headers = {"Authorization": f"Bearer {token}"}
-    out: dict[str, list[float]] = {name: [] for name, _, _ in gets}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
-        for _ in range(2):  # warm-up: connections, plan caches
-            for _, path, query in gets:
-                await http.get(path, params=query)
-        for _ in range(requests):
-            for name, path, query in gets:
-                started = time.perf_counter()
-                answer = await http.get(path, params=query)
-                out[name].append((time.perf_counter() - started) * 1000)
-                assert answer.status_code == 200, (name, answer.text)
-    return out
+async def sign_in(http: httpx.AsyncClient, access: Any) -> str:
+    """The demo owner's token (spec 003's sign-in; spec 002 routes take the same token)."""
+    body = {"email": access.email, "password": access.password}
+    return (await http.post("/api/auth/signin", json=body)).json()["data"]["token"]
 
 
 def megabyte_of_markdown() -> bytes:
@@ -251,7 +164,7 @@ async def documents(url: str, base: str, token: str, kb: str, runs: int) -> list
 
     data = megabyte_of_markdown()
     engine = create_engine(url, pool_size=2)
-    runtime = jobs.Runtime(engine, _settings(url))
+    runtime = jobs.Runtime(engine, quiet_settings(url))
     out = []
     try:
         async with httpx.AsyncClient(
@@ -450,10 +363,10 @@ async def main(args: argparse.Namespace) -> None:
     server = None
     try:
         if created:
-            await prepare(url, args.scale)
+            await prepare(url, args.scale, "coaching")
         ids = await ids_of(url)
         gets = routes(ids, datetime.now(UTC).date().isoformat())
-        token, statements = await token_and_statements(url, gets)
+        token, statements = await token_and_statements(url, gets, sign_in)
         port = _free_port()
         server = serve(url, port)
         base = f"http://127.0.0.1:{port}"
