@@ -32,15 +32,22 @@ import asyncio
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-from load_and_query import _free_port, _with_database, load_average, machine, percentile
-from route_bench import prepare, quiet_settings, serve, timings, token_and_statements
+from load_and_query import load_average, percentile
+from route_bench import (
+    prepare,
+    quiet_settings,
+    scratch_database,
+    section_head,
+    served,
+    timings,
+    token_and_statements,
+)
 from sections import replace_section
 from sqlalchemy import event
 
@@ -285,24 +292,16 @@ def write(
     runs: list[dict],
     load: str,
 ) -> str:
-    m = machine()
-    lines = [
-        "## Spec 002 routes, documents and the proactive engine (bench/coaching_routes.py)",
-        "",
+    dataset = (
         f"Demo scale {scale:g} of the coaching domain only ("
         + ", ".join(f"{k} {v:,}" for k, v in rows.items())
-        + f"); {datetime.now(UTC):%Y-%m-%d}; {m['nproc']} cores ({m['cpu']}), "
-        f"{m['memory']}, Python {m['python']}; load average during the run {load} "
-        "(the machine is shared).",
-        "",
-        "Method: one uvicorn process, ANALYTICS_CACHE=false (nothing cached), no in-app "
-        "worker or relay, rate limits off; sequential requests over keep-alive from a client "
-        "process, every route in turn per round after two warm-up rounds; statements = SQL "
-        "statements one request issues (counted in process).",
-        "",
-        "| route | p50 ms | p95 ms | statements | target |",
-        "|---|---:|---:|---:|---|",
-    ]
+        + ")"
+    )
+    lines = section_head(
+        "## Spec 002 routes, documents and the proactive engine (bench/coaching_routes.py)",
+        dataset,
+        load,
+    )
     for name, values in results.items():
         p95 = percentile(values, 95)
         mark = "met" if p95 < TARGET_GET_MS else "**missed**"
@@ -350,49 +349,25 @@ def write(
 
 
 async def main(args: argparse.Namespace) -> None:
-    from gateway.database import plain_url
 
     server_url = os.environ["DATABASE_URL"]
-    name = args.reuse or f"gateway_bench_coaching_{uuid.uuid4().hex[:8]}"
-    url = _with_database(server_url, name)
-    created = not args.reuse
-    if created:
-        admin = await asyncpg.connect(plain_url(server_url))
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-    server = None
-    try:
+    database = scratch_database(server_url, "gateway_bench_coaching", args.reuse, args.keep)
+    async with database as (url, created):
         if created:
             await prepare(url, args.scale, "coaching")
         ids = await ids_of(url)
         gets = routes(ids, datetime.now(UTC).date().isoformat())
         token, statements = await token_and_statements(url, gets, sign_in)
-        port = _free_port()
-        server = serve(url, port)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(base + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        results = await timings(base, token, gets, args.requests)
-        docs = await documents(url, base, token, ids["kb"], args.documents)
-        runs = await proactive_runs(url)
-        text_ = write(
-            args.scale, await counts_of(url), results, statements, docs, runs, load_average()
-        )
-        print(text_)
-        if not args.no_write:
-            replace_section("coaching_routes", text_)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if created and not args.keep:
-            admin = await asyncpg.connect(plain_url(server_url))
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+        with served(url) as base:
+            results = await timings(base, token, gets, args.requests)
+            docs = await documents(url, base, token, ids["kb"], args.documents)
+            runs = await proactive_runs(url)
+            text_ = write(
+                args.scale, await counts_of(url), results, statements, docs, runs, load_average()
+            )
+            print(text_)
+            if not args.no_write:
+                replace_section("coaching_routes", text_)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from load_and_query import _free_port, _with_database, load_average, machine, percentile
-from route_bench import prepare, serve, timings, token_and_statements
+from load_and_query import load_average, percentile
+from route_bench import (
+    prepare,
+    scratch_database,
+    section_head,
+    served,
+    timings,
+    token_and_statements,
+)
 from sections import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,24 +139,12 @@ def write(
     imports: list[float],
     load: str,
 ) -> str:
-    m = machine()
-    lines = [
-        "## Spec 003 routes (bench/organic_routes.py)",
-        "",
+    dataset = (
         f"Demo scale {scale:g} of the organic domain only ("
         + ", ".join(f"{k} {v:,}" for k, v in rows.items())
-        + f"); {datetime.now(UTC):%Y-%m-%d}; {m['nproc']} cores ({m['cpu']}), "
-        f"{m['memory']}, Python {m['python']}; load average during the run {load} "
-        "(the machine is shared).",
-        "",
-        "Method: one uvicorn process, ANALYTICS_CACHE=false (nothing cached), no in-app "
-        "worker or relay, rate limits off; sequential requests over keep-alive from a client "
-        "process, every route in turn per round after two warm-up rounds; statements = SQL "
-        "statements one request issues (counted in process).",
-        "",
-        "| route | p50 ms | p95 ms | statements | target |",
-        "|---|---:|---:|---:|---|",
-    ]
+        + ")"
+    )
+    lines = section_head("## Spec 003 routes (bench/organic_routes.py)", dataset, load)
     for name, values in results.items():
         target = TARGET_ATTRIBUTION_MS if name.startswith("attribution 90d") else TARGET_GET_MS
         p95 = percentile(values, 95)
@@ -173,53 +168,22 @@ def write(
 
 async def main(args: argparse.Namespace) -> None:
     server_url = os.environ["DATABASE_URL"]
-    name = args.reuse or f"gateway_bench_organic_{uuid.uuid4().hex[:8]}"
-    url = _with_database(server_url, name)
-    created = not args.reuse
-    if created:
-        import asyncpg
-
-        from gateway.database import plain_url
-
-        admin = await asyncpg.connect(plain_url(server_url))
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-    server = None
-    try:
+    database = scratch_database(server_url, "gateway_bench_organic", args.reuse, args.keep)
+    async with database as (url, created):
         if created:
             await prepare(url, args.scale, "organic")
         today = datetime.now(UTC).date()
         gets = routes(today.isoformat(), (today - timedelta(days=89)).isoformat())
         token, statements = await token_and_statements(url, gets, sign_in)
-        port = _free_port()
-        server = serve(url, port)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(base + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        results = await timings(base, token, gets, args.requests)
-        imports = await lead_import(base, token, 10_000, args.imports)
-        text_ = write(
-            args.scale, await counts_of(url), results, statements, imports, load_average()
-        )
-        print(text_)
-        if not args.no_write:
-            replace_section("organic_routes", text_)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if created and not args.keep:
-            import asyncpg
-
-            from gateway.database import plain_url
-
-            admin = await asyncpg.connect(plain_url(server_url))
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+        with served(url) as base:
+            results = await timings(base, token, gets, args.requests)
+            imports = await lead_import(base, token, 10_000, args.imports)
+            text_ = write(
+                args.scale, await counts_of(url), results, statements, imports, load_average()
+            )
+            print(text_)
+            if not args.no_write:
+                replace_section("organic_routes", text_)
 
 
 if __name__ == "__main__":

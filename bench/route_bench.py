@@ -1,19 +1,26 @@
 """What the family route benchmarks share (bench/organic_routes.py, social_routes.py,
-coaching_routes.py): settings with nothing cached and no limits, loading one domain of the
-demo, an owner's token with the statements each route issues (counted in process), a
-uvicorn server to time, and the alternating timing rounds."""
+coaching_routes.py): a scratch database, settings with nothing cached and no limits,
+loading one domain of the demo, an owner's token with the statements each route issues
+(counted in process), a uvicorn server to time, the alternating timing rounds, and the
+head of the section they write."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from load_and_query import _free_port as free_port
+from load_and_query import _with_database as with_database
+from load_and_query import machine
 from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,3 +138,68 @@ async def timings(
                 out[name].append((time.perf_counter() - started) * 1000)
                 assert answer.status_code == 200, (name, answer.text)
     return out
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(
+    server_url: str, prefix: str, reuse: str | None, keep: bool
+) -> AsyncIterator[tuple[str, bool]]:
+    """(url, created): a new database `<prefix>_<random>` on the server of `server_url`,
+    dropped afterwards unless `keep`; or `reuse`, loaded earlier, left as it is."""
+    import asyncpg
+
+    from gateway.database import plain_url
+
+    name = reuse or f"{prefix}_{uuid.uuid4().hex[:8]}"
+    created = not reuse
+    if created:
+        admin = await asyncpg.connect(plain_url(server_url))
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+    try:
+        yield with_database(server_url, name), created
+    finally:
+        if created and not keep:
+            admin = await asyncpg.connect(plain_url(server_url))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+@contextlib.contextmanager
+def served(url: str) -> Iterator[str]:
+    """`serve` on a free port, once it answers /healthz: its base URL; stopped afterwards."""
+    port = free_port()
+    server = serve(url, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(base + "/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def section_head(title: str, dataset: str, load: str, token: str = "") -> list[str]:
+    """A route section's heading, dataset and machine, method and table header; `token`
+    says which credential the client sends, when that matters."""
+    m = machine()
+    return [
+        title,
+        "",
+        f"{dataset}; {datetime.now(UTC):%Y-%m-%d}; {m['nproc']} cores ({m['cpu']}), "
+        f"{m['memory']}, Python {m['python']}; load average during the run {load} "
+        "(the machine is shared).",
+        "",
+        "Method: one uvicorn process, ANALYTICS_CACHE=false (nothing cached), no in-app "
+        "worker or relay, rate limits off; sequential requests over keep-alive from a client "
+        f"process{token}, every route in turn per round after two warm-up rounds; statements "
+        "= SQL statements one request issues (counted in process).",
+        "",
+        "| route | p50 ms | p95 ms | statements | target |",
+        "|---|---:|---:|---:|---|",
+    ]

@@ -29,8 +29,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from load_and_query import _free_port, _with_database, load_average, machine, percentile
-from route_bench import prepare, quiet_settings, serve, timings, token_and_statements
+from load_and_query import load_average, percentile
+from route_bench import (
+    prepare,
+    quiet_settings,
+    scratch_database,
+    section_head,
+    served,
+    timings,
+    token_and_statements,
+)
 from sections import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,25 +207,17 @@ def write(
     forms: dict[tuple[str, str], list[float]],
     load: str,
 ) -> str:
-    m = machine()
-    lines = [
-        "## Spec 004 routes (bench/social_routes.py)",
-        "",
+    dataset = (
         f"Demo scale {scale:g} of the social domain only ("
         + ", ".join(f"{k} {v:,}" for k, v in rows.items())
-        + f"); {datetime.now(UTC):%Y-%m-%d}; {m['nproc']} cores ({m['cpu']}), "
-        f"{m['memory']}, Python {m['python']}; load average during the run {load} "
-        "(the machine is shared).",
-        "",
-        "Method: one uvicorn process, ANALYTICS_CACHE=false (nothing cached), no in-app "
-        "worker or relay, rate limits off; sequential requests over keep-alive from a client "
-        "process with the demo owner's spec 004 access token, every route in turn per round "
-        "after two warm-up rounds; statements = SQL statements one request issues (counted "
-        "in process).",
-        "",
-        "| route | p50 ms | p95 ms | statements | target |",
-        "|---|---:|---:|---:|---|",
-    ]
+        + ")"
+    )
+    lines = section_head(
+        "## Spec 004 routes (bench/social_routes.py)",
+        dataset,
+        load,
+        token=" with the demo owner's spec 004 access token",
+    )
     for name, values in results.items():
         p95 = percentile(values, 95)
         mark = "met" if p95 < TARGET_GET_MS else "**missed**"
@@ -273,55 +273,24 @@ def write(
 
 async def main(args: argparse.Namespace) -> None:
     server_url = os.environ["DATABASE_URL"]
-    name = args.reuse or f"gateway_bench_social_{uuid.uuid4().hex[:8]}"
-    url = _with_database(server_url, name)
-    created = not args.reuse
-    if created:
-        import asyncpg
-
-        from gateway.database import plain_url
-
-        admin = await asyncpg.connect(plain_url(server_url))
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-    server = None
-    try:
+    database = scratch_database(server_url, "gateway_bench_social", args.reuse, args.keep)
+    async with database as (url, created):
         if created:
             await prepare(url, args.scale, "social")
         gets = routes()
         token, statements = await token_and_statements(url, gets, sign_in)
         rows = await counts_of(url)  # before the publishing runs add posts
-        port = _free_port()
-        server = serve(url, port)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(base + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        results = await timings(base, token, gets, args.requests)
-        published = [
-            await publishing(url, base, token, args.posts, concurrency)
-            for concurrency in args.concurrency
-        ]
-        forms = await page_forms(url, args.requests)
-        text_ = write(args.scale, rows, results, statements, published, forms, load_average())
-        print(text_)
-        if not args.no_write:
-            replace_section("social_routes", text_)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if created and not args.keep:
-            import asyncpg
-
-            from gateway.database import plain_url
-
-            admin = await asyncpg.connect(plain_url(server_url))
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+        with served(url) as base:
+            results = await timings(base, token, gets, args.requests)
+            published = [
+                await publishing(url, base, token, args.posts, concurrency)
+                for concurrency in args.concurrency
+            ]
+            forms = await page_forms(url, args.requests)
+            text_ = write(args.scale, rows, results, statements, published, forms, load_average())
+            print(text_)
+            if not args.no_write:
+                replace_section("social_routes", text_)
 
 
 if __name__ == "__main__":
