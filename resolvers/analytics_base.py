@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.cache import cache_for, workspace_prefix
+from gateway.database import ConcurrentReads
 from gateway.observability import metrics
 from models.analytics.window import PERIOD_DAYS, Frame, Window
 from resolvers.context import Context, Info
@@ -66,6 +67,7 @@ SELECT coalesce(w.settings->>'timezone', 'UTC') AS tz,
 FROM workspaces w LEFT JOIN data_generations g ON g.workspace_id = w.id
 WHERE w.id = :ws GROUP BY w.id
 """
+_FRAME = text(_FRAME_SQL)
 
 
 def now_of(ctx: Context) -> tuple[datetime, bool]:
@@ -78,8 +80,8 @@ def now_of(ctx: Context) -> tuple[datetime, bool]:
 
 
 async def _load_frame(ctx: Context) -> tuple[Frame, dict[str, int], bool]:
-    async with ctx.reads() as session:
-        row = (await session.execute(text(_FRAME_SQL), {"ws": ctx.workspace_id})).one_or_none()
+    reads = ConcurrentReads(ctx.sessions)
+    row = (await reads.execute(_FRAME, {"ws": ctx.workspace_id})).one_or_none()
     tz, generations = (row.tz, row.generations) if row else ("UTC", {})
     now, pinned = now_of(ctx)
     return Frame(ctx.workspace_id, tz, now), generations, pinned
@@ -128,8 +130,7 @@ async def cached_answer(
     """`cached`, telling also whether the answer came from the cache."""
     frame, generations, pinned = await frame_of(info)
     if not info.context.settings.analytics_cache:  # ANALYTICS_CACHE=false: always compute
-        async with info.context.sessions() as session:  # compute may write (window totals)
-            value = await compute(session, frame)
+        value = await compute(ConcurrentReads(info.context.sessions), frame)
         return orjson.loads(orjson.dumps(value, default=_json_default)), False
     versions = ",".join(f"{d}={generations.get(d, 0)}" for d in depends)
     moment = frame.now.isoformat() if pinned else ""
@@ -143,8 +144,9 @@ async def cached_answer(
     metrics.cache_lookup(hit is not None)
     if hit is not None:
         return orjson.loads(hit), True
-    async with info.context.sessions() as session:  # compute may write (window totals)
-        value = await compute(session, frame)
+    # Reads, each statement on its own connection (window totals write in their own
+    # transaction, through `bind`).
+    value = await compute(ConcurrentReads(info.context.sessions), frame)
     payload = orjson.dumps(value, default=_json_default)
     await cache.set(key, payload, ttl)
     return orjson.loads(payload), False

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.window import Frame, Window, bucket_key, buckets
 
 
+@functools.lru_cache(maxsize=4096)
+def _text(sql: str) -> TextClause:
+    """A statement's clause, parsed once per distinct text (they are few: built from fixed
+    parts, the values travel as parameters)."""
+    return text(sql)
+
+
 async def rows(session: AsyncSession, sql: str, **params: Any) -> list[Any]:
-    return list((await session.execute(text(sql), params)).all())
+    return list((await session.execute(_text(sql), params)).all())
 
 
 async def one(session: AsyncSession, sql: str, **params: Any) -> Any:
-    return (await session.execute(text(sql), params)).one()
+    return (await session.execute(_text(sql), params)).one()
 
 
 async def hourly_sums(
