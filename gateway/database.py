@@ -129,6 +129,8 @@ class ConcurrentReads:
     each did in a READ COMMITTED transaction. `bind` is the transactional engine, for the
     rare write a read path makes in a transaction of its own (window totals)."""
 
+    concurrent = True  # models/analytics/sql.py:together runs reads at once on it
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.bind: AsyncEngine = sessions.kw["bind"]
         self._autocommit: AsyncEngine = read_sessions(sessions).kw["bind"]

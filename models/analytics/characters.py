@@ -13,11 +13,13 @@ from models.analytics.sql import (
     characters_count,
     distinct_active,
     distinct_series,
+    early,
     hourly_ranges,
     hourly_series,
     hourly_sums,
     ranked,
     rows,
+    together,
 )
 from models.analytics.window import Frame, Window, buckets, growth, pct, ratio
 from models.analytics.window_totals import METRICS
@@ -40,16 +42,19 @@ NSFW = {"all": "TRUE", "true": "c.is_nsfw", "false": "NOT c.is_nsfw"}
 
 async def character_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
     frame = window.frame
-    facets = await character_facets(session, frame, ["all", "public", "nsfw", "gender"])
-    total, public = facets["all"].get("", 0), facets["public"].get("", 0)
-    nsfw, female = facets["nsfw"].get("", 0), facets["gender"].get("female", 0)
-    male = facets["gender"].get("male", 0)
     week, month = frame.last_days(7), frame.last_days(30)
     ranges = {"week": (week.start, week.end), "month": (month.start, month.end)}
     if not window.is_all_time:
         ranges |= {"now": (window.start, window.end)}
         ranges |= {"before": (window.previous().start, window.previous().end)}
-    sums = await hourly_ranges(session, frame, ["new_characters"], ranges)
+    facets, sums = await together(
+        session,
+        character_facets(session, frame, ["all", "public", "nsfw", "gender"]),
+        hourly_ranges(session, frame, ["new_characters"], ranges),
+    )
+    total, public = facets["all"].get("", 0), facets["public"].get("", 0)
+    nsfw, female = facets["nsfw"].get("", 0), facets["gender"].get("female", 0)
+    male = facets["gender"].get("male", 0)
     rate = 0.0
     if not window.is_all_time:
         rate = growth(sums["now"]["new_characters"], sums["before"]["new_characters"])
@@ -86,6 +91,8 @@ async def top_characters(
     # from the primary key just as far as the page needs. (Their test is a scalar subquery,
     # one primary-key probe per character read: as NOT EXISTS the planner may make it an
     # anti join that rescans every scored character for each character read.)
+    # The count does not depend on the page: it runs while the page is read.
+    counting = early(session, characters_count(session, frame, nsfw))
     if sort_by in METRICS and await window_totals.usable(session, window):
         params["days"] = window.days
         metric = sort_by
@@ -162,7 +169,7 @@ WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
             hi=max(window.last, week.last),
         )
     }
-    total = await characters_count(session, frame, nsfw)
+    total = await counting
     return {
         "characters": [
             {
@@ -222,17 +229,17 @@ async def character_engagement(
     session: AsyncSession, window: Window, granularity: str
 ) -> dict[str, Any]:
     frame = window.frame
-    series = await hourly_series(session, window, granularity, ["new_characters", "messages"])
-    active = await distinct_series(session, window, granularity, "character")
-    pairs = await distinct_series(session, window, granularity, "character_user")
-    sessions = (
-        await hourly_sums(session, frame, window.start, window.end, ["character_sessions"])
-    )["character_sessions"]
-    characters = await characters_count(session, frame, "all")
-    # Pairs active from the window's first day on (a pair's last message falls in it).
-    active_pairs = await distinct_active(
-        session, frame, "character_user", window.first, frame.today
+    series, active, pairs, sums, characters, active_pairs = await together(
+        session,
+        hourly_series(session, window, granularity, ["new_characters", "messages"]),
+        distinct_series(session, window, granularity, "character"),
+        distinct_series(session, window, granularity, "character_user"),
+        hourly_sums(session, frame, window.start, window.end, ["character_sessions"]),
+        characters_count(session, frame, "all"),
+        # Pairs active from the window's first day on (a pair's last message falls in it).
+        distinct_active(session, frame, "character_user", window.first, frame.today),
     )
+    sessions = sums["character_sessions"]
     return {
         "buckets": buckets(window, granularity),
         "new_characters": series["new_characters"],

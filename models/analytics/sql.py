@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.window import Frame, Window, bucket_key, buckets
+
+T = TypeVar("T")
+
+
+async def together(session: Any, *reads: Awaitable[Any]) -> list[Any]:
+    """The results of independent reads: at once when `session` runs each statement on a
+    connection of its own (gateway/database.py:ConcurrentReads says so with `concurrent`),
+    else one after the other (one session runs one statement at a time)."""
+    if getattr(session, "concurrent", False):
+        return list(await asyncio.gather(*reads))
+    return [await read for read in reads]
+
+
+def early(session: Any, read: Awaitable[T]) -> Awaitable[T]:
+    """`read` started now when `session` can run it beside the reads that follow (await it
+    later), else `read` as it is, to be awaited in its turn."""
+    if getattr(session, "concurrent", False):
+        return asyncio.ensure_future(read)
+    return read
 
 
 @functools.lru_cache(maxsize=4096)
