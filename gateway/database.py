@@ -122,31 +122,6 @@ def read_sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sessionma
     return twin
 
 
-class ConcurrentReads:
-    """A stand-in for a session that only reads: each statement runs on a pooled autocommit
-    connection of its own (one round trip, no ORM session), so a computation may issue its
-    independent statements at once (asyncio.gather). Each statement sees one snapshot, as
-    each did in a READ COMMITTED transaction. `bind` is the transactional engine, for the
-    rare write a read path makes in a transaction of its own (window totals)."""
-
-    concurrent = True  # models/analytics/sql.py:together runs reads at once on it
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.bind: AsyncEngine = sessions.kw["bind"]
-        self._autocommit: AsyncEngine = read_sessions(sessions).kw["bind"]
-
-    async def execute(self, statement: Any, params: Any = None) -> Any:
-        async with self._autocommit.connect() as connection:
-            result = await connection.execute(statement, params)
-            return result.freeze()()  # the rows, read before the connection goes back
-
-    async def scalars(self, statement: Any, params: Any = None) -> Any:
-        return (await self.execute(statement, params)).scalars()
-
-    async def scalar(self, statement: Any, params: Any = None) -> Any:
-        return (await self.execute(statement, params)).scalar()
-
-
 @contextlib.asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One unit of work: commits on success, rolls back on any error."""

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.cache import cache_for, workspace_prefix
-from gateway.database import ConcurrentReads
+from gateway.concurrent_reads import ConcurrentReads
 from gateway.observability import metrics
 from models.analytics.window import PERIOD_DAYS, Frame, Window
 from resolvers.context import Context, Info

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from gateway.database import ConcurrentReads
+from gateway.concurrent_reads import ConcurrentReads
 from models.analytics import overview
 from resolvers.analytics_base import ANALYTICS, REVENUE, build, cached
 from resolvers.context import Info

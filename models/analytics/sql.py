@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 async def together(session: Any, *reads: Awaitable[Any]) -> list[Any]:
     """The results of independent reads: at once when `session` runs each statement on a
-    connection of its own (gateway/database.py:ConcurrentReads says so with `concurrent`),
+    connection of its own (gateway/concurrent_reads.py says so with `concurrent`),
     else one after the other (one session runs one statement at a time)."""
     if getattr(session, "concurrent", False):
         return list(await asyncio.gather(*reads))
