@@ -158,36 +158,43 @@ def _json_default(value: Any) -> Any:
     return float(value)  # Decimal
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+# Per Strawberry type, each field's name and the function turning its plain value into the
+# field's value: worked out from the type hints once, not per value.
+_BUILDERS: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
 
 
 def build(cls: type[T], data: dict[str, Any]) -> T:
     """A Strawberry type from plain data, nested types and dates included."""
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    values = {
-        f.name: _coerce(hints[f.name], data.get(f.name))
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.init and not f.name.startswith("_")
-    }
-    return cls(**values)
+    fields = _BUILDERS.get(cls)
+    if fields is None:
+        hints = typing.get_type_hints(cls)
+        fields = _BUILDERS[cls] = [
+            (f.name, _converter(hints[f.name]))
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.init and not f.name.startswith("_")
+        ]
+    return cls(**{name: convert(data.get(name)) for name, convert in fields})
 
 
-def _coerce(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """What a value of `hint` needs: a list's items converted, X | None as X, a nested type
+    built, an ISO date or time parsed (None stays None); anything else as it is."""
     origin = typing.get_origin(hint)
     if origin is list:
         (item,) = typing.get_args(hint)
-        return [_coerce(item, v) for v in value]
+        each = _converter(item)
+        return lambda value: None if value is None else [each(v) for v in value]
     if origin is not None:  # X | None
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _coerce(inner[0], value) if len(inner) == 1 else value
+        return _converter(inner[0]) if len(inner) == 1 else _same
     if hasattr(hint, "__strawberry_definition__"):
-        return build(hint, value)
-    if hint is datetime and isinstance(value, str):
-        return datetime.fromisoformat(value)
-    if hint is date and isinstance(value, str):
-        return date.fromisoformat(value)
-    return value
+        return lambda value: None if value is None else build(hint, value)
+    if hint is datetime:
+        return lambda value: datetime.fromisoformat(value) if isinstance(value, str) else value
+    if hint is date:
+        return lambda value: date.fromisoformat(value) if isinstance(value, str) else value
+    return _same
