@@ -36,7 +36,7 @@ class ConcurrentReads:
         self._autocommit: AsyncEngine = read_sessions(sessions).kw["bind"]
 
     async def execute(self, statement: Any, params: Any = None) -> Any:
-        if isinstance(statement, TextClause) and not self.bind.sync_engine._has_events:
+        if isinstance(statement, TextClause) and not _observed(self.bind):
             positional = _positional(statement, self.bind.dialect)
             if positional is not None:
                 return await self._direct(*positional, params or {})
@@ -66,6 +66,12 @@ class ConcurrentReads:
             await greenlet_spawn(pooled.close)
         keys = list(records[0].keys()) if records else []
         return IteratorResult(SimpleResultMetaData(keys), iter(records))
+
+
+def _observed(engine: AsyncEngine) -> bool:
+    """Whether anything listens to the engine's statements now (tracing, a test counting)."""
+    dispatch = engine.sync_engine.dispatch
+    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
 
 
 _COMPILED: dict[str, tuple[str, tuple[str, ...]]] = {}
