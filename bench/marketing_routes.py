@@ -584,14 +584,17 @@ def report(
             for r in results
         )
         + ").",
-        "- One uvicorn (one worker) per scale, all up at once, on 127.0.0.1; the load "
-        "generator is a separate process (this script's `client`: asyncio + httpx, one "
-        "request at a time, so the figures are latencies, not throughput). For each route it "
-        "alternates its requests between the scales (a request at scale 1, then one at "
-        "scale 10, ...), so both scales of a route are timed side by side under the same "
-        f"machine load: {args.warmup} warm-up requests at each, then up to {args.requests} "
-        f"rounds or {args.seconds:g} s per route (at least 3). Authenticated with an "
-        "`mk_live_` API key; rate limits, the relay and the webhook worker off.",
+        "- One uvicorn (one worker) per scale"
+        + (" and checkout (this one and --base-code's)" if args.base_code else "")
+        + ", and uncached a bare floor per scale (bench/bare_app.py), all up at once, on "
+        "127.0.0.1; the load generator is a separate process (this script's `client`: "
+        "asyncio + httpx, one request at a time, so the figures are latencies, not "
+        "throughput). For each route it alternates its requests between these servers (a "
+        "request to each in turn, the order reversed every round), so they are timed side "
+        f"by side under the same machine load: {args.warmup} warm-up requests at each, then "
+        f"up to {args.requests} rounds or {args.seconds:g} s per route (at least 3). "
+        "Authenticated with an `mk_live_` API key; rate limits, the relay and the webhook "
+        "worker off.",
         "- Uncached: `ANALYTICS_CACHE=false` (every request runs the analytics SQL). Cached: "
         "the default cache (Redis if REDIS_URL is set, else in process), warm. Exports "
         "stream from the database and are never cached; they run with `period=7d&format=json`. "
