@@ -87,12 +87,12 @@ async def top_characters(
         "offset": (page - 1) * limit,
         "reach": page * limit,  # rows each ranked part may contribute to this page
     }
+    # The count does not depend on the page: it runs while the page is read.
+    counting = early(session, characters_count(session, frame, nsfw))
     # Only characters with a score are ranked; the rest (score 0) follow in id order, read
     # from the primary key just as far as the page needs. (Their test is a scalar subquery,
     # one primary-key probe per character read: as NOT EXISTS the planner may make it an
     # anti join that rescans every scored character for each character read.)
-    # The count does not depend on the page: it runs while the page is read.
-    counting = early(session, characters_count(session, frame, nsfw))
     if sort_by in METRICS and await window_totals.usable(session, window):
         params["days"] = window.days
         metric = sort_by
@@ -114,6 +114,11 @@ async def top_characters(
     UNION ALL
     (SELECT c.id, 0 FROM characters c WHERE c.workspace_id = :ws AND {NSFW[nsfw]}
      AND c.id NOT IN (SELECT id FROM ({SORTS[sort_by]}) s) ORDER BY c.id LIMIT :reach)"""
+    # The page's extras, from per-character totals kept by ingestion, in the same statement:
+    # messages this week and new users (first message to the character) in the period and
+    # the previous one from character_days, the average session from character_stats. All
+    # time has no previous period (growth 0.0), so its new users are not needed.
+    all_time = window.is_all_time
     found = await rows(
         session,
         f"""
@@ -124,30 +129,12 @@ WITH page AS (
 SELECT c.id, c.name, c.slug, c.image_url, c.creator_id, cr.username AS creator_name, c.category,
        c.tags, c.is_nsfw, c.created_at,
        coalesce(s.total_messages, 0) AS total_messages, coalesce(s.unique_users, 0) AS unique_users,
-       coalesce(s.favorites, 0) AS favorites, coalesce(s.images_generated, 0) AS images_generated
+       coalesce(s.favorites, 0) AS favorites, coalesce(s.images_generated, 0) AS images_generated,
+       CAST(s.session_seconds AS numeric) / nullif(s.sessions, 0) AS avg_seconds,
+       d.week_messages, d.new_now, d.new_before
 FROM page p JOIN characters c ON c.workspace_id = :ws AND c.id = p.id
 LEFT JOIN character_stats s ON s.workspace_id = c.workspace_id AND s.character_id = c.id
 LEFT JOIN creators cr ON cr.workspace_id = c.workspace_id AND cr.id = c.creator_id
-ORDER BY p.score DESC, p.id
-""",
-        **params,
-    )
-    ids = [r.id for r in found]
-    # The page's extras, from per-character totals kept by ingestion: messages this week and
-    # new users (first message to the character) in the period and the previous one from
-    # character_days, the average session from character_stats. All time has no previous
-    # period (growth 0.0), so its new users are not needed.
-    all_time = window.is_all_time
-    lo = week.first if all_time else min(previous.first, week.first)
-    extra = {
-        r.id: r
-        for r in await rows(
-            session,
-            """
-SELECT c.id, CAST(s.session_seconds AS numeric) / nullif(s.sessions, 0) AS avg_seconds,
-  d.week_messages, d.new_now, d.new_before
-FROM characters c
-LEFT JOIN character_stats s ON s.workspace_id = c.workspace_id AND s.character_id = c.id
 CROSS JOIN LATERAL (
   SELECT coalesce(sum(messages) FILTER (WHERE day BETWEEN :wf AND :wl), 0) AS week_messages,
     coalesce(sum(new_users) FILTER (WHERE day BETWEEN :first AND :last), 0) AS new_now,
@@ -155,20 +142,16 @@ CROSS JOIN LATERAL (
   FROM character_days WHERE workspace_id = :ws AND character_id = c.id
     AND day BETWEEN :lo AND :hi
 ) d
-WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
+ORDER BY p.score DESC, p.id
 """,
-            ws=frame.workspace_id,
-            ids=ids,
-            wf=week.first,
-            wl=week.last,
-            first=window.first,
-            last=window.last,
-            pfirst=previous.first,
-            plast=previous.last,
-            lo=lo,
-            hi=max(window.last, week.last),
-        )
-    }
+        **params,
+        wf=week.first,
+        wl=week.last,
+        pfirst=previous.first,
+        plast=previous.last,
+        lo=week.first if all_time else min(previous.first, week.first),
+        hi=max(window.last, week.last),
+    )
     total = await counting
     return {
         "characters": [
@@ -192,11 +175,9 @@ WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
                         "images_generated",
                     )
                 },
-                "average_session_minutes": ratio(float(extra[r.id].avg_seconds or 0), 60),
-                "messages_this_week": extra[r.id].week_messages,
-                "user_growth_rate": (
-                    0.0 if all_time else growth(extra[r.id].new_now, extra[r.id].new_before)
-                ),
+                "average_session_minutes": ratio(float(r.avg_seconds or 0), 60),
+                "messages_this_week": r.week_messages,
+                "user_growth_rate": 0.0 if all_time else growth(r.new_now, r.new_before),
             }
             for r in found
         ],
