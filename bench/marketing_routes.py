@@ -261,7 +261,7 @@ async def serve_and_drive(
         kinds += [(i, "before") for i in range(len(prepared))]
     if replay_sql:
         kinds += [(i, "floor") for i in range(len(prepared))]
-    servers = []
+    servers, pickles = [], []
     for i, what in kinds:
         url = prepared[i].url
         if what == "gateway":
@@ -271,6 +271,7 @@ async def serve_and_drive(
         else:
             statements = Path(f"/tmp/marketing_routes_floor_{os.getpid()}_{i}.pickle")
             statements.write_bytes(pickle.dumps(prepared[i].captured.statements))
+            pickles.append(statements)
             servers.append(_start_server(url, cache, floor_statements=statements))
     try:
         for _, base in servers:
@@ -331,6 +332,8 @@ async def serve_and_drive(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        for statements in pickles:
+            statements.unlink(missing_ok=True)
 
 
 # --- in process: credentials, captured SQL, profile ------------------------------------
