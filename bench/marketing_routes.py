@@ -421,19 +421,19 @@ async def _profile(client: httpx.AsyncClient, path: str, queries: dict) -> str:
 
 
 def _trim(text: str) -> str:
-    """The request's own part of the tree: from the route's run, indentation removed, plus
-    the authentication and frame reads (which hang elsewhere in the tree)."""
+    """The event loop's part of the tree, indentation removed: the request through the
+    middleware and the route, and the tasks it starts (the projected root's resolver, its
+    concurrent reads, the frame read), which asyncio runs as callbacks of their own."""
     lines = [ln.removeprefix(". ") for ln in text.splitlines()]
-    start = next((i for i, ln in enumerate(lines) if "RestRoute.run" in ln), 0)
+    start = next((i for i, ln in enumerate(lines) if "Handle._run" in ln), 0)
     cut = len(lines[start]) - len(lines[start].lstrip(" |`-"))
     keep = []
     for ln in lines[start:]:
         if keep and ln.strip() and len(ln) - len(ln.lstrip(" |`-")) < cut:
-            break  # left the route's subtree
+            break  # left the event loop's subtree
         if ln.strip(" ."):
             keep.append(ln[cut:])
-    extra = [ln.strip(" |`-") for ln in lines if "authenticate_key" in ln or "_load_frame" in ln]
-    return "\n".join([*keep[:45], "", "elsewhere in the tree:", *extra])
+    return "\n".join(keep[:70])
 
 
 async def replay(targets: list[tuple[str, list]], runs: int) -> list[list[float]]:
