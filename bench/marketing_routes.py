@@ -605,8 +605,9 @@ def report(
         "to the first body bytes (the envelope's opening and the first keyset batch of "
         "rows); the whole body grows with the rows exported by nature and is timed apart, "
         "under Exports.",
-        "- Direct SQL: the statements one uncached request issues (all of them: API-key "
-        "lookup, the frame/generations read, the analytics queries), captured in process "
+        "- Direct SQL: the statements one uncached request issues (all of them: the API-key "
+        "lookup when the principal cache does not hold the key, the frame/generations read, "
+        "the analytics queries), captured in process "
         "with a `before_cursor_execute` listener, replayed in sequence on one asyncpg "
         f"connection per database {args.direct_runs} times, alternating between the scales "
         "run by run, right after the route's uncached HTTP run. The gateway may run a "
