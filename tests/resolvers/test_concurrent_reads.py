@@ -51,11 +51,12 @@ async def test_independent_reads_run_together(sessions: Any) -> None:
     """The second read looks for the first one's backend while that one sleeps: it can only
     find it running if both were sent at once, on two connections."""
     reads = ConcurrentReads(sessions)
-    sleeper = "SELECT pg_backend_pid() AS pid, pg_sleep(0.5) IS NULL AS slept"
+    sleeper = "SELECT pg_backend_pid() AS pid, pg_sleep(1) IS NULL AS slept"
+    # The select list runs left to right: the wait first, then the look at the others.
     watcher = (
-        "SELECT pg_sleep(0.2) IS NULL AS waited, coalesce(array_agg(pid), '{}') AS pids "
-        "FROM (SELECT pid FROM pg_stat_activity WHERE state = 'active' "
-        "AND query LIKE 'SELECT pg_backend_pid() AS pid, pg_sleep(0.5)%') a"
+        "SELECT (SELECT pg_sleep(0.3) IS NULL) AS waited, "
+        "(SELECT coalesce(array_agg(pid), '{}') FROM pg_stat_activity WHERE state = 'active' "
+        "AND query LIKE 'SELECT pg_backend_pid() AS pid, pg_sleep(1)%') AS pids"
     )
     slept, watched = await together(reads, one(reads, sleeper), one(reads, watcher))
     assert slept.pid in watched.pids
