@@ -57,7 +57,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             url = settings.database_url or embedded.enter_context(
                 embedded_postgres(settings.pgdata_dir)
             )
-            engine = create_engine(url, pool_size=settings.db_pool_size, echo=settings.sql_echo)
+            engine = create_engine(
+                url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_pool_overflow,
+                echo=settings.sql_echo,
+            )
             if settings.tracing_enabled:
                 tracing.instrument_engine(engine)
             try:

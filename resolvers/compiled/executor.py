@@ -110,6 +110,10 @@ async def _run(
         raise NotCompilable("variables do not coerce")
     if protect and not await _within_cost(schema, plan, raw_variables, context):
         raise NotCompilable("over the cost limit or budget")
+    if plan.roots and all(isinstance(root, ConstantRoot) for root in plan.roots):
+        # `{ __typename }` (a health probe's query): nothing to ask PostgreSQL
+        constant = orjson.dumps({root.key: root.value for root in plan.roots})
+        return Compiled(json=constant, operation_name=_name(plan))
     statement = Statement()
     parts: list[tuple[str, str]] = []
     for root in plan.roots:
