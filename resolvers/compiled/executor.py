@@ -158,7 +158,11 @@ async def _within_cost(schema: Any, plan: Plan, variables: dict[str, Any], conte
     from resolvers.protection import query_cost, spend_budget
     from resolvers.schema import COST_BUDGET_PER_MINUTE, MAX_QUERY_COST
 
-    cost = query_cost(schema._schema, plan.document, variables)
+    cost = plan.fixed_cost
+    if cost is None:
+        cost = query_cost(schema._schema, plan.document, variables)
+        if not plan.operation.variable_definitions:
+            plan.fixed_cost = cost
     if cost > MAX_QUERY_COST:
         return False
     allowed = await spend_budget(context, cost, COST_BUDGET_PER_MINUTE)
