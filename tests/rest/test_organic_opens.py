@@ -259,6 +259,9 @@ async def test_a_forged_or_altered_token_records_nothing_and_still_answers_the_i
     graph = await api.post("/graphql", json={"query": CAMPAIGN_STATS})
     (shown,) = graph.json()["data"]["emailCampaigns"]["nodes"]
     assert shown["metrics"]["opened"] == 0
+    head = await anonymous_client.head(f"{opens.PATH}?t={real}")  # a link checker's look
+    assert head.status_code == 200 and head.headers["content-type"] == "image/gif"
+    assert (await _opened_stats(api, workspace))["ann@example.test"] == 0
     await _load(anonymous_client, f"{opens.PATH}?t={real}")  # the real one still works
     assert (await _opened_stats(api, workspace))["ann@example.test"] == 1
 
