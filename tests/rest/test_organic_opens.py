@@ -289,3 +289,12 @@ async def test_unknown_conditions_are_refused_at_create(api, workspace):
         assert error["code"] == "VALIDATION_ERROR", error
     listed = (await api.get("/api/email/sequences", params={"workspaceId": workspace})).json()
     assert listed["data"]["sequences"] == []
+
+
+async def test_a_failing_database_statement_still_answers_the_image(
+    settings, anonymous_client, caplog
+):
+    # Signed, but naming a message PostgreSQL refuses to look up (text cannot hold NUL).
+    broken = opens.token(settings, "ws_\x00", "msg_\x00")
+    await _load(anonymous_client, f"{opens.PATH}?t={broken}")
+    assert "recording an email open failed" in caplog.text
