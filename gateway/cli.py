@@ -252,8 +252,8 @@ def rebuild_rollups(
         str | None, typer.Option(help="Workspace id (default: the default one).")
     ] = None,
 ) -> None:
-    """Recompute the activity, retention and facet rollups from the tables they summarise (after
-    changing a workspace's timezone), in one transaction."""
+    """Recompute the activity, retention, facet and interaction rollups from the tables they
+    summarise (after changing a workspace's timezone), in one transaction."""
     from gateway.database import create_engine, session_factory
     from gateway.ingestion.rollup_rebuild import rebuild
 
@@ -269,7 +269,7 @@ def rebuild_rollups(
         asyncio.run(_migrate(settings))
         workspace_id = workspace or settings.default_workspace_id
         asyncio.run(run(settings.database_url or "", workspace_id))
-    typer.echo(f"rebuilt the activity, retention and facet rollups of {workspace_id}")
+    typer.echo(f"rebuilt the activity, retention, facet and interaction rollups of {workspace_id}")
 
 
 @app.command("export-schema")
