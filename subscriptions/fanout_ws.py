@@ -24,6 +24,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from subscriptions.fanout import FanOut, Group, Member
+from subscriptions.transport_send import SCOPE_KEY as TRANSPORT_SEND
 
 
 class FanOutTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
@@ -94,7 +95,12 @@ class FanOutTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     # what a member writes through (fanout.MemberSocket)
 
     def send_text(self, text: str) -> Coroutine[Any, Any, None]:
-        return self.websocket.ws.send_text(text)  # type: ignore[attr-defined,no-any-return]
+        ws = self.websocket.ws  # type: ignore[attr-defined]
+        send = ws.scope.get(TRANSPORT_SEND)
+        if send is None:
+            return ws.send_text(text)  # type: ignore[no-any-return]
+        # a closed or gone connection raises from the server's own send: the member ends
+        return send({"type": "websocket.send", "text": text})  # type: ignore[no-any-return]
 
     def close(self, code: int, reason: str) -> Coroutine[Any, Any, None]:
         return self.websocket.close(code, reason)

@@ -7,7 +7,6 @@ import asyncio
 import json
 
 import uvicorn
-from starlette.websockets import WebSocketState
 from websockets.asyncio.client import connect
 
 from gateway.cli import uvicorn_options
@@ -63,11 +62,12 @@ def member_of(group, client) -> Member:
 async def test_a_member_gone_mid_fan_out_does_not_stop_the_others(live_server, upload, workspace):
     vanished, closed, *others = await subscribed(live_server, workspace, 4)
     group = group_of(live_server, workspace)
-    # one client vanishes without a closing handshake; another's connection is already
-    # closed on the server's side when the fan-out reaches it, so that its write raises
+    # one client vanishes without a closing handshake; the server has already sent its
+    # close to another when the fan-out reaches it, so that its write raises
     failing = member_of(group, closed)
     vanished.transport.abort()
-    failing.socket.websocket.ws.application_state = WebSocketState.DISCONNECTED
+    await failing.socket.websocket.ws.close(1000)
+    assert failing in group.members  # its connection has not ended it yet
     live_server.app.state.fanout.publish(group, '{"data":{"events":{"id":"evt_mid"}}}')
     assert failing not in group.members  # its write failed: forgotten, and only it
     for client in others:
