@@ -4,10 +4,11 @@ execution, and each event is encoded once for all of them.
 Without it every subscriber runs its own Strawberry stream and serialises every event
 itself (10,000 watchers of one feed: 10,000 executions and encodings of the same payload).
 Here a group runs one stream; each result becomes one JSON payload, and one pass over the
-members writes each `{"id":<its id>,"type":"next","payload":<the shared bytes>}` straight
-to its socket. A member is a few fields, not a task: a write that cannot finish at once
-(a client not reading) continues in a task while later messages wait in that member's
-bounded backlog, and a member too far behind is dropped (4008) without holding the others.
+members writes each `{"id":<its id>,"type":"next","payload":<the shared bytes>}`, framed
+once per distinct id, straight to its socket (subscriptions/transport_send.py). A member
+is a few fields, not a task: a write that cannot finish at once (a client not reading)
+continues in a task while later messages wait in that member's bounded backlog, and a
+member too far behind is dropped (4008) without holding the others.
 
 Only live streams join a group: a document asking to replay (`after:`) starts at a moment
 of its own and runs alone, as does anything that fails before streaming (it answers with
@@ -42,6 +43,7 @@ from strawberry.types.execution import PreExecutionError
 from resolvers.document_cache import DOCUMENTS
 from subscriptions.eager import start_now
 from subscriptions.hub import GOING_AWAY_CODE, SLOW_CONSUMER_CODE
+from subscriptions.transport_send import text_frame
 
 # Root subscription fields whose events depend only on the workspace, scopes and arguments.
 LIVE_FIELDS = frozenset(
@@ -54,6 +56,7 @@ class MemberSocket(Protocol):
     """What a member writes through: its connection (fanout_ws.FanOutTransportWSHandler)."""
 
     def send_text(self, text: str) -> Coroutine[Any, Any, None]: ...
+    def write_frame(self, frame: bytes) -> bool: ...
     def close(self, code: int, reason: str) -> Coroutine[Any, Any, None]: ...
     def forget(self, member: Member) -> None: ...
     def run_alone(self, member: Member) -> None: ...
@@ -112,12 +115,14 @@ class Member:
             self._backlog = Backlog(self.queue_size)
         return self._backlog
 
-    def offer(self, message: str) -> bool:
-        """Write or queue `message`; False when the member is too far behind."""
+    def offer(self, message: str, frame: bytes) -> bool:
+        """Write or queue `message` (`frame`: the same, framed); False when the member is
+        too far behind."""
         if self.state != _LIVE:
             return True
         if self.writing is None and not self._backlog:
-            self._start(self.socket.send_text(message))
+            if not self.socket.write_frame(frame):
+                self._start(self.socket.send_text(message))
             return True
         try:
             self.queue.put_nowait(message)
@@ -263,12 +268,14 @@ class FanOut:
     def publish(self, group: Group, payload: str) -> None:
         """One pass over the members, writing each its `next` (the same bytes but its id)."""
         group.encoded += 1
-        messages: dict[str, str] = {}  # by id prefix: most clients number their first "1"
+        # by id prefix: most clients number their first subscription "1"
+        messages: dict[str, tuple[str, bytes]] = {}
         for member in list(group.members):
-            message = messages.get(member.prefix)
-            if message is None:
-                message = messages[member.prefix] = f"{member.prefix}{payload}}}"
-            if not member.offer(message):
+            prepared = messages.get(member.prefix)
+            if prepared is None:
+                message = f"{member.prefix}{payload}}}"
+                prepared = messages[member.prefix] = (message, text_frame(message))
+            if not member.offer(*prepared):
                 self.end(member, (SLOW_CONSUMER_CODE, "subscriber too slow"))
 
     def end(self, member: Member, closed_with: tuple[int, str] | None = None) -> None:

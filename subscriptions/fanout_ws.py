@@ -25,12 +25,16 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from subscriptions.fanout import FanOut, Group, Member
 from subscriptions.transport_send import SCOPE_KEY as TRANSPORT_SEND
+from subscriptions.transport_send import frame_writer
+
+_UNKNOWN = object()  # the connection's frame writer, not looked up yet
 
 
 class FanOutTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.members: dict[str, Member] = {}  # grouped subscriptions by id
+        self._frame_writer: Any = _UNKNOWN
 
     def _fanout(self) -> FanOut:
         state = self.context.request.app.state
@@ -93,6 +97,13 @@ class FanOutTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await super().shutdown()
 
     # what a member writes through (fanout.MemberSocket)
+
+    def write_frame(self, frame: bytes) -> bool:
+        write = self._frame_writer
+        if write is _UNKNOWN:
+            send = self.websocket.ws.scope.get(TRANSPORT_SEND)  # type: ignore[attr-defined]
+            write = self._frame_writer = frame_writer(send)
+        return write is not None and write(frame)  # type: ignore[operator]
 
     def send_text(self, text: str) -> Coroutine[Any, Any, None]:
         ws = self.websocket.ws  # type: ignore[attr-defined]

@@ -1,16 +1,27 @@
-"""A WebSocket's own ASGI `send`, kept in its scope before any middleware wraps it.
+"""A WebSocket's own ASGI `send`, kept in its scope before any middleware wraps it, and
+under uvicorn's websockets sans-io protocol a way to write a ready frame straight to the
+socket.
 
 A group's fan-out writes one data frame per member per event. Through the connection's
 wrapped `send` each of those goes down five coroutine layers (Starlette's WebSocket and
 exception handling, the audit and request-id middlewares) that act only on the handshake
-and the close. Data frames take this one instead (a 10,000-member fan-out took 1.6x the
-floor's broadcast before, 1.1x after, docs/benchmarks.md "Subscriber fan-out"); the
-handshake, the close and everything else still go through the middlewares.
+and the close, then uvicorn's own `send`, which frames the text again for every member.
+Data frames skip all of it: the group frames each distinct message once (websockets'
+`Frame`) and writes the bytes to each member's transport. The handshake, the close and
+everything else still go through the middlewares and uvicorn; so does a data frame whenever
+the direct write does not apply (a paused, closing or compressed connection, another
+server).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 SCOPE_KEY = "gateway.transport_send"
 
@@ -26,3 +37,31 @@ class KeepTransportSend:
         if scope["type"] == "websocket":
             scope[SCOPE_KEY] = send
         await self.app(scope, receive, send)
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, uncompressed text frame, as a server sends it."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+
+
+def frame_writer(send: Any) -> Callable[[bytes], bool] | None:
+    """For a connection served by uvicorn's websockets sans-io protocol without extensions:
+    a function writing a frame to its socket, False when it cannot now (not open, closing,
+    paused by a full buffer), so that the caller sends through ASGI instead. None for any
+    other server."""
+    protocol = getattr(send, "__self__", None)
+    if not isinstance(protocol, WebSocketsSansIOProtocol) or protocol.conn.extensions:
+        return None
+
+    def write(frame: bytes) -> bool:
+        if (
+            protocol.close_sent
+            or protocol.disconnected
+            or protocol.conn.state is not State.OPEN
+            or not protocol.writable.is_set()
+        ):
+            return False
+        protocol.transport.write(frame)
+        return True
+
+    return write

@@ -126,6 +126,9 @@ class _Socket:
     async def close(self, code: int, reason: str) -> None:
         self.written.append(f"close {code}")
 
+    def write_frame(self, frame: bytes) -> bool:
+        return False  # as a server without direct writes: through send_text
+
     def forget(self, member: Member) -> None:
         self.forgotten = True
 
@@ -229,3 +232,35 @@ async def test_the_served_gateway_offers_no_permessage_deflate(settings):
     finally:
         server.should_exit = True
         await task
+
+
+async def test_frames_go_straight_to_the_socket_unless_the_connection_compresses(
+    live_server, upload, workspace
+):
+    url = live_server.ws(f"/graphql?as={workspace}")
+    plain = []
+    for _ in range(2):
+        ws = await connect(url, subprotocols=["graphql-transport-ws"], compression=None)
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        subscribe = {"id": "7", "type": "subscribe", "payload": {"query": LIVE}}
+        await ws.send(json.dumps(subscribe))
+        plain.append(ws)
+    deflated = await transport_ws_subscribe(url, LIVE)  # offers permessage-deflate
+    await until(lambda: any(workspace in g.key for g in groups(live_server).values()))
+    group = group_of(live_server, workspace)
+    await until(lambda: len(group.members) == 3)
+
+    await upload("users", [user(51)])
+    for client, expected_id in ((plain[0], "7"), (plain[1], "7"), (deflated, "1")):
+        message = await next_message(client)
+        assert message["type"] == "next" and message["id"] == expected_id
+        assert message["payload"]["data"]["events"]["data"]["userId"] == "user_51"
+    writers = {  # by the client's port
+        m.socket.websocket.ws.scope["client"][1]: callable(m.socket._frame_writer)
+        for m in group.members
+    }
+    ports = [c.transport.get_extra_info("sockname")[1] for c in (*plain, deflated)]
+    assert [writers[p] for p in ports] == [True, True, False]
+    for client in (*plain, deflated):
+        await client.close()
