@@ -19,9 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+
+try:  # recent uvicorn; its default WebSocket protocol when websockets is installed
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+except ImportError:  # pragma: no cover
+    WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
 SCOPE_KEY = "gateway.transport_send"
 
@@ -50,7 +54,9 @@ def frame_writer(send: Any) -> Callable[[bytes], bool] | None:
     paused by a full buffer), so that the caller sends through ASGI instead. None for any
     other server."""
     protocol = getattr(send, "__self__", None)
-    if not isinstance(protocol, WebSocketsSansIOProtocol) or protocol.conn.extensions:
+    if WebSocketsSansIOProtocol is None or not isinstance(protocol, WebSocketsSansIOProtocol):
+        return None
+    if protocol.conn.extensions:
         return None
 
     def write(frame: bytes) -> bool:
