@@ -423,7 +423,8 @@ def section(rows: list[tuple[int, dict[str, Any]]], recomputes: dict[int, int], 
         f"code), a warm-up round then {ROUNDS} rounds each, alternating, the order flipped "
         "every round; no compression and no pings on either side. Latency: from the trigger "
         "to each client's receipt, all rounds' receipts pooled (the gateway's includes the "
-        "upload's commit and the relay's wake-up, polled every 50 ms: see `first`). Memory: "
+        "upload's request and commit, the relay's LISTEN/NOTIFY wake-up and pass, and the "
+        "group's one execution of the event: `first` is the earliest receipt). Memory: "
         "each server's RSS growth while its N clients connected.",
         "",
         "    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \\",
