@@ -67,7 +67,10 @@ def frame_writer(send: Any) -> Callable[[bytes], bool] | None:
             or not protocol.writable.is_set()
         ):
             return False
-        protocol.transport.write(frame)
+        try:
+            protocol.transport.write(frame)
+        except Exception:  # a transport gone under it: the ASGI send will say so
+            return False
         return True
 
     return write
