@@ -264,6 +264,7 @@ def gateway_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
         *(sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app"),
         *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
         *("--backlog", "4096", "--ws-per-message-deflate", "false", "--ws-ping-interval", "0"),
+        *("--no-proxy-headers", "--no-access-log"),  # as the gateway is served (Dockerfile)
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
