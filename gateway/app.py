@@ -40,6 +40,7 @@ from gateway.settings import Settings
 from resolvers.schema import schema_for
 from subscriptions import legacy_ws
 from subscriptions.runtime import live_updates
+from subscriptions.transport_send import KeepTransportSend
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *rest.routes(),
     ]
     middleware = [
+        Middleware(KeepTransportSend),  # the fan-out's data frames skip the layers below
         *([Middleware(tracing.asgi_middleware())] if settings.tracing_enabled else []),
         Middleware(RequestIdMiddleware),
         Middleware(ApiVersionMiddleware),

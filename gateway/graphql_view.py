@@ -30,7 +30,7 @@ from gateway.principal import Principal, principal_for
 from resolvers.compiled.executor import Compiled, run_compiled
 from resolvers.context import Context, build_context
 from resolvers.identity import PUBLIC_FIELDS
-from subscriptions.fanout import FanOutTransportWSHandler
+from subscriptions.fanout_ws import FanOutTransportWSHandler
 
 
 class GraphQLView(GraphQL[Context, None]):
