@@ -88,6 +88,7 @@ async def load_streams(
     prefix: str,
     console: Console,
     recipe: Recipe | None = None,
+    vacuum: bool = True,
 ) -> list[StreamResult]:
     streams = list(streams)
     done = await loaded_batches(sessions, workspace_id, prefix)
@@ -135,8 +136,8 @@ async def load_streams(
                 await _analyze(sessions, stream.data_type)
             result.seconds = time.perf_counter() - started
             results.append(result)
-    if any(r.inserted or r.updated for r in results):
-        await _analyze_all(sessions)
+    if vacuum and any(r.inserted or r.updated for r in results):
+        await vacuum_analyze(sessions)
     return results
 
 
@@ -212,7 +213,7 @@ async def _analyze(sessions: async_sessionmaker[AsyncSession], data_type: str) -
         await session.commit()
 
 
-async def _analyze_all(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def vacuum_analyze(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Statistics and visibility maps for every table, rollups included, so that the first
     dashboard reads after a load are planned on real row counts and can answer from indexes
     alone, rather than waiting for autovacuum. (VACUUM cannot run inside a transaction.)"""
