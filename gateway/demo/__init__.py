@@ -47,9 +47,15 @@ __all__ = [
 #   exactly the batches missing, so for demo data that is an acceptable trade.
 # - temp_buffers 256MB: each batch stages its rows in two temporary tables (~10-20 MB for a
 #   50,000-row batch); the default 8MB spills them to disk.
+# - enable_nestloop off: the first batch of a stream lands in tables still empty at plan
+#   time (never analyzed), so the planner takes them for tiny and nests a scan of them in a
+#   loop over the batch; a 50,000-row batch then rescans them per row (a scale-1 sessions
+#   batch: 12 s in one retention statement, 0.4 s with hash joins). Demo batches are large,
+#   so hash and merge joins are the right plans throughout.
 BULK_LOAD_SETTINGS = {
     "synchronous_commit": "off",
     "temp_buffers": "256MB",
+    "enable_nestloop": "off",
 }
 _PREFIX = re.compile(r"^(demo-s[^-]+-n\d+)-(\d{8})-")
 
