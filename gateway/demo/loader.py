@@ -121,7 +121,9 @@ async def load_streams(
             todo = [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
             async for batch, n in _prepared(pool, recipe, stream, ctx, todo, workspace_id):
                 async with transaction(sessions) as session:
-                    written = await ingest_prepared(session, batch, batch_id=batch_ids[n])
+                    written = await ingest_prepared(
+                        session, batch, batch_id=batch_ids[n], first_statistics=n == todo[0]
+                    )
                 result.records += batch.records_received
                 if written.duplicate:
                     result.already_loaded += batch.records_received
