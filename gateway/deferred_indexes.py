@@ -68,6 +68,9 @@ async def tables_empty(connection: AsyncConnection, tables: tuple[str, ...] = BU
 async def defer(engine: AsyncEngine, tables: tuple[str, ...] = BULK_TABLES) -> int:
     """Drop the tables' secondary indexes if every table is empty (else nothing: a load
     into data keeps them). Returns how many were dropped."""
+    async with engine.connect() as connection:
+        if not await tables_empty(connection, tables):  # (the usual case: no lock taken)
+            return 0
     async with engine.begin() as connection:
         # The tables stay locked until the drop commits: no row can arrive in between.
         await connection.execute(text(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE"))
