@@ -9,6 +9,7 @@ always come from the executor, and data from here equals the executor's data.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -152,12 +153,20 @@ def _collector(schema: Any) -> Any:
     return _Planner(schema._schema, {}).collect
 
 
-async def _within_cost(schema: Any, plan: Plan, variables: dict[str, Any], context: Any) -> bool:
-    """The executor's cost limit and per-principal budget (resolvers/protection.py), spent
-    here once; the executor does not spend it again if it takes over."""
+@functools.cache
+def _cost_rules() -> tuple[Any, Any, int, int]:
+    """Imported on first use (resolvers.schema imports this module's callers), then kept:
+    an import statement per request was measurable."""
     from resolvers.protection import query_cost, spend_budget
     from resolvers.schema import COST_BUDGET_PER_MINUTE, MAX_QUERY_COST
 
+    return query_cost, spend_budget, MAX_QUERY_COST, COST_BUDGET_PER_MINUTE
+
+
+async def _within_cost(schema: Any, plan: Plan, variables: dict[str, Any], context: Any) -> bool:
+    """The executor's cost limit and per-principal budget (resolvers/protection.py), spent
+    here once; the executor does not spend it again if it takes over."""
+    query_cost, spend_budget, MAX_QUERY_COST, COST_BUDGET_PER_MINUTE = _cost_rules()
     cost = plan.fixed_cost
     if cost is None:
         cost = query_cost(schema._schema, plan.document, variables)
