@@ -40,6 +40,7 @@ from gateway.settings import Settings
 from resolvers.schema import schema_for
 from subscriptions import legacy_ws
 from subscriptions.runtime import live_updates
+from subscriptions.transport_send import KeepTransportSend
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             url = settings.database_url or embedded.enter_context(
                 embedded_postgres(settings.pgdata_dir)
             )
-            engine = create_engine(url, pool_size=settings.db_pool_size, echo=settings.sql_echo)
+            engine = create_engine(
+                url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_pool_overflow,
+                echo=settings.sql_echo,
+            )
             if settings.tracing_enabled:
                 tracing.instrument_engine(engine)
             try:
@@ -103,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *rest.routes(),
     ]
     middleware = [
+        Middleware(KeepTransportSend),  # the fan-out's data frames skip the layers below
         *([Middleware(tracing.asgi_middleware())] if settings.tracing_enabled else []),
         Middleware(RequestIdMiddleware),
         Middleware(ApiVersionMiddleware),

@@ -36,10 +36,14 @@ def _database(settings: Settings) -> Iterator[Settings]:
 def uvicorn_options(settings: Settings) -> dict[str, object]:
     """uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told not to: the gateway decides
     which proxies to believe itself (TRUSTED_PROXIES, gateway/app.py). Logs are the
-    gateway's own structured ones (observability/logs.py)."""
+    gateway's own structured ones (observability/logs.py). No permessage-deflate: its
+    compressor state is about 50 KB per WebSocket connection (half of what a subscriber
+    cost), and every event would be compressed once per subscriber rather than encoded
+    once per group (docs/benchmarks.md, "Subscriber fan-out")."""
     return {
         "host": settings.host,
         "port": settings.port,
+        "ws_per_message_deflate": False,
         "proxy_headers": False,
         "log_config": None,
         "access_log": False,
@@ -252,8 +256,8 @@ def rebuild_rollups(
         str | None, typer.Option(help="Workspace id (default: the default one).")
     ] = None,
 ) -> None:
-    """Recompute the activity, retention and facet rollups from the tables they summarise (after
-    changing a workspace's timezone), in one transaction."""
+    """Recompute the activity, retention, facet and interaction rollups from the tables they
+    summarise (after changing a workspace's timezone), in one transaction."""
     from gateway.database import create_engine, session_factory
     from gateway.ingestion.rollup_rebuild import rebuild
 
@@ -269,7 +273,7 @@ def rebuild_rollups(
         asyncio.run(_migrate(settings))
         workspace_id = workspace or settings.default_workspace_id
         asyncio.run(run(settings.database_url or "", workspace_id))
-    typer.echo(f"rebuilt the activity, retention and facet rollups of {workspace_id}")
+    typer.echo(f"rebuilt the activity, retention, facet and interaction rollups of {workspace_id}")
 
 
 @app.command("export-schema")

@@ -72,15 +72,17 @@ def create_engine(
     url: str,
     *,
     pool_size: int = 10,
+    max_overflow: int | None = None,
     echo: bool = False,
     server_settings: dict[str, str] | None = None,
 ) -> AsyncEngine:
     """The app's engine; `server_settings` are PostgreSQL settings for every session it opens
-    (the demo loader's own engine uses them for bulk-load settings)."""
+    (the demo loader's own engine uses them for bulk-load settings). `max_overflow` defaults
+    to `pool_size`."""
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_pre_ping=False,
         echo=echo,
         # Every statement is planned with parameters; asyncpg's statement cache does the rest.

@@ -20,6 +20,7 @@ compiled plans) read it there rather than hashing the text again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -40,7 +41,9 @@ _APQ_PREFIX = "apq:"
 DASHBOARD_DOCUMENTS = Path(__file__).parent / "static" / "dashboard" / "documents.json"
 
 
+@functools.lru_cache(maxsize=2048)
 def document_hash(document: str) -> str:
+    """Kept per document text: clients send the same few documents again and again."""
     return hashlib.sha256(document.encode()).hexdigest()
 
 

@@ -33,6 +33,7 @@ from gateway.auth.middleware import client_address
 from gateway.auth.paths import PUBLIC_ROUTES, must_fail_closed
 from gateway.errors import error_response
 from gateway.input_guard import buffered_body
+from gateway.organic import opens
 from gateway.principal import Principal
 from gateway.rest.families import DASHBOARD, family_for
 from gateway.rest.organic.acting import rated_principal
@@ -51,6 +52,10 @@ ANONYMOUS = RouteClass("anonymous", (PerMinute(30),))
 # Channel webhooks (gateway/coaching/webhook_routes.py) arrive without a principal, from a
 # provider's few addresses: their budget is per channel, not per address.
 CHANNEL_WEBHOOK = RouteClass("channel-webhook", (PerMinute(600),))
+# Email open pixels (gateway/rest/organic/opens.py) are loaded by mail clients and by the
+# image proxies of mail providers, which fetch for many recipients from a few addresses:
+# a per-address budget far above the anonymous one (each load is at most one key update).
+EMAIL_OPEN = RouteClass("email-open", (PerMinute(6000),))
 # Credential endpoints are limited per address and per account name, whatever else the
 # request carries (a valid token of one's own must not lift the limit on guessing another's
 # password), on every surface: these routes and the graph's signIn.
@@ -187,6 +192,8 @@ class RateLimitMiddleware:
             checks += [(documented, identity)] if documented else []
         elif path.startswith("/webhooks/"):
             checks = [(CHANNEL_WEBHOOK, f"channel:{path}")]
+        elif path == opens.PATH:
+            checks = [(EMAIL_OPEN, f"ip:{client_address(scope)}")]
         elif (method, path) not in CREDENTIAL_ROUTES:
             checks = [(ANONYMOUS, f"ip:{client_address(scope)}")]
         account = None

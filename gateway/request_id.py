@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import secrets
 
@@ -12,6 +14,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 log = logging.getLogger(__name__)
+
+
+# Ids name requests in logs and envelopes; they are not secrets. A random prefix per
+# process and a counter keep them unique across replicas and restarts without reading the
+# OS's random source on every request.
+_PROCESS_PREFIX = secrets.token_hex(6)
+_sequence = itertools.count(1)
+
+
+def _new_process() -> None:
+    global _PROCESS_PREFIX, _sequence
+    _PROCESS_PREFIX, _sequence = secrets.token_hex(6), itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_new_process)  # a forked worker is another process
+
+
+def _next_id() -> str:
+    return f"req_{_PROCESS_PREFIX}{next(_sequence):x}"
 
 
 def request_id_of(scope: Scope) -> str:
@@ -27,7 +48,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = Headers(scope=scope).get("x-request-id", "")
-        request_id = incoming if _ACCEPTABLE.match(incoming) else f"req_{secrets.token_hex(8)}"
+        request_id = incoming if _ACCEPTABLE.match(incoming) else _next_id()
         scope["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:

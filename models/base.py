@@ -23,9 +23,23 @@ metadata.naming_convention = {
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
+_ID_SPACE = 36**16
+_ID_BITS = _ID_SPACE.bit_length()
+
+
 def new_id(prefix: str) -> str:
-    """A prefixed id as the specs show them (`char_...`, `user_...`): 16 random base36 chars."""
-    return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(16))}"
+    """A prefixed id as the specs show them (`char_...`, `user_...`): 16 random base36 chars.
+
+    One draw of random bits per id (redrawn when it falls outside 36**16, so every id is as
+    likely as any other): a `secrets.choice` per character read the OS's random source 16
+    times, and every request writes an audit entry with an id."""
+    while (number := secrets.randbits(_ID_BITS)) >= _ID_SPACE:
+        pass
+    chars = []
+    for _ in range(16):
+        number, digit = divmod(number, 36)
+        chars.append(_ALPHABET[digit])
+    return f"{prefix}_{''.join(chars)}"
 
 
 def new_uuid() -> uuid.UUID:

@@ -200,7 +200,7 @@ class SequenceStep(TenantScoped, table=True):
     __tablename__ = "sequence_steps"
     __table_args__ = (
         tenant_fk("sequence_id", "email_sequences"),
-        *_not_negative("position", "delay_seconds"),
+        *_not_negative("position", "delay_seconds", "opened"),
         Index(None, "workspace_id", "sequence_id", "position"),
     )
 
@@ -212,6 +212,8 @@ class SequenceStep(TenantScoped, table=True):
     subject: str | None = Field(default=None, max_length=500)
     content: dict[str, Any] = JsonField()
     condition: dict[str, Any] | None = JsonField(default=None, default_factory=None, nullable=True)
+    # Leads who opened this step's email (its first open each: gateway/organic/opens.py).
+    opened: int = CounterField()
 
 
 class Lead(TenantScoped, table=True):

@@ -10,14 +10,15 @@ from sqlmodel import Field
 
 from models.base import TenantScoped, TimestampField, new_id, tenant_fk
 
-MESSAGE_STATUSES = ("pending", "sent", "bounced", "deferred", "failed")
+# `skipped`: a sequence step whose condition the lead did not meet when it fell due.
+MESSAGE_STATUSES = ("pending", "sent", "bounced", "deferred", "failed", "skipped")
 SYNC_STATUSES = ("processing", "complete", "failed")
 
 
 class EmailMessage(TenantScoped, table=True):
     """One email of a campaign, or of a sequence's step, to one lead (`msg_...`). Written
     `pending` before the send and settled after it, so a retried job never sends a lead the
-    same campaign or step twice."""
+    same campaign or step twice; a step not sent for its condition is recorded `skipped`."""
 
     __tablename__ = "email_messages"
     __table_args__ = (
@@ -41,6 +42,8 @@ class EmailMessage(TenantScoped, table=True):
     error: str | None = None
     created_at: datetime = TimestampField(default_now=True)
     sent_at: datetime | None = TimestampField(default=None)
+    # The first time its open pixel was loaded (gateway/organic/opens.py); later loads keep it.
+    opened_at: datetime | None = TimestampField(default=None)
 
 
 class OAuthState(TenantScoped, table=True):

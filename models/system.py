@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import TenantScoped, TextArrayField, TimestampField, new_id
@@ -35,6 +35,20 @@ class DataGeneration(TenantScoped, table=True):
 
     data_type: str = Field(primary_key=True, max_length=64)
     generation: int = Field(default=0, sa_type=BigInteger)
+
+
+class DeferredIndex(SQLModel, table=True):
+    """A secondary index a bulk load into empty tables dropped, to build it once the rows
+    are in (gateway/deferred_indexes.py). Written in the transaction that drops it, so
+    a load interrupted midway leaves the definition here: preparing the database (any
+    `gateway` command, the app's start) builds it again."""
+
+    __tablename__ = "deferred_indexes"
+
+    index_name: str = Field(primary_key=True, max_length=63)
+    table_name: str = Field(max_length=63)
+    # CREATE INDEX ... exactly as pg_indexes showed it before the drop.
+    definition: str = Field(sa_type=Text)
 
 
 class Webhook(TenantScoped, table=True):

@@ -105,6 +105,10 @@ class SequenceStep(Node):
     subject: str | None
     content: JSON
     condition: JSON | None
+    opened: int = strawberry.field(
+        description="Leads who opened this step's email (its open pixel, once per lead).",
+        default=0,
+    )
 
 
 @strawberry.type(description="Enrollments by their current status, and the emails sent.")
@@ -118,6 +122,16 @@ class SequenceMetrics:
     sent: int = strawberry.field(
         description="Emails of its steps the email adapter accepted.", default=0
     )
+    opened: int = strawberry.field(
+        description="Of those, the emails opened (their open pixel loaded).", default=0
+    )
+    skipped: int = strawberry.field(
+        description="Steps not sent because the lead did not meet their condition.", default=0
+    )
+
+    @strawberry.field(description="`opened` / `sent`.")
+    def open_rate(self) -> float:
+        return _rate(self.opened, self.sent)
 
 
 async def load_sequence_metrics(session: Any, keys: list[str], workspace_id: str) -> list[Any]:
@@ -135,31 +149,38 @@ async def load_sequence_metrics(session: Any, keys: list[str], workspace_id: str
         .group_by(e.sequence_id)
     )
     counts = {row.sequence_id: row for row in rows}
-    sent = dict(
-        (
-            await session.execute(
-                select(step.sequence_id, func.count())
-                .join(
-                    EmailMessage,
-                    (EmailMessage.workspace_id == step.workspace_id)
-                    & (EmailMessage.step_id == step.id),
-                )
-                .where(
-                    step.workspace_id == workspace_id,
-                    step.sequence_id.in_(wanted),
-                    EmailMessage.status == "sent",
-                )
-                .group_by(step.sequence_id)
+    sent = EmailMessage.status == "sent"
+    emails = {
+        row.sequence_id: row
+        for row in await session.execute(
+            select(
+                step.sequence_id,
+                func.count().filter(sent).label("sent"),
+                func.count().filter(sent, EmailMessage.opened_at.is_not(None)).label("opened"),
+                func.count().filter(EmailMessage.status == "skipped").label("skipped"),
             )
-        ).all()
-    )
+            .join(
+                EmailMessage,
+                (EmailMessage.workspace_id == step.workspace_id)
+                & (EmailMessage.step_id == step.id),
+            )
+            .where(
+                step.workspace_id == workspace_id,
+                step.sequence_id.in_(wanted),
+                EmailMessage.status.in_(("sent", "skipped")),
+            )
+            .group_by(step.sequence_id)
+        )
+    }
     return [
         SequenceMetrics(
             enrolled=row.enrolled if (row := counts.get(key)) else 0,
             completed=row.completed if row else 0,
             converted=row.converted if row else 0,
             stopped=row.stopped if row else 0,
-            sent=sent.get(key, 0),
+            sent=mail.sent if (mail := emails.get(key)) else 0,
+            opened=mail.opened if mail else 0,
+            skipped=mail.skipped if mail else 0,
         )
         for key in keys
     ]

@@ -3,9 +3,12 @@ execution, and each event is encoded once for all of them.
 
 Without it every subscriber runs its own Strawberry stream and serialises every event
 itself (10,000 watchers of one feed: 10,000 executions and encodings of the same payload).
-Here a group runs one stream; each result becomes one JSON payload, and each member gets
-`{"id":<its id>,"type":"next","payload":<the shared bytes>}` through its own bounded queue,
-so one slow member is dropped (4008) without holding the others up.
+Here a group runs one stream; each result becomes one JSON payload, and one pass over the
+members writes each `{"id":<its id>,"type":"next","payload":<the shared bytes>}`, framed
+once per distinct id, straight to its socket (subscriptions/transport_send.py). A member
+is a few fields, not a task: a write that cannot finish at once (a client not reading)
+continues in a task while later messages wait in that member's bounded backlog, and a
+member too far behind is dropped (4008) without holding the others.
 
 Only live streams join a group: a document asking to replay (`after:`) starts at a moment
 of its own and runs alone, as does anything that fails before streaming (it answers with
@@ -17,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from graphql import (
@@ -33,50 +37,157 @@ from graphql import (
     specified_rules,
     validate,
 )
-from starlette.websockets import WebSocketDisconnect
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    Operation,
-)
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
 from resolvers.document_cache import DOCUMENTS
+from subscriptions.eager import start_now
 from subscriptions.hub import GOING_AWAY_CODE, SLOW_CONSUMER_CODE
+from subscriptions.transport_send import text_frame
 
 # Root subscription fields whose events depend only on the workspace, scopes and arguments.
 LIVE_FIELDS = frozenset(
     {"events", "agentUpdates", "postStatus", "campaignUpdates", "notifications"}
 )
 log = logging.getLogger(__name__)
-_END = ""
-FALLBACK = "fallback"  # the stream failed before streaming: run the ordinary path
 
 
-@dataclass(eq=False)
+class MemberSocket(Protocol):
+    """What a member writes through: its connection (fanout_ws.FanOutTransportWSHandler)."""
+
+    def send_text(self, text: str) -> Coroutine[Any, Any, None]: ...
+    def write_frame(self, frame: bytes) -> bool: ...
+    def close(self, code: int, reason: str) -> Coroutine[Any, Any, None]: ...
+    def forget(self, member: Member) -> None: ...
+    def run_alone(self, member: Member) -> None: ...
+
+
+class Backlog:
+    """A member's messages waiting behind a write that could not finish at once (its client
+    is not reading), bounded like the hub's queues. Empty members hold none (memory)."""
+
+    __slots__ = ("items", "maxsize")
+
+    def __init__(self, maxsize: int) -> None:
+        self.items: deque[str] = deque()
+        self.maxsize = maxsize
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def full(self) -> bool:
+        return len(self.items) >= self.maxsize
+
+    def empty(self) -> bool:
+        return not self.items
+
+    def put_nowait(self, message: str) -> None:
+        if self.full():
+            raise asyncio.QueueFull
+        self.items.append(message)
+
+    def get_nowait(self) -> str:
+        return self.items.popleft()
+
+
+_LIVE, _FINISHING, _DONE = 0, 1, 2
+
+
 class Member:
-    id: str
-    queue: asyncio.Queue[str]
-    closed_with: tuple[int, str] | None = None
+    """One subscription of a group: where its messages go, with no task of its own. A
+    message is written at once (subscriptions/eager.py); only a write that has to wait gets
+    a task, and what comes meanwhile waits in the member's backlog."""
+
+    __slots__ = ("_backlog", "closed_with", "group", "id", "prefix", "queue_size", "socket",
+                 "state", "writing")  # fmt: skip
+
+    def __init__(self, member_id: str, socket: MemberSocket, group: Group, queue_size: int):
+        self.id, self.socket, self.group, self.queue_size = member_id, socket, group, queue_size
+        self.prefix = f'{{"id":{orjson.dumps(member_id).decode()},"type":"next","payload":'
+        self._backlog: Backlog | None = None
+        self.writing: asyncio.Task[Any] | None = None
+        self.closed_with: tuple[int, str] | None = None
+        self.state = _LIVE
 
     @property
-    def quoted_id(self) -> str:
-        return orjson.dumps(self.id).decode()
+    def queue(self) -> Backlog:
+        if self._backlog is None:
+            self._backlog = Backlog(self.queue_size)
+        return self._backlog
 
-    async def messages(self) -> AsyncIterator[str]:
-        """Encoded `next` messages until the group ends; FALLBACK if it never streamed."""
-        while True:
-            message = await self.queue.get()
-            if message is _END:
+    def offer(self, message: str, frame: bytes) -> bool:
+        """Write or queue `message` (`frame`: the same, framed); False when the member is
+        too far behind."""
+        if self.state != _LIVE:
+            return True
+        if self.writing is None and not self._backlog:
+            if not self.socket.write_frame(frame):
+                self._start(self.socket.send_text(message))
+            return True
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            return False
+        self._pump()
+        return True
+
+    def finish(self, closed_with: tuple[int, str] | None = None) -> None:
+        """No more messages: `complete` after those waiting, or the connection closed with
+        `closed_with` (what waits is dropped)."""
+        if self.state != _LIVE:
+            return
+        self.state, self.closed_with = _FINISHING, closed_with
+        if closed_with is not None and self._backlog:
+            self._backlog.items.clear()
+        self.socket.forget(self)
+        self._pump()
+
+    def stop(self) -> None:
+        """Silently: the client completed it, or its connection is gone."""
+        self.state = _DONE
+        if self._backlog:
+            self._backlog.items.clear()
+
+    def _pump(self) -> None:
+        while self.writing is None:
+            if self._backlog:
+                self._start(self.socket.send_text(self._backlog.get_nowait()))
+            elif self.state == _FINISHING:
+                self.state = _DONE
+                if self.closed_with is not None:
+                    self._start(self.socket.close(*self.closed_with))
+                else:
+                    complete = {"id": self.id, "type": "complete"}
+                    self._start(self.socket.send_text(orjson.dumps(complete).decode()))
+            else:
                 return
-            yield message
-            if message is FALLBACK:
-                return
+
+    def _start(self, write: Coroutine[Any, Any, None]) -> None:
+        try:
+            self.writing = start_now(write)
+        except Exception:  # its connection is gone: this member ends, the group goes on
+            self._gone()
+            return
+        if self.writing is not None:
+            self.writing.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[Any]) -> None:
+        self.writing = None
+        if task.cancelled() or task.exception() is not None:
+            self._gone()
+            return
+        self._pump()
+
+    def _gone(self) -> None:
+        self.writing = None
+        self.stop()
+        self.socket.forget(self)
 
 
 @dataclass(eq=False)
 class Group:
     key: tuple[Any, ...]
+    operation: tuple[str, str | None, Any]  # query, operation name, variables (for run_alone)
     members: set[Member] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
     encoded: int = 0  # payloads encoded (one per event, whatever the number of members)
@@ -132,47 +243,48 @@ class FanOut:
         return (id(schema), query, operation_name, frozen_variables, principal.workspace_id,
                 principal.scopes)  # fmt: skip
 
-    def join(self, key: tuple[Any, ...], member_id: str, start: Any) -> Member:
+    def join(self, key: tuple[Any, ...], member_id: str, socket: MemberSocket,
+             operation: tuple[str, str | None, Any], start: Any) -> Member:  # fmt: skip
         """Add a member to the key's group, starting the group with `start(group)` (a
-        coroutine running its one stream) when it is the first."""
-        member = Member(member_id, asyncio.Queue(maxsize=self.queue_size))
+        coroutine running its one stream) when it is the first. Members hold the group's
+        key, not their own copy (memory)."""
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = Group(key)
+            group = self.groups[key] = Group(key, operation)
             group.task = asyncio.create_task(start(group))
             group.task.add_done_callback(_log_failure)
+        member = Member(member_id, socket, group, self.queue_size)
         group.members.add(member)
         return member
 
-    def leave(self, key: tuple[Any, ...], member: Member) -> None:
-        group = self.groups.get(key)
-        if group is None:
-            return
+    def leave(self, member: Member) -> None:
+        group = member.group
         group.members.discard(member)
-        if not group.members:
-            del self.groups[key]
+        if not group.members and self.groups.get(group.key) is group:
+            del self.groups[group.key]
             if group.task is not None:
                 group.task.cancel()
 
     def publish(self, group: Group, payload: str) -> None:
+        """One pass over the members, writing each its `next` (the same bytes but its id)."""
         group.encoded += 1
+        # by id prefix: most clients number their first subscription "1"
+        messages: dict[str, tuple[str, bytes]] = {}
         for member in list(group.members):
-            message = f'{{"id":{member.quoted_id},"type":"next","payload":{payload}}}'
-            try:
-                member.queue.put_nowait(message)
-            except asyncio.QueueFull:
+            prepared = messages.get(member.prefix)
+            if prepared is None:
+                message = f"{member.prefix}{payload}}}"
+                prepared = messages[member.prefix] = (message, text_frame(message))
+            if not member.offer(*prepared):
                 self.end(member, (SLOW_CONSUMER_CODE, "subscriber too slow"))
 
     def end(self, member: Member, closed_with: tuple[int, str] | None = None) -> None:
         """No more messages for `member` (closing its connection if `closed_with`)."""
-        member.closed_with = member.closed_with or closed_with
-        while not member.queue.empty():
-            member.queue.get_nowait()
-        member.queue.put_nowait(_END)
+        member.finish(closed_with)
 
-    async def run_group(self, group: Group, schema: Any, query: str, operation_name: str | None,
-                        variables: Any, context: Any) -> None:  # fmt: skip
+    async def run_group(self, group: Group, schema: Any, context: Any) -> None:
         """The group's one stream: each result encoded once, then every member ends."""
+        query, operation_name, variables = group.operation
         shared = replace(context, request=_GroupSocket(group, self, context.request))
         failed = False
         try:
@@ -190,7 +302,8 @@ class FanOut:
                         failed = True
                         self.groups.pop(group.key, None)
                         for member in list(group.members):
-                            member.queue.put_nowait(FALLBACK)
+                            group.members.discard(member)
+                            member.socket.run_alone(member)
                         return
                     self.publish(group, encode_payload(result))
         finally:
@@ -244,43 +357,4 @@ def _asks_replay(arguments: tuple[ArgumentNode, ...] | None, variables: Any) -> 
     return False
 
 
-__all__ = ["FALLBACK", "GOING_AWAY_CODE", "FanOut", "FanOutTransportWSHandler", "encode_payload"]
-
-
-class FanOutTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    """graphql-transport-ws with live subscriptions grouped (everything else unchanged)."""
-
-    async def run_operation(self, operation: Operation[Any, Any]) -> None:
-        context = self.context
-        state = context.request.app.state
-        fanout: FanOut | None = getattr(state, "fanout", None)
-        if fanout is None:
-            fanout = state.fanout = FanOut(state.settings.subscriber_queue_size)
-        key = fanout.key_for(
-            self.schema, operation.query, operation.operation_name, operation.variables,
-            context.principal,
-        )  # fmt: skip
-        if key is None:
-            await super().run_operation(operation)
-            return
-
-        def start(group: Group) -> Any:
-            query, name, variables = operation.query, operation.operation_name, operation.variables
-            return fanout.run_group(group, self.schema, query, name, variables, context)
-
-        member = fanout.join(key, operation.id, start)
-        try:
-            async for message in member.messages():
-                if message is FALLBACK:
-                    fanout.leave(key, member)
-                    await super().run_operation(operation)
-                    return
-                await self.websocket.ws.send_text(message)  # type: ignore[attr-defined]
-            if member.closed_with is not None:
-                await self.websocket.close(*member.closed_with)
-                return
-            await operation.send_operation_message({"id": operation.id, "type": "complete"})
-        except WebSocketDisconnect:
-            return
-        finally:
-            fanout.leave(key, member)
+__all__ = ["GOING_AWAY_CODE", "Backlog", "FanOut", "Group", "Member", "encode_payload"]

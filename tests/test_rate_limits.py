@@ -87,6 +87,17 @@ async def test_anonymous_token_endpoints_are_limited_per_address(settings):
     assert codes == [401, 401, 401, 429]
 
 
+async def test_email_open_pixels_have_their_own_budget_per_address(settings):
+    # scale 0.1: 3 anonymous calls a minute per address, but 600 pixel loads (a mail
+    # provider's image proxy loads every recipient's pixel from a few addresses).
+    async with app_with(settings, rate_limit_scale=0.1) as app, client(app) as http:
+        loads = [await http.get("/api/email/open", params={"t": f"x{n}"}) for n in range(12)]
+        assert {(r.status_code, r.headers["content-type"]) for r in loads} == {(200, "image/gif")}
+        assert loads[0].headers["X-RateLimit-Limit"] == "600"
+        others = [(await http.get("/healthz")).status_code for _ in range(4)]
+    assert others[-1] == 429
+
+
 @pytest.mark.redis
 async def test_two_instances_share_one_budget_through_redis(settings, workspace):
     shared = {

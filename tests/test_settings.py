@@ -1,4 +1,4 @@
-"""Settings refuse placeholder secrets outside development."""
+"""Settings: placeholder secrets refused outside development, and the pool they size."""
 
 import pytest
 from pydantic import ValidationError
@@ -27,3 +27,23 @@ def test_defaults():
     settings = Settings(_env_file=None)
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert str(settings.pgdata_dir) == ".gateway/pgdata"
+
+
+async def test_the_pool_keeps_what_settings_ask(settings):  # type: ignore[no-untyped-def]
+    """Connections beyond the kept ones are opened and closed per checkout: the app's pool
+    keeps DB_POOL_SIZE and bursts DB_POOL_OVERFLOW more, as configured."""
+    from asgi_lifespan import LifespanManager
+
+    from gateway.app import create_app
+
+    assert (Settings(_env_file=None).db_pool_size, Settings(_env_file=None).db_pool_overflow) == (
+        20,
+        10,
+    )
+    configured = settings.model_copy(
+        update={"db_pool_size": 3, "db_pool_overflow": 2, "migrate_on_start": False}
+    )
+    app = create_app(configured)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+        pool = app.state.engine.pool
+        assert (pool.size(), pool._max_overflow) == (3, 2)

@@ -3,10 +3,16 @@
 The sandbox accepts every message and records it, except for two reserved domains that
 let the demo and the tests see the other outcomes: `bounce.example.test` answers a
 permanent failure (a hard bounce), `defer.example.test` a temporary one (retry later).
+
+An email with an `open_pixel` (its open tracking URL, gateway/organic/opens.py) goes out
+with that image at the end of its HTML part (`html_part`); a plain-text email gets an HTML
+part of its text for it. The sandbox records the URL beside the HTML as written.
 """
 
 from __future__ import annotations
 
+import html as markup
+import re
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -32,6 +38,29 @@ class Email:
     html: str | None = None
     sender: str | None = None  # the configured EMAIL_FROM when None
     headers: dict[str, str] = field(default_factory=dict)  # List-Unsubscribe, tags ...
+    open_pixel: str | None = None  # the URL of its open pixel
+
+
+_BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
+
+
+def html_part(email: Email) -> str | None:
+    """The HTML part as sent: the email's HTML (or its text as HTML) with the open pixel."""
+    if email.open_pixel is None:
+        return email.html
+    image = (
+        f'<img src="{markup.escape(email.open_pixel)}" width="1" height="1" alt="" '
+        'style="display:block;border:0;width:1px;height:1px">'
+    )
+    body = email.html
+    if body is None:
+        paragraphs = markup.escape(email.text).replace("\n", "<br>\n")
+        return f"<html><body><div>{paragraphs}</div>{image}</body></html>"
+    ends = list(_BODY_END.finditer(body))
+    if not ends:
+        return body + image
+    at = ends[-1].start()
+    return body[:at] + image + body[at:]
 
 
 @dataclass(frozen=True)
@@ -92,8 +121,8 @@ class SmtpEmail:
         for name, value in email.headers.items():
             message[name] = value
         message.set_content(email.text)
-        if email.html:
-            message.add_alternative(email.html, subtype="html")
+        if html := html_part(email):
+            message.add_alternative(html, subtype="html")
         try:
             await aiosmtplib.send(
                 message,

@@ -26,6 +26,9 @@ PUBLIC_ROUTES = frozenset(
         # spec 003: links in campaign emails (signed)
         ("GET", "/api/email/unsubscribe"),
         ("POST", "/api/email/unsubscribe"),
+        # the open pixel in campaign emails (a signed token); a HEAD records nothing
+        ("GET", "/api/email/open"),
+        ("HEAD", "/api/email/open"),
     }
 )
 

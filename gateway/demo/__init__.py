@@ -8,24 +8,33 @@ workspace, so re-running on another day still writes nothing twice).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from rich.console import Console
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gateway import deferred_indexes
 from gateway.database import create_engine, session_factory
 from gateway.demo.calendar import Calendar, default_anchor
 from gateway.demo.domains import DOMAINS
-from gateway.demo.loader import Recipe, StreamResult, load_streams, summary_table
+from gateway.demo.loader import (
+    Recipe,
+    StreamResult,
+    load_streams,
+    summary_table,
+    vacuum_analyze,
+)
 from gateway.demo.streams import DemoContext, Stream
 from gateway.settings import Settings
 
 __all__ = [
     "DOMAIN_NAMES",
     "DemoMismatch",
+    "DemoResults",
     "StreamResult",
     "demo_context",
     "demo_streams",
@@ -38,7 +47,16 @@ __all__ = [
 #   exactly the batches missing, so for demo data that is an acceptable trade.
 # - temp_buffers 256MB: each batch stages its rows in two temporary tables (~10-20 MB for a
 #   50,000-row batch); the default 8MB spills them to disk.
-BULK_LOAD_SETTINGS = {"synchronous_commit": "off", "temp_buffers": "256MB"}
+# - enable_nestloop off: the first batch of a stream lands in tables still empty at plan
+#   time (never analyzed), so the planner takes them for tiny and nests a scan of them in a
+#   loop over the batch; a 50,000-row batch then rescans them per row (a scale-1 sessions
+#   batch: 12 s in one retention statement, 0.4 s with hash joins). Demo batches are large,
+#   so hash and merge joins are the right plans throughout.
+BULK_LOAD_SETTINGS = {
+    "synchronous_commit": "off",
+    "temp_buffers": "256MB",
+    "enable_nestloop": "off",
+}
 _PREFIX = re.compile(r"^(demo-s[^-]+-n\d+)-(\d{8})-")
 
 
@@ -79,7 +97,11 @@ async def load_demo(
     domains: tuple[str, ...] = DOMAIN_NAMES,
     sessions: async_sessionmaker[AsyncSession] | None = None,
     console: Console | None = None,
-) -> list[StreamResult]:
+    defer_indexes: bool = True,
+) -> DemoResults:
+    """Load the demo into the workspace. Into empty bulk tables (and with defer_indexes),
+    their secondary indexes are dropped first and built once the rows are in
+    (gateway/deferred_indexes.py); the rows and rollups written are the same."""
     workspace_id = workspace_id or settings.default_workspace_id
     console = console or Console()
     engine = None
@@ -97,22 +119,61 @@ async def load_demo(
             f"demo: scale {scale:g}, seed {seed}, history to {ctx.anchor:%Y-%m-%d} "
             f"-> workspace {workspace_id}"
         )
-        results = await load_streams(
-            sessions,
-            ctx,
-            demo_streams(ctx, domains),
-            workspace_id=workspace_id,
-            prefix=prefix,
-            console=console,
-            recipe=Recipe(scale, seed, ctx.anchor, domains),
-        )
+        bind = sessions.kw["bind"]
+        # Left by an interrupted load (preparing the database normally built them already).
+        built = await _build_indexes(bind, console)
+        deferred = await deferred_indexes.defer(bind) if defer_indexes else 0
+        if deferred:
+            console.print(f"empty tables: {deferred} secondary indexes built after the load")
+        try:
+            results = DemoResults(
+                await load_streams(
+                    sessions,
+                    ctx,
+                    demo_streams(ctx, domains),
+                    workspace_id=workspace_id,
+                    prefix=prefix,
+                    console=console,
+                    recipe=Recipe(scale, seed, ctx.anchor, domains),
+                    vacuum=False,
+                )
+            )
+        finally:
+            # (also after a failed batch; an interrupted process leaves them to the next start)
+            if deferred:
+                built = await _build_indexes(bind, console) or built
+        results.indexes = built
+        if built or any(r.inserted or r.updated for r in results):
+            await vacuum_analyze(sessions)
     finally:
         if engine is not None:
             await engine.dispose()
     if all(r.already_loaded == r.records for r in results):
         console.print(f"already loaded: {sum(r.records for r in results):,} records, none new")
-    console.print(summary_table(results, f"demo {prefix}"))
+    extra = [results.indexes] if results.indexes else []
+    console.print(summary_table([*results, *extra], f"demo {prefix}"))
     return results
+
+
+class DemoResults(list[StreamResult]):
+    """One result per data type, in load order; `indexes`: the deferred indexes' build
+    (its records: how many indexes), None when the load kept them."""
+
+    indexes: StreamResult | None = None
+
+
+async def _build_indexes(engine: AsyncEngine, console: Console) -> StreamResult | None:
+    """Build the deferred indexes, a line per table."""
+    if not await deferred_indexes.pending(engine):
+        return None
+    started = time.perf_counter()
+
+    def report(built: deferred_indexes.Built) -> None:
+        label = f"indexes {built.table}"
+        console.print(f"{label:<32} {built.indexes} built in {built.seconds:.1f} s")
+
+    count = sum(b.indexes for b in await deferred_indexes.restore(engine, report))
+    return StreamResult("indexes", count, count, seconds=time.perf_counter() - started)
 
 
 async def _resolve_anchor(

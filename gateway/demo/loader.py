@@ -11,7 +11,7 @@ import asyncio
 import multiprocessing
 import time
 from collections.abc import AsyncIterator, Iterable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,12 +88,13 @@ async def load_streams(
     prefix: str,
     console: Console,
     recipe: Recipe | None = None,
+    vacuum: bool = True,
 ) -> list[StreamResult]:
     streams = list(streams)
     done = await loaded_batches(sessions, workspace_id, prefix)
     results = []
     with (
-        _preparer(recipe, sum(s.total for s in streams)) as pool,
+        _Preparers(recipe, sum(s.total for s in streams)) as pool,
         Progress(
             TextColumn("{task.description:<20}"),
             BarColumn(),
@@ -120,7 +121,9 @@ async def load_streams(
             todo = [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
             async for batch, n in _prepared(pool, recipe, stream, ctx, todo, workspace_id):
                 async with transaction(sessions) as session:
-                    written = await ingest_prepared(session, batch, batch_id=batch_ids[n])
+                    written = await ingest_prepared(
+                        session, batch, batch_id=batch_ids[n], first_statistics=n == todo[0]
+                    )
                 result.records += batch.records_received
                 if written.duplicate:
                     result.already_loaded += batch.records_received
@@ -135,36 +138,58 @@ async def load_streams(
                 await _analyze(sessions, stream.data_type)
             result.seconds = time.perf_counter() - started
             results.append(result)
-    if any(r.inserted or r.updated for r in results):
-        await _analyze_all(sessions)
+    if vacuum and any(r.inserted or r.updated for r in results):
+        await vacuum_analyze(sessions)
     return results
 
 
-def _preparer(recipe: Recipe | None, records: int) -> Executor:
-    if recipe is not None and records >= PROCESS_FROM_RECORDS:
-        # spawn: a clean interpreter (no event loop or connections inherited from this one)
-        context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=1, mp_context=context)
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen")
+class _Preparers:
+    """Where chunks are converted: a large load's second process once it has planned the
+    streams (spawning it and planning take ~5 s at scale 1), a thread here until then (and
+    for a small load), so the first streams need not wait for it. Either gives the same
+    rows: both plan the same streams from the same recipe."""
+
+    def __init__(self, recipe: Recipe | None, records: int) -> None:
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen")
+        self.process: ProcessPoolExecutor | None = None
+        self.planned: Future[None] | None = None
+        if recipe is not None and records >= PROCESS_FROM_RECORDS:
+            # spawn: a clean interpreter (no event loop or connections inherited from this one)
+            context = multiprocessing.get_context("spawn")
+            self.process = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self.planned = self.process.submit(_plan_there, recipe)
+
+    def submit(
+        self, recipe: Recipe | None, stream: Stream, ctx: DemoContext, n: int, workspace_id: str
+    ) -> Future[Any]:
+        if self.process is not None and self.planned is not None and self.planned.done():
+            self.planned.result()  # (raises if planning failed there)
+            return self.process.submit(prepare_chunk, recipe, stream.data_type, n, workspace_id)
+        return self.thread.submit(_prepare_here, stream, ctx, n, workspace_id)
+
+    def __enter__(self) -> _Preparers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.thread.shutdown(cancel_futures=True)
+        if self.process is not None:
+            self.process.shutdown(cancel_futures=True)
 
 
 async def _prepared(
-    pool: Executor,
+    pool: _Preparers,
     recipe: Recipe | None,
     stream: Stream,
     ctx: DemoContext,
     chunks: list[int],
     workspace_id: str,
 ) -> AsyncIterator[tuple[PreparedBatch, int]]:
-    """Chunks in order, each generated and converted in the pool (a second process for a
-    large load) while earlier ones are being written: Python's work overlaps PostgreSQL's.
-    Streams built valid skip per-record validation."""
+    """Chunks in order, each generated and converted beside the writer (in a second process
+    for a large load) while earlier ones are being written: Python's work overlaps
+    PostgreSQL's. Streams built valid skip per-record validation."""
 
     def submit(n: int) -> Future[Any]:
-        if isinstance(pool, ProcessPoolExecutor):
-            assert recipe is not None
-            return pool.submit(prepare_chunk, recipe, stream.data_type, n, workspace_id)
-        return pool.submit(_prepare_here, stream, ctx, n, workspace_id)
+        return pool.submit(recipe, stream, ctx, n, workspace_id)
 
     ahead = [submit(n) for n in chunks[:2]]
     for i, n in enumerate(chunks):
@@ -187,9 +212,9 @@ def _prepare_here(stream: Stream, ctx: DemoContext, n: int, workspace_id: str) -
 _PLANNED: dict[Recipe, tuple[DemoContext, dict[str, Stream]]] = {}
 
 
-def prepare_chunk(recipe: Recipe, data_type: str, n: int, workspace_id: str) -> tuple:
-    """In the preparing process: chunk `n` of `data_type`, converted (the streams are
-    planned once per process, from the same recipe, so they are the loader's own)."""
+def plan_streams(recipe: Recipe) -> tuple[DemoContext, dict[str, Stream]]:
+    """In the preparing process: the recipe's streams, planned once per process (so they
+    are the loader's own)."""
     planned = _PLANNED.get(recipe)
     if planned is None:
         from gateway.demo import demo_context, demo_streams
@@ -197,7 +222,16 @@ def prepare_chunk(recipe: Recipe, data_type: str, n: int, workspace_id: str) -> 
         ctx = demo_context(recipe.scale, recipe.seed, recipe.anchor)
         streams = {s.data_type: s for s in demo_streams(ctx, recipe.domains)}
         planned = _PLANNED[recipe] = (ctx, streams)
-    ctx, streams = planned
+    return planned
+
+
+def _plan_there(recipe: Recipe) -> None:
+    plan_streams(recipe)  # (the plan stays in that process: nothing to send back)
+
+
+def prepare_chunk(recipe: Recipe, data_type: str, n: int, workspace_id: str) -> tuple:
+    """In the preparing process: chunk `n` of `data_type`, converted."""
+    ctx, streams = plan_streams(recipe)
     return _prepare_here(streams[data_type], ctx, n, workspace_id)
 
 
@@ -212,7 +246,7 @@ async def _analyze(sessions: async_sessionmaker[AsyncSession], data_type: str) -
         await session.commit()
 
 
-async def _analyze_all(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def vacuum_analyze(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Statistics and visibility maps for every table, rollups included, so that the first
     dashboard reads after a load are planned on real row counts and can answer from indexes
     alone, rather than waiting for autovacuum. (VACUUM cannot run inside a transaction.)"""

@@ -2,7 +2,8 @@
 the per-day activity tables, then what derives from them (activity gaps, retention cells),
 the users' and creators' all-time totals, the facets, the users' subscription totals, the
 segment cells (and the first subscriptions per hour) and the subscription rollups; the
-per-character window totals are dropped for the first read to recompute. `gateway
+per-character window totals are dropped for the first read to recompute; spec 002's day
+rollups of interactions and end users (interaction_rollups.py, in UTC days). `gateway
 rebuild-rollups` runs it (e.g. after a timezone change); the upkeep tests compare it with
 what ingestion maintained."""
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.ingestion import (
     activity_rollups,
     facet_rollups,
+    interaction_rollups,
     segment_rollups,
     subscription_rollups,
 )
@@ -217,13 +219,14 @@ STATEMENTS = (
     *facet_rollups.REBUILD,
     *SUBSCRIPTIONS,
     *WINDOW_TOTALS,
+    *interaction_rollups.REBUILD,
 )
 
 # Writers of the tables read here wait until the rebuilt numbers are committed.
 LOCK = (
     "LOCK TABLE messages, chat_sessions, images, favorites, site_visits, feature_usage, "
     "platform_users, creators, characters, platform_user_stats, subscriptions, "
-    "transactions IN SHARE MODE"
+    "transactions, interactions, end_users IN SHARE MODE"
 )
 
 

@@ -21,6 +21,8 @@ from resolvers.errors import BadUserInput
 
 QUEUE = "organic"
 SEND_TASK = "organic:send_campaign"
+# Step conditions the sequence runs evaluate: the lead opened an earlier step's email.
+CONDITIONS = ("email_opened",)
 
 
 async def recipients(session: AsyncSession, workspace_id: str, segment: dict[str, Any]) -> int:
@@ -84,10 +86,16 @@ async def create_sequence(
     trigger: dict[str, Any],
     steps: list[dict[str, Any]],
 ) -> EmailSequence:
-    """The sequence and its steps (`step_...`, in the order given). A step's condition may
-    name an earlier step as `step_<n>` (its position, as the spec's example does) or by id.
-    Its trigger must be one the gateway runs (enrolment.py)."""
+    """The sequence and its steps (`step_...`, in the order given). A step's condition must
+    be one the gateway evaluates (CONDITIONS, sequences.py) and name an earlier step as
+    `step_<n>` (its position, as the spec's example does) or by id. Its trigger must be one
+    the gateway runs (enrolment.py)."""
     trigger = enrolment.checked_trigger(trigger)
+    ids = [new_id("step") for _ in steps]
+    conditions = [
+        _checked_condition(step.get("condition"), ids, position)
+        for position, step in enumerate(steps, 1)
+    ]
     now = utcnow()
     sequence = EmailSequence(
         workspace_id=workspace_id,
@@ -100,11 +108,9 @@ async def create_sequence(
     )
     session.add(sequence)
     await session.flush()
-    ids = [new_id("step") for _ in steps]
-    for position, (step_id, step) in enumerate(zip(ids, steps, strict=True), 1):
-        condition = step.get("condition")
-        if condition and isinstance(ref := condition.get("stepId"), str):
-            condition = {**condition, "stepId": _step_ref(ref, ids, position)}
+    for position, (step_id, step, condition) in enumerate(
+        zip(ids, steps, conditions, strict=True), 1
+    ):
         session.add(
             SequenceStep(
                 workspace_id=workspace_id,
@@ -119,6 +125,26 @@ async def create_sequence(
             )
         )
     return sequence
+
+
+def _checked_condition(
+    condition: dict[str, Any] | None, ids: list[str], position: int
+) -> dict[str, Any] | None:
+    if not condition:
+        return None
+    field = f"steps.{position - 1}.condition"
+    kind, ref = condition.get("type"), condition.get("stepId")
+    if kind not in CONDITIONS:
+        raise BadUserInput(
+            f"Unknown condition type {kind!r}: one of {', '.join(CONDITIONS)}",
+            details={f"{field}.type": f"one of {', '.join(CONDITIONS)}"},
+        )
+    if not isinstance(ref, str) or not ref:
+        raise BadUserInput(
+            f"Step {position}'s {kind} condition names the step it is about in stepId",
+            details={f"{field}.stepId": "must name an earlier step"},
+        )
+    return {**condition, "stepId": _step_ref(ref, ids, position)}
 
 
 def _step_ref(ref: str, ids: list[str], position: int) -> str:

@@ -5,7 +5,7 @@ settled, so a retried or restarted job never sends a lead the same campaign twic
 message left `pending` by a dead worker is marked failed, not resent). A temporary refusal
 (`deferred`) is tried again by a later run, up to MAX_ATTEMPTS; a bounce marks the lead
 `bounced`. Each sent email records email.sent, each bounce email.bounced; when nothing is
-left the campaign is `completed`.
+left the campaign is `completed`. Every email carries its own open pixel (opens.py).
 
 The same bookkeeping (`compose`, `claim_deferred`, `settle`) sends a sequence's steps
 (sequences.py): one set of message records for every email the gateway sends a lead.
@@ -24,7 +24,7 @@ from gateway import jobs
 from gateway.adapters import email as email_adapter
 from gateway.adapters.email import Email, Sent
 from gateway.jobs.runtime import Runtime
-from gateway.organic import segments
+from gateway.organic import opens, segments
 from gateway.organic.activity import record_activity
 from gateway.organic.campaigns import QUEUE, SEND_TASK
 from gateway.organic.unsubscribe import unsubscribe_url
@@ -191,7 +191,8 @@ async def _with_names(session: AsyncSession, workspace_id: str, rows: Any) -> li
 
 
 def compose(runtime: Runtime, message: dict[str, Any], content: dict[str, Any]) -> Email:
-    """The email of `content` to one lead, personalised, with its unsubscribe link."""
+    """The email of `content` to one lead, personalised, with its unsubscribe link and the
+    message's open pixel."""
     name = message["name"] or "there"
 
     def personal(value: str) -> str:
@@ -210,6 +211,7 @@ def compose(runtime: Runtime, message: dict[str, Any], content: dict[str, Any]) 
             "List-Unsubscribe": f"<{link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
+        open_pixel=opens.pixel_url(runtime.settings, message["workspace_id"], message["id"]),
     )
 
 

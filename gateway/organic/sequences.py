@@ -12,7 +12,12 @@ unsubscribed or bounced; the run commits that, sends, then settles. A message le
 `pending` by a dead worker is marked failed, never resent: every (step, lead) is sent at
 most once, and the lead moves on.
 
-Step conditions (`email_opened`) are kept but not evaluated: opens are not recorded yet.
+A step's condition is evaluated in the same statement, when the step falls due: an
+`email_opened` step (`{"type": "email_opened", "stepId": ...}`) is sent only if the lead
+opened that earlier step's email (its open pixel: opens.py); otherwise its message is
+recorded `skipped`, nothing is sent, and the enrolment moves on to the next step on its
+schedule (due that step's delay after this one fell due), as after a send. Create refuses
+other condition types (campaigns.py); one that arrived otherwise (ingestion) is never met.
 """
 
 from __future__ import annotations
@@ -44,7 +49,14 @@ WITH due AS (
   LIMIT :batch
   FOR UPDATE OF e SKIP LOCKED
 ), current AS (
-  SELECT d.*, st.id AS step_id, st.position
+  SELECT d.*, st.id AS step_id, st.position,
+         -- the step's condition, when it has one (none is SQL or JSON null): the lead
+         -- opened the named step's email
+         jsonb_typeof(st.condition) IS DISTINCT FROM 'object'
+         OR (st.condition ->> 'type' = 'email_opened' AND EXISTS (
+           SELECT 1 FROM email_messages o
+           WHERE o.workspace_id = :ws AND o.step_id = st.condition ->> 'stepId'
+             AND o.lead_id = d.lead_id AND o.opened_at IS NOT NULL)) AS met
   FROM due d LEFT JOIN sequence_steps st
     ON st.workspace_id = :ws AND st.sequence_id = :seq AND st.id = d.next_step_id
 ), following AS (
@@ -68,15 +80,17 @@ WITH due AS (
   INSERT INTO email_messages (workspace_id, id, step_id, lead_id, email, status, attempts,
                               created_at)
   SELECT :ws, 'msg_' || substr(md5(random()::text || c.lead_id || c.step_id), 1, 16),
-         c.step_id, c.lead_id, c.email, 'pending', 1, now()
+         c.step_id, c.lead_id, c.email, CASE WHEN c.met THEN 'pending' ELSE 'skipped' END,
+         CASE WHEN c.met THEN 1 ELSE 0 END, now()
   FROM current c WHERE c.lead_status = 'active' AND c.step_id IS NOT NULL
   ON CONFLICT (workspace_id, step_id, lead_id) DO NOTHING
-  RETURNING id, lead_id, email, step_id
+  RETURNING id, lead_id, email, step_id, status
 )
 SELECT (SELECT count(*) FROM moved) AS moved,
        coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'lead_id', m.lead_id,
          'email', m.email, 'step_id', m.step_id, 'name', d.name,
-         'workspace_id', CAST(:ws AS text)) ORDER BY m.id), '[]') AS messages
+         'workspace_id', CAST(:ws AS text)) ORDER BY m.id)
+         FILTER (WHERE m.status = 'pending'), '[]') AS messages
 FROM claimed m JOIN due d ON d.lead_id = m.lead_id
 """
 )
@@ -166,7 +180,8 @@ async def _run(runtime: Runtime, workspace_id: str, sequence_id: str) -> str:
 
 
 async def claim(session: Any, workspace_id: str, sequence_id: str) -> tuple[int, list[dict]]:
-    """One batch of due enrolments: how many moved on, and the messages to send now."""
+    """One batch of due enrolments: how many moved on, and the messages to send now (a step
+    whose condition the lead did not meet is recorded `skipped` instead)."""
     row = (
         await session.execute(_CLAIM, {"ws": workspace_id, "seq": sequence_id, "batch": BATCH})
     ).one()

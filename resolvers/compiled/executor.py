@@ -9,6 +9,7 @@ always come from the executor, and data from here equals the executor's data.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -110,6 +111,10 @@ async def _run(
         raise NotCompilable("variables do not coerce")
     if protect and not await _within_cost(schema, plan, raw_variables, context):
         raise NotCompilable("over the cost limit or budget")
+    if plan.roots and all(isinstance(root, ConstantRoot) for root in plan.roots):
+        # `{ __typename }` (a health probe's query): nothing to ask PostgreSQL
+        constant = orjson.dumps({root.key: root.value for root in plan.roots})
+        return Compiled(json=constant, operation_name=_name(plan))
     statement = Statement()
     parts: list[tuple[str, str]] = []
     for root in plan.roots:
@@ -148,13 +153,25 @@ def _collector(schema: Any) -> Any:
     return _Planner(schema._schema, {}).collect
 
 
-async def _within_cost(schema: Any, plan: Plan, variables: dict[str, Any], context: Any) -> bool:
-    """The executor's cost limit and per-principal budget (resolvers/protection.py), spent
-    here once; the executor does not spend it again if it takes over."""
+@functools.cache
+def _cost_rules() -> tuple[Any, Any, int, int]:
+    """Imported on first use (resolvers.schema imports this module's callers), then kept:
+    an import statement per request was measurable."""
     from resolvers.protection import query_cost, spend_budget
     from resolvers.schema import COST_BUDGET_PER_MINUTE, MAX_QUERY_COST
 
-    cost = query_cost(schema._schema, plan.document, variables)
+    return query_cost, spend_budget, MAX_QUERY_COST, COST_BUDGET_PER_MINUTE
+
+
+async def _within_cost(schema: Any, plan: Plan, variables: dict[str, Any], context: Any) -> bool:
+    """The executor's cost limit and per-principal budget (resolvers/protection.py), spent
+    here once; the executor does not spend it again if it takes over."""
+    query_cost, spend_budget, MAX_QUERY_COST, COST_BUDGET_PER_MINUTE = _cost_rules()
+    cost = plan.fixed_cost
+    if cost is None:
+        cost = query_cost(schema._schema, plan.document, variables)
+        if not plan.operation.variable_definitions:
+            plan.fixed_cost = cost
     if cost > MAX_QUERY_COST:
         return False
     allowed = await spend_budget(context, cost, COST_BUDGET_PER_MINUTE)

@@ -88,6 +88,8 @@ class Plan:
     operation: OperationDefinitionNode
     roots: list[SqlRoot | ProjectedRoot | ConstantRoot]
     scopes: frozenset[str]  # every scope a selected field's guard asks for
+    # the query cost of a document without variables, which cannot change between requests
+    fixed_cost: int | None = None
 
     @property
     def all_sql(self) -> bool:

@@ -4,6 +4,7 @@ outcomes; the SMTP adapter really talks SMTP (to a local aiosmtpd server)."""
 from __future__ import annotations
 
 import socket
+from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
@@ -101,3 +102,33 @@ async def test_an_unreachable_smtp_server_is_a_temporary_failure(sessions: Any, 
         email.Email(workspace, "grace@example.test", "Hi", "Hello")
     )
     assert sent.status == "deferred"
+
+
+async def test_the_smtp_adapter_puts_the_open_pixel_in_the_html_part(
+    smtp_server: Any, sessions: Any, workspace: str
+):
+    controller, inbox = smtp_server
+    settings = Settings(
+        _env_file=None,
+        email_adapter="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=controller.port,
+        smtp_starttls=False,
+    )
+    sender = email.from_settings(settings, sessions)
+    pixel = "https://mail.example.test/api/email/open?t=abc.def"
+    for html in ("<html><body><p>Hi</p></body></html>", None):
+        sent = await sender.send(
+            email.Email(workspace, "lin@example.test", "Hi", "Hello\nLin", html=html,
+                        open_pixel=pixel)
+        )  # fmt: skip
+        assert sent.status == "sent"
+    parts = []
+    for envelope in inbox.messages:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        parts.append(message.get_body(("html",)).get_content())
+    with_html, text_only = parts
+    image = f'<img src="{pixel}" width="1" height="1" alt=""'
+    assert with_html.startswith("<html><body><p>Hi</p>" + image)
+    assert with_html.rstrip().endswith("</body></html>")
+    assert "<div>Hello<br>" in text_only and image in text_only  # plain text gets an HTML part

@@ -4,6 +4,7 @@ answer, and declines (the executor answers) everything else."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from gateway.principal import Principal
 from resolvers.compiled.executor import run_compiled
@@ -79,3 +80,25 @@ async def test_everything_else_is_declined(query, upload, settings, sessions, pr
     await World(users=5, creators=1, characters=2).build().load(upload)
     context = build_context(settings=settings, sessions=sessions, principal=principal)
     assert await run_compiled(schema, query, None, None, context) is None
+
+
+async def test_a_constant_document_asks_nothing_of_postgresql(
+    settings, sessions, engine, principal
+):
+    """`{ __typename }` (what health probes send) is answered without a connection."""
+    checkouts: list[object] = []
+
+    def checked_out(*_: object) -> None:
+        checkouts.append(_)
+
+    event.listen(engine.sync_engine, "checkout", checked_out)
+    try:
+        context = build_context(settings=settings, sessions=sessions, principal=principal)
+        compiled = await run_compiled(
+            schema, "{ __typename kind: __typename }", None, None, context
+        )
+    finally:
+        event.remove(engine.sync_engine, "checkout", checked_out)
+    assert compiled is not None
+    assert compiled.as_dict() == {"__typename": "Query", "kind": "Query"}
+    assert checkouts == []

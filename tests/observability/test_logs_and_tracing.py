@@ -110,3 +110,28 @@ async def test_traces_cover_requests_sql_and_redis(settings, owner_token):
     assert {s.context.trace_id for s in sql} & {s.context.trace_id for s in server}
     assert any(s.attributes.get("db.system") == "redis" for s in spans)
     assert HTTPXClientInstrumentor().is_instrumented_by_opentelemetry  # webhooks, adapters
+
+
+def test_a_line_below_the_level_costs_no_processing(monkeypatch):
+    """The access log under LOG_LEVEL=warning: dropped before the timestamp, the context
+    merge and the rendering, which cost 6% of a trivial request."""
+    seen: list[str] = []
+
+    def spy(logger: object, method: str, event: dict) -> dict:
+        seen.append(event["event"])
+        return event
+
+    monkeypatch.setattr(logs, "_SHARED", [spy])
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.WARNING)
+    try:
+        logs.configure_structlog()
+        logger = logs.logger("gateway.levelcheck")
+        logger.info("dropped")
+        logger.warning("kept")
+    finally:
+        root.setLevel(level)
+        monkeypatch.undo()
+        logs.configure_structlog()
+    assert seen == ["kept"]

@@ -4,7 +4,8 @@ gateway/rest/families.py): every route acts in the workspace the call names (act
 Declared routes (served and documented by the declarative mechanism): the dashboard,
 content and generation, email, analytics, integrations and webhooks. Protocol-specific
 ones: sign-in and token refresh (auth.py), workspaces and switching (workspaces.py: token
-issuance), the OAuth callback (integrations.py) and unsubscribe links (unsubscribe.py).
+issuance), the OAuth callback (integrations.py), unsubscribe links (unsubscribe.py) and
+email open pixels (opens.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gateway.rest.organic import (
     dashboard,
     email,
     integrations,
+    opens,
     unsubscribe,
     webhooks,
     workspaces,
@@ -40,4 +42,5 @@ def routes() -> list[BaseRoute]:
         *workspaces.routes,
         *integrations.routes,
         *unsubscribe.routes,
+        *opens.routes,
     ]
