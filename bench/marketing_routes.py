@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -90,18 +91,26 @@ async def client_main(job: dict[str, Any]) -> dict[str, Any]:
     whole: list[dict[str, list[float]]] = [{} for _ in range(n)]
     first: list[dict[str, list[float]]] = [{} for _ in range(n)]
     exported: list[dict[str, int]] = [{} for _ in range(n)]
+    differ: list[str] = []
     try:
         for path, query in job["routes"]:
+            bodies = []
             for client in clients:
                 for _ in range(job["warmup"]):
-                    await _get(client, path, query)
+                    body = await _get(client, path, query)
+                bodies.append(body)
+            for a, b in job.get("same", []):  # gateways that must answer alike
+                if _comparable(bodies[a]) != _comparable(bodies[b]):
+                    differ.append(path)
             for i in range(n):
                 whole[i][path], first[i][path] = [], []
             started, done = time.perf_counter(), 0
             while done < job["requests"] and (
                 time.perf_counter() - started < job["seconds"] or done < 3
             ):
-                for i, client in enumerate(clients):
+                # The order flips every round, so no target always follows another.
+                order = list(enumerate(clients))
+                for i, client in order if done % 2 == 0 else order[::-1]:
                     to_first, total, body = await _timed(client, path, query)
                     whole[i][path].append(total)
                     first[i][path].append(to_first)
@@ -111,7 +120,23 @@ async def client_main(job: dict[str, Any]) -> dict[str, Any]:
     finally:
         for client in clients:
             await client.aclose()
-    return {"whole": whole, "first": first, "exported": exported}
+    return {"whole": whole, "first": first, "exported": exported, "differ": differ}
+
+
+# Stamped per answer, or measured per request (health's latency, connections, uptime).
+_VOLATILE = {"timestamp", "requestId", "generatedAt", "apiLatency", "activeConnections",
+             "serverUptime", "exportedAt", "lastUpdated"}  # fmt: skip
+
+
+def _comparable(body: bytes) -> Any:
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in _VOLATILE}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(json.loads(body))
 
 
 def is_export(path: str) -> bool:
@@ -140,11 +165,12 @@ async def _timed(
     return (to_first if to_first is not None else total), total, b"".join(chunks)
 
 
-async def _get(client: httpx.AsyncClient, path: str, query: dict[str, str]) -> None:
+async def _get(client: httpx.AsyncClient, path: str, query: dict[str, str]) -> bytes:
     response = await client.get(path, params=query)
-    await response.aread()
+    body = await response.aread()
     if response.status_code != 200:
         raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:300]}")
+    return body
 
 
 def run_client(job: dict[str, Any]) -> dict[str, Any]:
@@ -175,12 +201,22 @@ class Served:
     export_whole: dict[str, list[float]] = field(default_factory=dict)
     exported: dict[str, int] = field(default_factory=dict)
     direct: dict[str, list[float]] = field(default_factory=dict)
+    # Side by side with the gateway (uncached): an older checkout's gateway (--base-code)
+    # and the bare floor (bench/bare_app.py), on the same database.
+    before: dict[str, list[float]] = field(default_factory=dict)
+    floor: dict[str, list[float]] = field(default_factory=dict)
+    differ: list[str] = field(default_factory=list)  # routes the two checkouts answer unalike
 
 
-def _start_server(url: str, cache: bool) -> tuple[subprocess.Popen, str]:
+def _start_server(
+    url: str, cache: bool, code: Path = ROOT, floor_statements: Path | None = None
+) -> tuple[subprocess.Popen, str]:
+    """The gateway from `code` (this checkout, or an older one unpacked by `git archive`),
+    or with `floor_statements` the bare floor serving those statements."""
     port = _free_port()
     env = {
         **os.environ,
+        "PYTHONPATH": str(code),
         "DATABASE_URL": url,
         "MIGRATE_ON_START": "false",
         "ANALYTICS_CACHE": "true" if cache else "false",
@@ -188,11 +224,15 @@ def _start_server(url: str, cache: bool) -> tuple[subprocess.Popen, str]:
         "RELAY_IN_APP": "false",  # no pollers competing for the two cores
         "WORKER_IN_APP": "false",
     }
+    app = "gateway.app:create_app"
+    if floor_statements is not None:
+        env |= {"PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}", "BARE_STATEMENTS": str(floor_statements)}
+        app = "bare_app:create_app"
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app",
+        [sys.executable, "-m", "uvicorn", "--factory", app,
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env,
-        cwd=ROOT,
+        cwd=code,
     )  # fmt: skip
     return server, f"http://127.0.0.1:{port}"
 
@@ -215,32 +255,68 @@ async def serve_and_drive(
     its requests between them and (with `replay_sql`) each route's captured SQL is then
     replayed, alternating between the scales too: every scale of a route sees the same
     machine load, so the growth ratios are measured side by side."""
-    servers = [_start_server(p.url, cache) for p in prepared]
+    # (scale's index, what: "gateway" | "before" | "floor"), one server each
+    kinds = [(i, "gateway") for i in range(len(prepared))]
+    if args.base_code is not None:
+        kinds += [(i, "before") for i in range(len(prepared))]
+    if replay_sql:
+        kinds += [(i, "floor") for i in range(len(prepared))]
+    servers, pickles = [], []
+    for i, what in kinds:
+        url = prepared[i].url
+        if what == "gateway":
+            servers.append(_start_server(url, cache))
+        elif what == "before":
+            servers.append(_start_server(url, cache, code=args.base_code))
+        else:
+            statements = Path(f"/tmp/marketing_routes_floor_{os.getpid()}_{i}.pickle")
+            statements.write_bytes(pickle.dumps(prepared[i].captured.statements))
+            pickles.append(statements)
+            servers.append(_start_server(url, cache, floor_statements=statements))
     try:
         for _, base in servers:
             await _wait_until_up(base)
         served = [Served() for _ in prepared]
         targets = [
-            {"base": base, "key": p.captured.key}
-            for p, (_, base) in zip(prepared, servers, strict=True)
+            {"base": base, "key": prepared[i].captured.key}
+            for (i, _), (_, base) in zip(kinds, servers, strict=True)
         ]
+        same = [(kinds.index((i, "gateway")), t) for t, (i, w) in enumerate(kinds) if w == "before"]
         for route in marketing_gets():
             path = route[0]
             job = {
                 "targets": targets,
+                "same": same,
                 "routes": [route],
                 "warmup": args.warmup,
                 "requests": args.requests,
                 "seconds": args.seconds,
             }
+            # The floor answers no streamed export (floors are the last targets, so the
+            # others keep their indexes).
+            if is_export(path):
+                job["targets"] = [
+                    t for t, (_, what) in zip(targets, kinds, strict=True) if what != "floor"
+                ]
             timed = await asyncio.to_thread(run_client, job)
-            for i, out in enumerate(served):
-                if is_export(path):
-                    out.answer[path] = timed["first"][i][path]
-                    out.export_whole[path] = timed["whole"][i][path]
-                    out.exported[path] = timed["exported"][i][path]
+            if timed["differ"]:
+                print(f"{path}: this checkout and --base-code answer differently", flush=True)
+                for out in served:
+                    out.differ.append(path)
+            for t, (i, what) in enumerate(kinds):
+                out = served[i]
+                if what == "floor" and is_export(path):
+                    continue
+                if what == "before":  # exports: the whole body, as the SQL replay is
+                    out.before[path] = timed["whole"][t][path]
+                elif what == "floor":
+                    out.floor[path] = timed["whole"][t][path]
+                elif is_export(path):
+                    out.answer[path] = timed["first"][t][path]
+                    out.export_whole[path] = timed["whole"][t][path]
+                    out.exported[path] = timed["exported"][t][path]
                 else:
-                    out.answer[path] = timed["whole"][i][path]
+                    out.answer[path] = timed["whole"][t][path]
             if replay_sql:
                 times = await replay(
                     [(p.url, p.captured.statements[path]) for p in prepared], args.direct_runs
@@ -256,6 +332,8 @@ async def serve_and_drive(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        for statements in pickles:
+            statements.unlink(missing_ok=True)
 
 
 # --- in process: credentials, captured SQL, profile ------------------------------------
@@ -343,19 +421,19 @@ async def _profile(client: httpx.AsyncClient, path: str, queries: dict) -> str:
 
 
 def _trim(text: str) -> str:
-    """The request's own part of the tree: from the route's run, indentation removed, plus
-    the authentication and frame reads (which hang elsewhere in the tree)."""
+    """The event loop's part of the tree, indentation removed: the request through the
+    middleware and the route, and the tasks it starts (the projected root's resolver, its
+    concurrent reads, the frame read), which asyncio runs as callbacks of their own."""
     lines = [ln.removeprefix(". ") for ln in text.splitlines()]
-    start = next((i for i, ln in enumerate(lines) if "RestRoute.run" in ln), 0)
+    start = next((i for i, ln in enumerate(lines) if "Handle._run" in ln), 0)
     cut = len(lines[start]) - len(lines[start].lstrip(" |`-"))
     keep = []
     for ln in lines[start:]:
         if keep and ln.strip() and len(ln) - len(ln.lstrip(" |`-")) < cut:
-            break  # left the route's subtree
+            break  # left the event loop's subtree
         if ln.strip(" ."):
             keep.append(ln[cut:])
-    extra = [ln.strip(" |`-") for ln in lines if "authenticate_key" in ln or "_load_frame" in ln]
-    return "\n".join([*keep[:45], "", "elsewhere in the tree:", *extra])
+    return "\n".join(keep[:70])
 
 
 async def replay(targets: list[tuple[str, list]], runs: int) -> list[list[float]]:
@@ -407,6 +485,9 @@ class ScaleResult:
     exported: dict[str, int]
     statements: dict[str, int]
     profile: str
+    before: dict[str, list[float]]
+    floor: dict[str, list[float]]
+    differ: list[str]
 
 
 async def prepare_scale(
@@ -458,6 +539,9 @@ async def measure(prepared: list[Prepared], args: argparse.Namespace) -> list[Sc
             exported=u.exported,
             statements={path: len(seen) for path, seen in p.captured.statements.items()},
             profile=p.captured.profile,
+            before=u.before,
+            floor=u.floor,
+            differ=u.differ,
         )
         for p, u, c in zip(prepared, uncached, cached, strict=True)
     ]
@@ -503,14 +587,17 @@ def report(
             for r in results
         )
         + ").",
-        "- One uvicorn (one worker) per scale, all up at once, on 127.0.0.1; the load "
-        "generator is a separate process (this script's `client`: asyncio + httpx, one "
-        "request at a time, so the figures are latencies, not throughput). For each route it "
-        "alternates its requests between the scales (a request at scale 1, then one at "
-        "scale 10, ...), so both scales of a route are timed side by side under the same "
-        f"machine load: {args.warmup} warm-up requests at each, then up to {args.requests} "
-        f"rounds or {args.seconds:g} s per route (at least 3). Authenticated with an "
-        "`mk_live_` API key; rate limits, the relay and the webhook worker off.",
+        "- One uvicorn (one worker) per scale"
+        + (" and checkout (this one and --base-code's)" if args.base_code else "")
+        + ", and uncached a bare floor per scale (bench/bare_app.py), all up at once, on "
+        "127.0.0.1; the load generator is a separate process (this script's `client`: "
+        "asyncio + httpx, one request at a time, so the figures are latencies, not "
+        "throughput). For each route it alternates its requests between these servers (a "
+        "request to each in turn, the order reversed every round), so they are timed side "
+        f"by side under the same machine load: {args.warmup} warm-up requests at each, then "
+        f"up to {args.requests} rounds or {args.seconds:g} s per route (at least 3). "
+        "Authenticated with an `mk_live_` API key; rate limits, the relay and the webhook "
+        "worker off.",
         "- Uncached: `ANALYTICS_CACHE=false` (every request runs the analytics SQL). Cached: "
         "the default cache (Redis if REDIS_URL is set, else in process), warm. Exports "
         "stream from the database and are never cached; they run with `period=7d&format=json`. "
@@ -518,8 +605,9 @@ def report(
         "to the first body bytes (the envelope's opening and the first keyset batch of "
         "rows); the whole body grows with the rows exported by nature and is timed apart, "
         "under Exports.",
-        "- Direct SQL: the statements one uncached request issues (all of them: API-key "
-        "lookup, the frame/generations read, the analytics queries), captured in process "
+        "- Direct SQL: the statements one uncached request issues (all of them: the API-key "
+        "lookup when the principal cache does not hold the key, the frame/generations read, "
+        "the analytics queries), captured in process "
         "with a `before_cursor_execute` listener, replayed in sequence on one asyncpg "
         f"connection per database {args.direct_runs} times, alternating between the scales "
         "run by run, right after the route's uncached HTTP run. The gateway may run a "
@@ -591,6 +679,7 @@ def report(
             row += f" {u:.1f} | {c:.1f} | {d:.1f} | {u / d if d else float('nan'):.2f}x |"
         lines.append(row)
     lines.append("")
+    lines += _ratio_table(results, paths, short, args)
     for r in results:
         if r.profile:
             lines += [
@@ -604,6 +693,64 @@ def report(
                 "",
             ]
     return "\n".join(lines)
+
+
+TARGET_SQL_RATIO = 1.2  # issue 13: every route uncached within 1.2x of its SQL
+
+
+def _ratio_table(results: list[ScaleResult], paths: list[str], short: dict, args: Any) -> list[str]:
+    """Issue 13's ratio per route, uncached p50: the gateway over its SQL replayed, and
+    over the bare floor (the same SQL behind the same key check in a bare Starlette route);
+    with --base-code also the older checkout's, timed side by side."""
+    base = args.base_code is not None
+    lines = [
+        "### Issue 13: the gateway against its SQL and a bare floor (uncached, ms, p50)",
+        "",
+        "Floor: bench/bare_app.py, a bare Starlette route with the gateway's key check (the "
+        "same principal cache) running the route's captured statements in sequence on one "
+        "pooled connection and answering their rows as JSON, served beside the gateway and "
+        "timed in the same alternating rounds. "
+        + (
+            "Before: the older checkout (--base-code), served beside it on the same "
+            "database, its answers checked equal to this checkout's first."
+            if base
+            else ""
+        ),
+        "",
+    ]
+    for r in results:
+        head = f"| route @{r.scale:g} | SQL | floor |"
+        rule = "|---|---:|---:|"
+        if base:
+            head += " before | before / SQL | before / floor |"
+            rule += "---:|---:|---:|"
+        head += " gateway | gateway / SQL | gateway / floor |"
+        rule += "---:|---:|---:|"
+        lines += [head, rule]
+        met = 0
+        rows = [p for p in paths if not is_export(p)]
+        for p in rows:
+            d, f = _p(r.direct[p], 50), _p(r.floor.get(p, []), 50)
+            row = f"| {short[p]} | {d:.1f} | {f:.1f} |"
+            if base:
+                b = _p(r.before.get(p, []), 50)
+                row += f" {b:.1f} | {b / d:.2f}x | {b / f:.2f}x |"
+            g = _p(r.uncached[p], 50)
+            row += f" {g:.1f} | {g / d:.2f}x | {g / f:.2f}x |"
+            met += g / d <= TARGET_SQL_RATIO
+            lines.append(row)
+        lines += [
+            "",
+            f"Within {TARGET_SQL_RATIO}x of their SQL at scale {r.scale:g}: {met} of "
+            f"{len(rows)} routes (exports, streamed and never cached, are in the table above)."
+            + (
+                f" Answered differently by the two checkouts: {', '.join(r.differ)}."
+                if r.differ
+                else (" Both checkouts answered every route alike." if base else "")
+            ),
+            "",
+        ]
+    return lines
 
 
 def _exports_table(results: list[ScaleResult], paths: list[str], short: dict) -> list[str]:
@@ -648,7 +795,8 @@ async def main(args: argparse.Namespace) -> None:
             admin = await asyncpg.connect(plain_url(server_url))
             try:
                 for p in prepared:
-                    await admin.execute(f'DROP DATABASE IF EXISTS "{p.name}" WITH (FORCE)')
+                    if p.name not in reuse.values():  # a reused database is left as it is
+                        await admin.execute(f'DROP DATABASE IF EXISTS "{p.name}" WITH (FORCE)')
             finally:
                 await admin.close()
     if args.raw:
@@ -671,9 +819,15 @@ if __name__ == "__main__":
         nargs="*",
         default=[],
         metavar="SCALE=DBNAME",
-        help="measure an already loaded demo database for SCALE (dropped at the end)",
+        help="measure an already loaded demo database for SCALE (left as it is)",
     )
-    parser.add_argument("--keep", action="store_true", help="do not drop the databases")
+    parser.add_argument("--keep", action="store_true", help="do not drop the databases made")
+    parser.add_argument(
+        "--base-code",
+        type=Path,
+        help="also serve an older checkout (`git archive <commit> | tar -x -C DIR`) on the "
+        "same databases, side by side with this one",
+    )
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--requests", type=int, default=60, help="per route and mode")
     parser.add_argument("--seconds", type=float, default=15, help="per route and mode")

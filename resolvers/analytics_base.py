@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.cache import cache_for, workspace_prefix
+from gateway.concurrent_reads import ConcurrentReads
 from gateway.observability import metrics
 from models.analytics.window import PERIOD_DAYS, Frame, Window
 from resolvers.context import Context, Info
@@ -66,6 +67,7 @@ SELECT coalesce(w.settings->>'timezone', 'UTC') AS tz,
 FROM workspaces w LEFT JOIN data_generations g ON g.workspace_id = w.id
 WHERE w.id = :ws GROUP BY w.id
 """
+_FRAME = text(_FRAME_SQL)
 
 
 def now_of(ctx: Context) -> tuple[datetime, bool]:
@@ -78,8 +80,8 @@ def now_of(ctx: Context) -> tuple[datetime, bool]:
 
 
 async def _load_frame(ctx: Context) -> tuple[Frame, dict[str, int], bool]:
-    async with ctx.reads() as session:
-        row = (await session.execute(text(_FRAME_SQL), {"ws": ctx.workspace_id})).one_or_none()
+    reads = ConcurrentReads(ctx.sessions)
+    row = (await reads.execute(_FRAME, {"ws": ctx.workspace_id})).one_or_none()
     tz, generations = (row.tz, row.generations) if row else ("UTC", {})
     now, pinned = now_of(ctx)
     return Frame(ctx.workspace_id, tz, now), generations, pinned
@@ -128,8 +130,7 @@ async def cached_answer(
     """`cached`, telling also whether the answer came from the cache."""
     frame, generations, pinned = await frame_of(info)
     if not info.context.settings.analytics_cache:  # ANALYTICS_CACHE=false: always compute
-        async with info.context.sessions() as session:  # compute may write (window totals)
-            value = await compute(session, frame)
+        value = await compute(ConcurrentReads(info.context.sessions), frame)
         return orjson.loads(orjson.dumps(value, default=_json_default)), False
     versions = ",".join(f"{d}={generations.get(d, 0)}" for d in depends)
     moment = frame.now.isoformat() if pinned else ""
@@ -143,8 +144,9 @@ async def cached_answer(
     metrics.cache_lookup(hit is not None)
     if hit is not None:
         return orjson.loads(hit), True
-    async with info.context.sessions() as session:  # compute may write (window totals)
-        value = await compute(session, frame)
+    # Reads, each statement on its own connection (window totals write in their own
+    # transaction, through `bind`).
+    value = await compute(ConcurrentReads(info.context.sessions), frame)
     payload = orjson.dumps(value, default=_json_default)
     await cache.set(key, payload, ttl)
     return orjson.loads(payload), False
@@ -156,36 +158,43 @@ def _json_default(value: Any) -> Any:
     return float(value)  # Decimal
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+# Per Strawberry type, each field's name and the function turning its plain value into the
+# field's value: worked out from the type hints once, not per value.
+_BUILDERS: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
 
 
 def build(cls: type[T], data: dict[str, Any]) -> T:
     """A Strawberry type from plain data, nested types and dates included."""
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    values = {
-        f.name: _coerce(hints[f.name], data.get(f.name))
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.init and not f.name.startswith("_")
-    }
-    return cls(**values)
+    fields = _BUILDERS.get(cls)
+    if fields is None:
+        hints = typing.get_type_hints(cls)
+        fields = _BUILDERS[cls] = [
+            (f.name, _converter(hints[f.name]))
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.init and not f.name.startswith("_")
+        ]
+    return cls(**{name: convert(data.get(name)) for name, convert in fields})
 
 
-def _coerce(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """What a value of `hint` needs: a list's items converted, X | None as X, a nested type
+    built, an ISO date or time parsed (None stays None); anything else as it is."""
     origin = typing.get_origin(hint)
     if origin is list:
         (item,) = typing.get_args(hint)
-        return [_coerce(item, v) for v in value]
+        each = _converter(item)
+        return lambda value: None if value is None else [each(v) for v in value]
     if origin is not None:  # X | None
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _coerce(inner[0], value) if len(inner) == 1 else value
+        return _converter(inner[0]) if len(inner) == 1 else _same
     if hasattr(hint, "__strawberry_definition__"):
-        return build(hint, value)
-    if hint is datetime and isinstance(value, str):
-        return datetime.fromisoformat(value)
-    if hint is date and isinstance(value, str):
-        return date.fromisoformat(value)
-    return value
+        return lambda value: None if value is None else build(hint, value)
+    if hint is datetime:
+        return lambda value: datetime.fromisoformat(value) if isinstance(value, str) else value
+    if hint is date:
+        return lambda value: date.fromisoformat(value) if isinstance(value, str) else value
+    return _same

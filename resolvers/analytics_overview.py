@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from gateway.concurrent_reads import ConcurrentReads
 from models.analytics import overview
 from resolvers.analytics_base import ANALYTICS, REVENUE, build, cached
 from resolvers.context import Info
@@ -93,5 +94,5 @@ class Query:
 
     @strawberry.field(permission_classes=ANALYTICS, description="Live health (not cached).")
     async def platform_health(self, info: Info) -> PlatformHealth:
-        async with info.context.sessions() as session:
-            return build(PlatformHealth, await overview.health(session))
+        reads = ConcurrentReads(info.context.sessions)
+        return build(PlatformHealth, await overview.health(reads))

@@ -13,11 +13,13 @@ from models.analytics.sql import (
     characters_count,
     distinct_active,
     distinct_series,
+    early,
     hourly_ranges,
     hourly_series,
     hourly_sums,
     ranked,
     rows,
+    together,
 )
 from models.analytics.window import Frame, Window, buckets, growth, pct, ratio
 from models.analytics.window_totals import METRICS
@@ -40,16 +42,19 @@ NSFW = {"all": "TRUE", "true": "c.is_nsfw", "false": "NOT c.is_nsfw"}
 
 async def character_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
     frame = window.frame
-    facets = await character_facets(session, frame, ["all", "public", "nsfw", "gender"])
-    total, public = facets["all"].get("", 0), facets["public"].get("", 0)
-    nsfw, female = facets["nsfw"].get("", 0), facets["gender"].get("female", 0)
-    male = facets["gender"].get("male", 0)
     week, month = frame.last_days(7), frame.last_days(30)
     ranges = {"week": (week.start, week.end), "month": (month.start, month.end)}
     if not window.is_all_time:
         ranges |= {"now": (window.start, window.end)}
         ranges |= {"before": (window.previous().start, window.previous().end)}
-    sums = await hourly_ranges(session, frame, ["new_characters"], ranges)
+    facets, sums = await together(
+        session,
+        character_facets(session, frame, ["all", "public", "nsfw", "gender"]),
+        hourly_ranges(session, frame, ["new_characters"], ranges),
+    )
+    total, public = facets["all"].get("", 0), facets["public"].get("", 0)
+    nsfw, female = facets["nsfw"].get("", 0), facets["gender"].get("female", 0)
+    male = facets["gender"].get("male", 0)
     rate = 0.0
     if not window.is_all_time:
         rate = growth(sums["now"]["new_characters"], sums["before"]["new_characters"])
@@ -82,6 +87,8 @@ async def top_characters(
         "offset": (page - 1) * limit,
         "reach": page * limit,  # rows each ranked part may contribute to this page
     }
+    # The count does not depend on the page: it runs while the page is read.
+    counting = early(session, characters_count(session, frame, nsfw))
     # Only characters with a score are ranked; the rest (score 0) follow in id order, read
     # from the primary key just as far as the page needs. (Their test is a scalar subquery,
     # one primary-key probe per character read: as NOT EXISTS the planner may make it an
@@ -107,6 +114,11 @@ async def top_characters(
     UNION ALL
     (SELECT c.id, 0 FROM characters c WHERE c.workspace_id = :ws AND {NSFW[nsfw]}
      AND c.id NOT IN (SELECT id FROM ({SORTS[sort_by]}) s) ORDER BY c.id LIMIT :reach)"""
+    # The page's extras, from per-character totals kept by ingestion, in the same statement:
+    # messages this week and new users (first message to the character) in the period and
+    # the previous one from character_days, the average session from character_stats. All
+    # time has no previous period (growth 0.0), so its new users are not needed.
+    all_time = window.is_all_time
     found = await rows(
         session,
         f"""
@@ -117,30 +129,12 @@ WITH page AS (
 SELECT c.id, c.name, c.slug, c.image_url, c.creator_id, cr.username AS creator_name, c.category,
        c.tags, c.is_nsfw, c.created_at,
        coalesce(s.total_messages, 0) AS total_messages, coalesce(s.unique_users, 0) AS unique_users,
-       coalesce(s.favorites, 0) AS favorites, coalesce(s.images_generated, 0) AS images_generated
+       coalesce(s.favorites, 0) AS favorites, coalesce(s.images_generated, 0) AS images_generated,
+       CAST(s.session_seconds AS numeric) / nullif(s.sessions, 0) AS avg_seconds,
+       d.week_messages, d.new_now, d.new_before
 FROM page p JOIN characters c ON c.workspace_id = :ws AND c.id = p.id
 LEFT JOIN character_stats s ON s.workspace_id = c.workspace_id AND s.character_id = c.id
 LEFT JOIN creators cr ON cr.workspace_id = c.workspace_id AND cr.id = c.creator_id
-ORDER BY p.score DESC, p.id
-""",
-        **params,
-    )
-    ids = [r.id for r in found]
-    # The page's extras, from per-character totals kept by ingestion: messages this week and
-    # new users (first message to the character) in the period and the previous one from
-    # character_days, the average session from character_stats. All time has no previous
-    # period (growth 0.0), so its new users are not needed.
-    all_time = window.is_all_time
-    lo = week.first if all_time else min(previous.first, week.first)
-    extra = {
-        r.id: r
-        for r in await rows(
-            session,
-            """
-SELECT c.id, CAST(s.session_seconds AS numeric) / nullif(s.sessions, 0) AS avg_seconds,
-  d.week_messages, d.new_now, d.new_before
-FROM characters c
-LEFT JOIN character_stats s ON s.workspace_id = c.workspace_id AND s.character_id = c.id
 CROSS JOIN LATERAL (
   SELECT coalesce(sum(messages) FILTER (WHERE day BETWEEN :wf AND :wl), 0) AS week_messages,
     coalesce(sum(new_users) FILTER (WHERE day BETWEEN :first AND :last), 0) AS new_now,
@@ -148,21 +142,17 @@ CROSS JOIN LATERAL (
   FROM character_days WHERE workspace_id = :ws AND character_id = c.id
     AND day BETWEEN :lo AND :hi
 ) d
-WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
+ORDER BY p.score DESC, p.id
 """,
-            ws=frame.workspace_id,
-            ids=ids,
-            wf=week.first,
-            wl=week.last,
-            first=window.first,
-            last=window.last,
-            pfirst=previous.first,
-            plast=previous.last,
-            lo=lo,
-            hi=max(window.last, week.last),
-        )
-    }
-    total = await characters_count(session, frame, nsfw)
+        **params,
+        wf=week.first,
+        wl=week.last,
+        pfirst=previous.first,
+        plast=previous.last,
+        lo=week.first if all_time else min(previous.first, week.first),
+        hi=max(window.last, week.last),
+    )
+    total = await counting
     return {
         "characters": [
             {
@@ -185,11 +175,9 @@ WHERE c.workspace_id = :ws AND c.id = ANY(:ids)
                         "images_generated",
                     )
                 },
-                "average_session_minutes": ratio(float(extra[r.id].avg_seconds or 0), 60),
-                "messages_this_week": extra[r.id].week_messages,
-                "user_growth_rate": (
-                    0.0 if all_time else growth(extra[r.id].new_now, extra[r.id].new_before)
-                ),
+                "average_session_minutes": ratio(float(r.avg_seconds or 0), 60),
+                "messages_this_week": r.week_messages,
+                "user_growth_rate": 0.0 if all_time else growth(r.new_now, r.new_before),
             }
             for r in found
         ],
@@ -222,17 +210,17 @@ async def character_engagement(
     session: AsyncSession, window: Window, granularity: str
 ) -> dict[str, Any]:
     frame = window.frame
-    series = await hourly_series(session, window, granularity, ["new_characters", "messages"])
-    active = await distinct_series(session, window, granularity, "character")
-    pairs = await distinct_series(session, window, granularity, "character_user")
-    sessions = (
-        await hourly_sums(session, frame, window.start, window.end, ["character_sessions"])
-    )["character_sessions"]
-    characters = await characters_count(session, frame, "all")
-    # Pairs active from the window's first day on (a pair's last message falls in it).
-    active_pairs = await distinct_active(
-        session, frame, "character_user", window.first, frame.today
+    series, active, pairs, sums, characters, active_pairs = await together(
+        session,
+        hourly_series(session, window, granularity, ["new_characters", "messages"]),
+        distinct_series(session, window, granularity, "character"),
+        distinct_series(session, window, granularity, "character_user"),
+        hourly_sums(session, frame, window.start, window.end, ["character_sessions"]),
+        characters_count(session, frame, "all"),
+        # Pairs active from the window's first day on (a pair's last message falls in it).
+        distinct_active(session, frame, "character_user", window.first, frame.today),
     )
+    sessions = sums["character_sessions"]
     return {
         "buckets": buckets(window, granularity),
         "new_characters": series["new_characters"],

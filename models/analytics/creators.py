@@ -7,7 +7,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.analytics.sql import one, rows
+from models.analytics.sql import (
+    early,
+    one,
+    rows,
+    together,
+)
 from models.analytics.window import Frame, Window, money, ratio
 
 SORTS = {
@@ -74,16 +79,20 @@ def _creator(r: Any) -> dict[str, Any]:
 async def top_creators(
     session: AsyncSession, window: Window, *, sort_by: str, limit: int, page: int
 ) -> dict[str, Any]:
-    found = await rows(
+    found, head = await together(
         session,
-        _CREATORS.format(sort=SORTS[sort_by]),
-        ws=window.frame.workspace_id,
-        start=window.start,
-        end=window.end,
-        limit=limit,
-        offset=(page - 1) * limit,
+        rows(
+            session,
+            _CREATORS.format(sort=SORTS[sort_by]),
+            ws=window.frame.workspace_id,
+            start=window.start,
+            end=window.end,
+            limit=limit,
+            offset=(page - 1) * limit,
+        ),
+        one(session, _TOTAL, ws=window.frame.workspace_id),
     )
-    total = (await one(session, _TOTAL, ws=window.frame.workspace_id)).n
+    total = head.n
     return {
         "creators": [_creator(r) for r in found],
         "total_creators": total,
@@ -94,6 +103,18 @@ async def top_creators(
 
 async def creator_stats(session: AsyncSession, frame: Frame) -> dict[str, Any]:
     month = frame.last_days(30)
+    listing = early(  # the top list runs while the head is read
+        session,
+        rows(
+            session,
+            _CREATORS.format(sort=SORTS["followers"]),
+            ws=frame.workspace_id,
+            limit=TOP,
+            offset=0,
+            start=month.start,
+            end=month.end,
+        ),
+    )
     head = await one(
         session,
         f"""
@@ -107,15 +128,7 @@ SELECT ({_TOTAL}) AS total,
         ws=frame.workspace_id,
         start=month.start,
     )
-    top = await rows(
-        session,
-        _CREATORS.format(sort=SORTS["followers"]),
-        ws=frame.workspace_id,
-        limit=TOP,
-        offset=0,
-        start=month.start,
-        end=month.end,
-    )
+    top = await listing
     return {
         "total_creators": head.total,
         "active_creators": head.active,

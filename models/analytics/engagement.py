@@ -14,6 +14,7 @@ from models.analytics.sql import (
     hourly_series,
     one,
     rows,
+    together,
 )
 from models.analytics.window import Window, buckets, growth, pct, ratio, whole_ratio
 
@@ -34,23 +35,27 @@ async def _users_with(session: AsyncSession, window: Window, kind: str) -> int:
 
 async def messages(session: AsyncSession, window: Window, granularity: str) -> dict[str, Any]:
     frame = window.frame
-    sums = await hourly_ranges(
+    sums, users, series, by_hour = await together(
         session,
-        frame,
-        ["messages", "user_messages", "sessions", "session_messages"],
-        {"all": _everything(window), "now": (window.start, window.end)},
-    )
-    users = await _users_with(session, window, "user_messages")
-    series = await hourly_series(session, window, granularity, ["messages"])
-    by_hour = await rows(
-        session,
-        "SELECT extract(hour FROM hour AT TIME ZONE :tz)::int AS h, "
-        "extract(dow FROM hour AT TIME ZONE :tz)::int AS d, sum(messages) AS n "
-        "FROM platform_hourly WHERE workspace_id = :ws AND hour >= :s AND hour < :e GROUP BY 1, 2",
-        ws=frame.workspace_id,
-        tz=frame.tz_name,
-        s=window.start,
-        e=window.end,
+        hourly_ranges(
+            session,
+            frame,
+            ["messages", "user_messages", "sessions", "session_messages"],
+            {"all": _everything(window), "now": (window.start, window.end)},
+        ),
+        _users_with(session, window, "user_messages"),
+        hourly_series(session, window, granularity, ["messages"]),
+        rows(
+            session,
+            "SELECT extract(hour FROM hour AT TIME ZONE :tz)::int AS h, "
+            "extract(dow FROM hour AT TIME ZONE :tz)::int AS d, sum(messages) AS n "
+            "FROM platform_hourly WHERE workspace_id = :ws AND hour >= :s AND hour < :e "
+            "GROUP BY 1, 2",
+            ws=frame.workspace_id,
+            tz=frame.tz_name,
+            s=window.start,
+            e=window.end,
+        ),
     )
     hours, weekdays = [0] * 24, [0] * 7
     for r in by_hour:
@@ -99,15 +104,18 @@ async def _top_characters(session: AsyncSession, window: Window, column: str) ->
 
 
 async def images(session: AsyncSession, window: Window) -> dict[str, Any]:
-    sums = await hourly_ranges(
+    sums, users, series, top = await together(
         session,
-        window.frame,
-        ["images", "image_likes"],
-        {"all": _everything(window), "now": (window.start, window.end)},
+        hourly_ranges(
+            session,
+            window.frame,
+            ["images", "image_likes"],
+            {"all": _everything(window), "now": (window.start, window.end)},
+        ),
+        _users_with(session, window, "user_images"),
+        hourly_series(session, window, "day", ["images"]),
+        _top_characters(session, window, "images"),
     )
-    users = await _users_with(session, window, "user_images")
-    series = await hourly_series(session, window, "day", ["images"])
-    top = await _top_characters(session, window, "images")
     everything = sums["all"]
     return {
         "total_images_generated": everything["images"],
@@ -128,10 +136,12 @@ _SESSION_COLUMNS = ["sessions", "session_seconds", "session_messages", "bounced_
 
 async def sessions(session: AsyncSession, window: Window) -> dict[str, Any]:
     columns = _SESSION_COLUMNS + [f"sessions_{d}" for d in DEVICES]
-    now = (
-        await hourly_ranges(session, window.frame, columns, {"now": (window.start, window.end)})
-    )["now"]
-    series = await hourly_series(session, window, "day", ["sessions", "session_seconds"])
+    sums, series = await together(
+        session,
+        hourly_ranges(session, window.frame, columns, {"now": (window.start, window.end)}),
+        hourly_series(session, window, "day", ["sessions", "session_seconds"]),
+    )
+    now = sums["now"]
     return {
         "total_sessions": now["sessions"],
         "average_duration_seconds": whole_ratio(now["session_seconds"], now["sessions"]),
@@ -153,20 +163,24 @@ async def favorites(session: AsyncSession, window: Window) -> dict[str, Any]:
     if not window.is_all_time:
         ranges |= {"now": (window.start, window.end)}
         ranges |= {"before": (window.previous().start, window.previous().end)}
-    sums = await hourly_ranges(session, frame, ["favorites"], ranges)
-    counts = await one(
+    sums, counts, top, characters = await together(
         session,
-        "SELECT coalesce(max(value), 0) AS users FROM platform_counters "
-        "WHERE workspace_id = :ws AND name = 'favoriting_users'",
-        ws=frame.workspace_id,
-    )
-    top = await rows(
-        session,
-        "SELECT c.id, c.name, c.image_url, s.favorites AS n FROM character_stats s "
-        "JOIN characters c "
-        "ON c.workspace_id = s.workspace_id AND c.id = s.character_id WHERE s.workspace_id = :ws "
-        f"AND s.favorites > 0 ORDER BY s.favorites DESC, c.id LIMIT {TOP}",
-        ws=frame.workspace_id,
+        hourly_ranges(session, frame, ["favorites"], ranges),
+        one(
+            session,
+            "SELECT coalesce(max(value), 0) AS users FROM platform_counters "
+            "WHERE workspace_id = :ws AND name = 'favoriting_users'",
+            ws=frame.workspace_id,
+        ),
+        rows(
+            session,
+            "SELECT c.id, c.name, c.image_url, s.favorites AS n FROM character_stats s "
+            "JOIN characters c ON c.workspace_id = s.workspace_id AND c.id = s.character_id "
+            f"WHERE s.workspace_id = :ws AND s.favorites > 0 ORDER BY s.favorites DESC, c.id "
+            f"LIMIT {TOP}",
+            ws=frame.workspace_id,
+        ),
+        characters_count(session, frame),
     )
     total = sums["all"]["favorites"]
     rate = 0.0
@@ -176,7 +190,7 @@ async def favorites(session: AsyncSession, window: Window) -> dict[str, Any]:
         "total_favorites": total,
         "new_favorites_this_week": sums["week"]["favorites"],
         "average_favorites_per_user": ratio(total, counts.users),
-        "average_favorites_per_character": ratio(total, await characters_count(session, frame)),
+        "average_favorites_per_character": ratio(total, characters),
         "top_characters": [
             {"id": r.id, "name": r.name, "count": r.n, "image_url": r.image_url} for r in top
         ],

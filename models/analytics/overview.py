@@ -14,6 +14,7 @@ from models.analytics.sql import (
     hourly_ranges,
     one,
     revenue_of,
+    together,
 )
 from models.analytics.window import Frame, growth, money, money_ratio, pct, ratio, whole_ratio
 
@@ -45,30 +46,33 @@ async def premium_users(session: AsyncSession, frame: Frame) -> int:
 async def dashboard_summary(session: AsyncSession, frame: Frame) -> dict[str, Any]:
     day, week, month = frame.last_days(1), frame.last_days(7), frame.last_days(30)
     everything = frame.last_days(None)
-    sums = await hourly_ranges(
+    sums, facets, premium, active = await together(
         session,
-        frame,
-        _COLUMNS,
-        {
-            "all": (everything.start, everything.end),
-            "today": (day.start, day.end),
-            "week": (week.start, week.end),
-            "month": (month.start, month.end),
-            "before": (month.previous().start, month.previous().end),
-        },
+        hourly_ranges(
+            session,
+            frame,
+            _COLUMNS,
+            {
+                "all": (everything.start, everything.end),
+                "today": (day.start, day.end),
+                "week": (week.start, week.end),
+                "month": (month.start, month.end),
+                "before": (month.previous().start, month.previous().end),
+            },
+        ),
+        character_facets(session, frame, ["all", "public"]),
+        premium_users(session, frame),
+        distinct_active_ranges(
+            session,
+            frame,
+            "user",
+            {n: (w.first, w.last) for n, w in (("today", day), ("week", week), ("month", month))},
+        ),
     )
     total, today, this_week, this_month, before = (
         sums[k] for k in ("all", "today", "week", "month", "before")
     )
-    facets = await character_facets(session, frame, ["all", "public"])
     characters_total, characters_public = facets["all"].get("", 0), facets["public"].get("", 0)
-    premium = await premium_users(session, frame)
-    active = await distinct_active_ranges(
-        session,
-        frame,
-        "user",
-        {name: (w.first, w.last) for name, w in (("today", day), ("week", week), ("month", month))},
-    )
     users = int(total["new_users"])
     revenue = revenue_of(total)
     return {

@@ -13,6 +13,7 @@ from models.analytics.sql import (
     one,
     ranked,
     rows,
+    together,
     user_facets,
 )
 from models.analytics.window import Frame, pct, ratio
@@ -21,18 +22,19 @@ TOP_COUNTRIES, TOP_LANGUAGES, TOP_REGIONS = 10, 10, 5
 
 
 async def content_stats(session: AsyncSession, frame: Frame) -> dict[str, Any]:
-    facets = await character_facets(session, frame, ["all", "nsfw", "pending_review", "flagged"])
-    total, nsfw = facets["all"].get("", 0), facets["nsfw"].get("", 0)
-    row = await one(
-        session,
-        "SELECT count(*) AS reports, count(*) FILTER (WHERE status = 'pending') AS pending "
-        "FROM moderation_reports WHERE workspace_id = :ws",
-        ws=frame.workspace_id,
-    )
     everything = frame.last_days(None)
-    images = await hourly_sums(
-        session, frame, everything.start, everything.end, ["images", "nsfw_images"]
+    facets, row, images = await together(
+        session,
+        character_facets(session, frame, ["all", "nsfw", "pending_review", "flagged"]),
+        one(
+            session,
+            "SELECT count(*) AS reports, count(*) FILTER (WHERE status = 'pending') AS pending "
+            "FROM moderation_reports WHERE workspace_id = :ws",
+            ws=frame.workspace_id,
+        ),
+        hourly_sums(session, frame, everything.start, everything.end, ["images", "nsfw_images"]),
     )
+    total, nsfw = facets["all"].get("", 0), facets["nsfw"].get("", 0)
     return {
         "characters": {
             "total": total,
@@ -85,17 +87,19 @@ async def geo(session: AsyncSession, frame: Frame) -> dict[str, Any]:
 
 async def feature_usage(session: AsyncSession, frame: Frame) -> list[dict[str, Any]]:
     # Users and uses of each feature: counters kept by ingestion (platform_rollups.py).
-    counters = {
-        r.name: r.value
-        for r in await rows(
+    found, facets = await together(
+        session,
+        rows(
             session,
             "SELECT name, value FROM platform_counters WHERE workspace_id = :ws "
             "AND name = ANY(:names)",
             ws=frame.workspace_id,
             names=[f"{kind}:{key}" for key in FEATURES for kind in ("users", "uses")],
-        )
-    }
-    users = (await user_facets(session, frame, ["all"]))["all"].get("", 0)
+        ),
+        user_facets(session, frame, ["all"]),
+    )
+    counters = {r.name: r.value for r in found}
+    users = facets["all"].get("", 0)
     result = []
     for key, name in FEATURES.items():
         used, uses = counters.get(f"users:{key}", 0), counters.get(f"uses:{key}", 0)

@@ -9,11 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.sql import (
     REVENUE_COLUMNS,
+    early,
     hourly_ranges,
     hourly_series,
     one,
     revenue_of,
     rows,
+    together,
 )
 from models.analytics.window import Frame, Window, buckets, growth, money, money_ratio, pct
 from models.platform_rollups import RETENTION_DUE, RETENTION_KEPT, RETENTION_MONTHS
@@ -29,24 +31,27 @@ async def revenue_summary(session: AsyncSession, window: Window) -> dict[str, An
     frame = window.frame
     everything = frame.last_days(None)
     columns = REVENUE_COLUMNS + [f"count_{k}" for k in KINDS]
-    sums = await hourly_ranges(
+    sums, people = await together(
         session,
-        frame,
-        columns,
-        {
-            "all": (everything.start, everything.end),
-            "now": (window.start, window.end),
-            "before": (window.previous().start, window.previous().end),
-        },
-    )
-    people = await one(
-        session,
-        "SELECT (SELECT coalesce(sum(users), 0) FROM platform_user_facets "
-        "WHERE workspace_id = :ws AND facet = 'all') AS users, "
-        "(SELECT coalesce(sum(users), 0) FROM platform_segment_cells WHERE workspace_id = :ws "
-        "AND band = 'paid') AS paying, "
-        f"({_ACTIVE}) AS subscribers",
-        ws=frame.workspace_id,
+        hourly_ranges(
+            session,
+            frame,
+            columns,
+            {
+                "all": (everything.start, everything.end),
+                "now": (window.start, window.end),
+                "before": (window.previous().start, window.previous().end),
+            },
+        ),
+        one(
+            session,
+            "SELECT (SELECT coalesce(sum(users), 0) FROM platform_user_facets "
+            "WHERE workspace_id = :ws AND facet = 'all') AS users, "
+            "(SELECT coalesce(sum(users), 0) FROM platform_segment_cells WHERE workspace_id = :ws "
+            "AND band = 'paid') AS paying, "
+            f"({_ACTIVE}) AS subscribers",
+            ws=frame.workspace_id,
+        ),
     )
     total, now = revenue_of(sums["all"]), revenue_of(sums["now"])
     return {
@@ -89,6 +94,20 @@ async def subscriptions(session: AsyncSession, window: Window) -> dict[str, Any]
     platform_tier_subscriptions and platform_subscription_retention: days and tiers, not
     subscriptions (gateway/ingestion/subscription_rollups.py)."""
     frame, week = window.frame, window.frame.last_days(7)
+    # The tiers and the retention run while the head is read.
+    tiering = early(
+        session,
+        rows(
+            session,
+            f"""
+SELECT t.name, {_MONTHLY} AS monthly, coalesce(c.active, 0) AS n FROM subscription_tiers t
+LEFT JOIN platform_tier_subscriptions c ON c.workspace_id = t.workspace_id AND c.tier_id = t.id
+WHERE t.workspace_id = :ws ORDER BY 2, 1
+""",
+            ws=frame.workspace_id,
+        ),
+    )
+    keeping = early(session, _retention(session, frame))
     head = await one(
         session,
         f"""
@@ -109,17 +128,9 @@ FROM platform_subscription_days WHERE workspace_id = :ws
         p_first=window.first,
         p_last=window.last,
     )
-    tiers = await rows(
-        session,
-        f"""
-SELECT t.name, {_MONTHLY} AS monthly, coalesce(c.active, 0) AS n FROM subscription_tiers t
-LEFT JOIN platform_tier_subscriptions c ON c.workspace_id = t.workspace_id AND c.tier_id = t.id
-WHERE t.workspace_id = :ws ORDER BY 2, 1
-""",
-        ws=frame.workspace_id,
-    )
+    tiers = await tiering
     mrr = sum(float(t.monthly) * t.n for t in tiers)
-    kept = await _retention(session, frame)
+    kept = await keeping
     retention: dict[str, float | None] = {
         f"month{m}": pct(*kept[m]) if kept[m][1] else None for m in RETENTION_MONTHS
     }

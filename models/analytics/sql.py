@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.analytics.window import Frame, Window, bucket_key, buckets
 
+T = TypeVar("T")
+
+
+async def together(session: Any, *reads: Awaitable[Any]) -> list[Any]:
+    """The results of independent reads: at once when `session` runs each statement on a
+    connection of its own (gateway/concurrent_reads.py says so with `concurrent`),
+    else one after the other (one session runs one statement at a time)."""
+    if getattr(session, "concurrent", False):
+        return list(await asyncio.gather(*reads))
+    return [await read for read in reads]
+
+
+def early(session: Any, read: Awaitable[T]) -> Awaitable[T]:
+    """`read` started now when `session` can run it beside the reads that follow (await it
+    later), else `read` as it is, to be awaited in its turn."""
+    if getattr(session, "concurrent", False):
+        return asyncio.ensure_future(read)
+    return read
+
+
+@functools.lru_cache(maxsize=4096)
+def _text(sql: str) -> TextClause:
+    """A statement's clause, parsed once per distinct text (they are few: built from fixed
+    parts, the values travel as parameters)."""
+    return text(sql)
+
 
 async def rows(session: AsyncSession, sql: str, **params: Any) -> list[Any]:
-    return list((await session.execute(text(sql), params)).all())
+    return list((await session.execute(_text(sql), params)).all())
 
 
 async def one(session: AsyncSession, sql: str, **params: Any) -> Any:
-    return (await session.execute(text(sql), params)).one()
+    return (await session.execute(_text(sql), params)).one()
 
 
 async def hourly_sums(

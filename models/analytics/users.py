@@ -15,6 +15,7 @@ from models.analytics.sql import (
     hourly_sums,
     one,
     rows,
+    together,
     user_facets,
 )
 from models.analytics.window import Frame, Window, buckets, growth, money, pct
@@ -26,20 +27,24 @@ COHORT_CELLS = {"daily": 7, "weekly": 4, "monthly": 3}
 
 async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
     frame = window.frame
-    facets = await user_facets(session, frame, ["all", "registered", "language", "gender"], window)
+    facets, head = await together(
+        session,
+        user_facets(session, frame, ["all", "registered", "language", "gender"], window),
+        # Premium users and creators among those registered in the window, by registration
+        # day.
+        one(
+            session,
+            "SELECT coalesce(sum(users) FILTER (WHERE band = 'prem_reg'), 0) AS premium, "
+            "coalesce(sum(users) FILTER (WHERE band = 'creator'), 0) AS creators "
+            "FROM platform_segment_cells WHERE workspace_id = :ws "
+            "AND band IN ('prem_reg', 'creator') AND day BETWEEN :first AND :last",
+            ws=frame.workspace_id,
+            first=window.first,
+            last=window.last,
+        ),
+    )
     total = facets["all"].get("", 0)
     registered = facets["registered"].get("", 0)
-    # Premium users and creators among those registered in the window, by registration day.
-    head = await one(
-        session,
-        "SELECT coalesce(sum(users) FILTER (WHERE band = 'prem_reg'), 0) AS premium, "
-        "coalesce(sum(users) FILTER (WHERE band = 'creator'), 0) AS creators "
-        "FROM platform_segment_cells WHERE workspace_id = :ws "
-        "AND band IN ('prem_reg', 'creator') AND day BETWEEN :first AND :last",
-        ws=frame.workspace_id,
-        first=window.first,
-        last=window.last,
-    )
 
     def split(facet: str) -> list[dict[str, Any]]:
         merged: dict[str, int] = {}
@@ -63,11 +68,14 @@ async def user_stats(session: AsyncSession, window: Window) -> dict[str, Any]:
 
 async def user_growth(session: AsyncSession, window: Window, granularity: str) -> dict[str, Any]:
     frame = window.frame
-    series = await hourly_series(session, window, granularity, ["new_users", "first_subscriptions"])
-    new = series["new_users"]
-    active = await distinct_series(session, window, granularity, "user")
     previous = window.previous()
-    before = await hourly_sums(session, frame, previous.start, previous.end, ["new_users"])
+    series, active, before = await together(
+        session,
+        hourly_series(session, window, granularity, ["new_users", "first_subscriptions"]),
+        distinct_series(session, window, granularity, "user"),
+        hourly_sums(session, frame, previous.start, previous.end, ["new_users"]),
+    )
+    new = series["new_users"]
     return {
         "buckets": buckets(window, granularity),
         "new_users": new,
@@ -84,16 +92,21 @@ async def retention(session: AsyncSession, window: Window, cohort: str) -> dict[
     # Users whose day N has come: registered in the window up to N days before today.
     lasts = {n: min(window.last, frame.today - timedelta(days=n)) for n in RETENTION_DAYS}
     due = {n: last for n, last in lasts.items() if last >= window.first}
-    eligible = await hourly_ranges(
+    eligible, kept, churn, cohorts = await together(
         session,
-        frame,
-        ["new_users"],
-        {
-            f"d{n}": (window.start, frame.midnight(last + timedelta(days=1)))
-            for n, last in due.items()
-        },
+        hourly_ranges(
+            session,
+            frame,
+            ["new_users"],
+            {
+                f"d{n}": (window.start, frame.midnight(last + timedelta(days=1)))
+                for n, last in due.items()
+            },
+        ),
+        _cells_totals(session, window, due),
+        _churn(session, frame),
+        _cohort_table(session, window, cohort),
     )
-    kept = await _cells_totals(session, window, due)
     # Day N no user registered in the period can have reached yet is unknown (null), not 0.
     rates = {
         f"day{n}": pct(kept.get(n, 0), eligible[f"d{n}"]["new_users"]) if n in due else None
@@ -101,8 +114,8 @@ async def retention(session: AsyncSession, window: Window, cohort: str) -> dict[
     }
     return {
         "retention": rates,
-        "churn": await _churn(session, frame),
-        "cohorts": await _cohort_table(session, window, cohort),
+        "churn": churn,
+        "cohorts": cohorts,
     }
 
 

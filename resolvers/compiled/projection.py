@@ -12,7 +12,6 @@ then answers it, errors included, in its own words.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import Any
 
 from graphql import (
@@ -25,6 +24,7 @@ from graphql import (
     GraphQLScalarType,
 )
 from graphql.execution.values import get_argument_values
+from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema_converter import get_arguments
 
 from resolvers.compiled.sql import NotCompilable
@@ -54,7 +54,7 @@ async def resolve_root(
     """Call the root field's resolver with its arguments converted as Strawberry converts
     them (input objects, enums)."""
     result = call_resolver(strawberry_schema, definition, node, None, variables, context)
-    return await result if inspect.isawaitable(result) else result
+    return await result if optimized_is_awaitable(result) else result
 
 
 def call_resolver(
@@ -107,10 +107,10 @@ class Projector:
     async def project(self, value: Any, graphql_type: Any, node: FieldNode) -> Any:
         """`value` as the executor would complete it for `node`'s selection."""
         result = self.complete(value, graphql_type, node)
-        return await result if inspect.isawaitable(result) else result
+        return await result if optimized_is_awaitable(result) else result
 
     def complete(self, value: Any, graphql_type: Any, node: FieldNode) -> Any:
-        if inspect.isawaitable(value):
+        if optimized_is_awaitable(value):
             return self._resolved(value, graphql_type, node)
         nullable = not isinstance(graphql_type, GraphQLNonNull)
         inner = graphql_type.of_type if not nullable else graphql_type
@@ -166,7 +166,7 @@ def _all(items: list[Any], build: Any) -> Any:
     """`build(items)`, or an awaitable of it when some items are awaitable: those are
     awaited together (so loaders batch), and every one finishes before an exception is
     raised, so nothing of this request runs on afterwards."""
-    waiting = [i for i, item in enumerate(items) if inspect.isawaitable(item)]
+    waiting = [i for i, item in enumerate(items) if optimized_is_awaitable(item)]
     if not waiting:
         return build(items)
 
@@ -184,13 +184,13 @@ def _all(items: list[Any], build: Any) -> Any:
 async def gather_all(items: list[Any]) -> list[Any]:
     """The items, those that are awaitable awaited together (as `_all`)."""
     result = _all(items, list)
-    return await result if inspect.isawaitable(result) else result
+    return await result if optimized_is_awaitable(result) else result
 
 
 def _failed(items: list[Any], exc: Exception) -> Any:
     """Raise `exc`, after the awaitables already started at this level have finished (as
     an awaitable itself when there are any)."""
-    waiting = [item for item in items if inspect.isawaitable(item)]
+    waiting = [item for item in items if optimized_is_awaitable(item)]
     if not waiting:
         raise exc
 
