@@ -24,11 +24,11 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from load_and_query import _with_database, load_average, machine
+from load_and_query import load_average, machine
+from route_bench import scratch_database
 from sections import replace_section
 from sqlalchemy import text
 
@@ -160,42 +160,35 @@ async def main(args: argparse.Namespace) -> None:
     from gateway.settings import Settings
 
     server_url = os.environ["DATABASE_URL"]
-    name = f"gateway_bench_opens_{uuid.uuid4().hex[:8]}"
-    url = _with_database(server_url, name)
-    admin = await asyncpg.connect(plain_url(server_url))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    settings = Settings(database_url=url, _env_file=None)
-    engine = create_engine(url, pool_size=4)
-    load_before = load_average()
-    try:
-        await prepare_database(engine, settings)
-        sessions = session_factory(engine)
-        ws, conditional, plain = await _setup(sessions, args.leads)
-        # Same answers first: every lead opened step 1, so both send step 2 to all.
-        first = await _claim_all(sessions, ws, conditional)
-        second = await _claim_all(sessions, ws, plain)
-        assert first[1:] == second[1:] == (args.leads, args.leads, first[3]), (first, second)
-        timed: dict[str, list[float]] = {"conditional": [], "plain": []}
-        vacuum = await asyncpg.connect(plain_url(url))
-        for round_ in range(args.rounds):
-            order = [("conditional", conditional), ("plain", plain)]
-            for label, sequence_id in order if round_ % 2 == 0 else order[::-1]:
-                # The rolled-back claims leave dead rows in the due index: cleared each
-                # time, so no claim pays for the ones before it.
-                await vacuum.execute("VACUUM ANALYZE sequence_enrollments, email_messages")
-                timed[label].append((await _claim_all(sessions, ws, sequence_id))[0])
-        await vacuum.close()
-        firsts, repeats = await _opens(sessions, settings, ws)
-        text_ = _write(args, timed, first[3], firsts, repeats, load_before, load_average())
-        print(text_)
-        if not args.no_write:
-            replace_section("email_opens", text_)
-    finally:
-        await engine.dispose()
-        admin = await asyncpg.connect(plain_url(server_url))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(server_url, "gateway_bench_opens", None, False) as (url, _):
+        settings = Settings(database_url=url, _env_file=None)
+        engine = create_engine(url, pool_size=4)
+        load_before = load_average()
+        try:
+            await prepare_database(engine, settings)
+            sessions = session_factory(engine)
+            ws, conditional, plain = await _setup(sessions, args.leads)
+            # Same answers first: every lead opened step 1, so both send step 2 to all.
+            first = await _claim_all(sessions, ws, conditional)
+            second = await _claim_all(sessions, ws, plain)
+            assert first[1:] == second[1:] == (args.leads, args.leads, first[3]), (first, second)
+            timed: dict[str, list[float]] = {"conditional": [], "plain": []}
+            vacuum = await asyncpg.connect(plain_url(url))
+            for round_ in range(args.rounds):
+                order = [("conditional", conditional), ("plain", plain)]
+                for label, sequence_id in order if round_ % 2 == 0 else order[::-1]:
+                    # The rolled-back claims leave dead rows in the due index: cleared each
+                    # time, so no claim pays for the ones before it.
+                    await vacuum.execute("VACUUM ANALYZE sequence_enrollments, email_messages")
+                    timed[label].append((await _claim_all(sessions, ws, sequence_id))[0])
+            await vacuum.close()
+            firsts, repeats = await _opens(sessions, settings, ws)
+            text_ = _write(args, timed, first[3], firsts, repeats, load_before, load_average())
+            print(text_)
+            if not args.no_write:
+                replace_section("email_opens", text_)
+        finally:
+            await engine.dispose()
 
 
 def _ms(values: list[float], q: int) -> float:

@@ -22,11 +22,11 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from load_and_query import _with_database, load_average, machine
+from load_and_query import load_average, machine
+from route_bench import scratch_database
 from sections import replace_section
 from sqlalchemy import event
 
@@ -78,67 +78,58 @@ async def _import(sessions, ws: str, leads: int, tag: str) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
-    import asyncpg
-
     from gateway.bootstrap import prepare_database
-    from gateway.database import create_engine, plain_url, session_factory
+    from gateway.database import create_engine, session_factory
     from gateway.jobs.runtime import Runtime
     from gateway.organic import sequences
     from gateway.settings import Settings
 
     server_url = os.environ["DATABASE_URL"]
-    name = f"gateway_bench_sequences_{uuid.uuid4().hex[:8]}"
-    url = _with_database(server_url, name)
-    admin = await asyncpg.connect(plain_url(server_url))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    settings = Settings(database_url=url, _env_file=None)
-    engine = create_engine(url, pool_size=4)
-    load_before = load_average()
-    try:
-        await prepare_database(engine, settings)
-        sessions = session_factory(engine)
-        for warm in ("warm", "cold"):  # statements prepared before anything is timed
-            ws, _ = await _workspace(sessions, warm, warm if warm == "warm" else None)
-            await _import(sessions, ws, 200, warm)
-        enrolling, plain, runs, statements = [], [], [], []
-        for round_ in range(args.rounds):
-            tag = f"bench{round_}"
-            with_sequence, sequence_id = await _workspace(sessions, "With a sequence", tag)
-            without, _ = await _workspace(sessions, "Without", None)
-            # Alternating which goes first, so neither always meets a warmer cache.
-            if round_ % 2:
-                plain.append(await _import(sessions, without, args.leads, tag))
-                enrolling.append(await _import(sessions, with_sequence, args.leads, tag))
-            else:
-                enrolling.append(await _import(sessions, with_sequence, args.leads, tag))
-                plain.append(await _import(sessions, without, args.leads, tag))
-            seen: list[str] = []
+    async with scratch_database(server_url, "gateway_bench_sequences", None, False) as (url, _):
+        settings = Settings(database_url=url, _env_file=None)
+        engine = create_engine(url, pool_size=4)
+        load_before = load_average()
+        try:
+            await prepare_database(engine, settings)
+            sessions = session_factory(engine)
+            for warm in ("warm", "cold"):  # statements prepared before anything is timed
+                ws, _ = await _workspace(sessions, warm, warm if warm == "warm" else None)
+                await _import(sessions, ws, 200, warm)
+            enrolling, plain, runs, statements = [], [], [], []
+            for round_ in range(args.rounds):
+                tag = f"bench{round_}"
+                with_sequence, sequence_id = await _workspace(sessions, "With a sequence", tag)
+                without, _ = await _workspace(sessions, "Without", None)
+                # Alternating which goes first, so neither always meets a warmer cache.
+                if round_ % 2:
+                    plain.append(await _import(sessions, without, args.leads, tag))
+                    enrolling.append(await _import(sessions, with_sequence, args.leads, tag))
+                else:
+                    enrolling.append(await _import(sessions, with_sequence, args.leads, tag))
+                    plain.append(await _import(sessions, without, args.leads, tag))
+                seen: list[str] = []
 
-            def count(conn, cursor, statement, *rest, seen=seen):
-                if "sandbox_calls" not in statement:
-                    seen.append(statement)
+                def count(conn, cursor, statement, *rest, seen=seen):
+                    if "sandbox_calls" not in statement:
+                        seen.append(statement)
 
-            event.listen(engine.sync_engine, "before_cursor_execute", count)
-            started = time.perf_counter()
-            try:
-                outcome = await sequences.run_sequence(
-                    Runtime(engine, settings), with_sequence, sequence_id or ""
-                )
-            finally:
-                event.remove(engine.sync_engine, "before_cursor_execute", count)
-            runs.append(time.perf_counter() - started)
-            statements.append(len(seen))
-            assert outcome == f"{args.leads} sent", outcome
-        text = _write(args, enrolling, plain, runs, statements, load_before, load_average())
-        print(text)
-        if not args.no_write:
-            replace_section("sequence_sending", text)
-    finally:
-        await engine.dispose()
-        admin = await asyncpg.connect(plain_url(server_url))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+                event.listen(engine.sync_engine, "before_cursor_execute", count)
+                started = time.perf_counter()
+                try:
+                    outcome = await sequences.run_sequence(
+                        Runtime(engine, settings), with_sequence, sequence_id or ""
+                    )
+                finally:
+                    event.remove(engine.sync_engine, "before_cursor_execute", count)
+                runs.append(time.perf_counter() - started)
+                statements.append(len(seen))
+                assert outcome == f"{args.leads} sent", outcome
+            text = _write(args, enrolling, plain, runs, statements, load_before, load_average())
+            print(text)
+            if not args.no_write:
+                replace_section("sequence_sending", text)
+        finally:
+            await engine.dispose()
 
 
 def _write(args, enrolling, plain, runs, statements, before, after) -> str:
