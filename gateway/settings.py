@@ -225,6 +225,11 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be at least 32 characters in production")
         return self
 
+    def public_base(self, fallback: str | None = None) -> str:
+        """The start of an absolute link, without a trailing slash: PUBLIC_BASE_URL, else
+        `fallback` (a request's own base), else this server's host and port."""
+        return (self.public_base_url or fallback or f"http://{self.host}:{self.port}").rstrip("/")
+
     @property
     def is_development(self) -> bool:
         return self.environment is Environment.development

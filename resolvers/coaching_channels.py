@@ -66,8 +66,7 @@ class Channel(Node):
     @strawberry.field(description="Where the channel's provider posts incoming messages.")
     def webhook_url(self, info: Info) -> str:
         settings = info.context.settings
-        base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
-        return f"{base.rstrip('/')}/webhooks/{self.channel_type}/{self.id}"
+        return f"{settings.public_base()}/webhooks/{self.channel_type}/{self.id}"
 
     async def _activity(self, info: Info) -> Any:
         loader = info.context.loaders.custom("coaching.channel_activity", _CHANNEL_ACTIVITY)

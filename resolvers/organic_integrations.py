@@ -57,10 +57,8 @@ class IntegrationCheck:
 
 def callback_url(info: Info) -> str:
     ctx = info.context
-    base = ctx.settings.public_base_url or (
-        str(ctx.request.base_url) if ctx.request is not None else "http://localhost/"
-    )
-    return base.rstrip("/") + "/api/integrations/callback"
+    own = str(ctx.request.base_url) if ctx.request is not None else "http://localhost/"
+    return ctx.settings.public_base(own) + "/api/integrations/callback"
 
 
 @strawberry.type

@@ -11,6 +11,8 @@ restart. Production must set SECRET_KEY (gateway/settings.py refuses to start ot
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -26,6 +28,14 @@ def signing_secret(settings: Settings) -> str:
     if not settings.is_development:  # the settings validator already refuses this
         raise RuntimeError("SECRET_KEY must be set outside development")
     return _generated_once(settings.data_dir / FILE_NAME)
+
+
+def purpose_mac(secret: str, purpose: bytes, message: bytes) -> bytes:
+    """HMAC-SHA256 of `message` under a key derived from the secret for one purpose only
+    (unsubscribe links, open pixels, file links), so a signature made for one can never
+    pass for another."""
+    key = hmac.new(secret.encode(), purpose, hashlib.sha256).digest()
+    return hmac.new(key, message, hashlib.sha256).digest()
 
 
 def _generated_once(path: Path) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.signing_secret import signing_secret
+from gateway.auth.signing_secret import purpose_mac, signing_secret
 from models.files import StoredFile, StoredFileChunk
 
 if TYPE_CHECKING:
@@ -99,9 +99,8 @@ async def find(session: AsyncSession, file_id: str) -> StoredFile | None:
 
 
 def _signature(secret: str, workspace_id: str, file_id: str, expires: int) -> str:
-    key = hmac.new(secret.encode(), b"gateway file links", hashlib.sha256).digest()
     message = f"{workspace_id}\n{file_id}\n{expires}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return purpose_mac(secret, b"gateway file links", message).hex()
 
 
 def signed_path(settings: Settings, stored: StoredFile) -> str:
@@ -113,8 +112,7 @@ def signed_path(settings: Settings, stored: StoredFile) -> str:
 
 def signed_url(settings: Settings, stored: StoredFile, base_url: str) -> str:
     """The absolute signed link: PUBLIC_BASE_URL when set, else the request's own base."""
-    base = (settings.public_base_url or base_url).rstrip("/")
-    return base + signed_path(settings, stored)
+    return settings.public_base(base_url) + signed_path(settings, stored)
 
 
 def valid_signature(

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.signing_secret import signing_secret
+from gateway.auth.signing_secret import purpose_mac, signing_secret
 from gateway.settings import Settings
 
 PATH = "/api/email/open"
@@ -31,8 +30,7 @@ class Opened(NamedTuple):
 
 
 def _signature(settings: Settings, payload: bytes) -> str:
-    key = hmac.new(signing_secret(settings).encode(), b"email open pixels", hashlib.sha256)
-    digest = hmac.new(key.digest(), payload, hashlib.sha256).digest()[:16]
+    digest = purpose_mac(signing_secret(settings), b"email open pixels", payload)[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -43,8 +41,7 @@ def token(settings: Settings, workspace_id: str, message_id: str) -> str:
 
 
 def pixel_url(settings: Settings, workspace_id: str, message_id: str) -> str:
-    base = (settings.public_base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    return f"{base}{PATH}?t={token(settings, workspace_id, message_id)}"
+    return f"{settings.public_base()}{PATH}?t={token(settings, workspace_id, message_id)}"
 
 
 def read_token(settings: Settings, value: str) -> Opened | None:

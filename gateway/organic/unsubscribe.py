@@ -4,14 +4,13 @@ one-click per RFC 8058), or by a member through the graph. The lead becomes
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from urllib.parse import urlencode
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.signing_secret import signing_secret
+from gateway.auth.signing_secret import purpose_mac, signing_secret
 from gateway.settings import Settings
 from models.organic import Lead
 from subscriptions.events import record_event
@@ -20,14 +19,12 @@ PATH = "/api/email/unsubscribe"
 
 
 def _signature(settings: Settings, workspace_id: str, lead_id: str) -> str:
-    key = hmac.new(
-        signing_secret(settings).encode(), b"lead unsubscribe links", hashlib.sha256
-    ).digest()
-    return hmac.new(key, f"{workspace_id}\n{lead_id}".encode(), hashlib.sha256).hexdigest()
+    message = f"{workspace_id}\n{lead_id}".encode()
+    return purpose_mac(signing_secret(settings), b"lead unsubscribe links", message).hex()
 
 
 def unsubscribe_url(settings: Settings, workspace_id: str, lead_id: str) -> str:
-    base = (settings.public_base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    base = settings.public_base()
     query = {
         "ws": workspace_id,
         "lead": lead_id,
