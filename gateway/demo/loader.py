@@ -119,7 +119,7 @@ async def load_streams(
                     result.records += done[batch_id]
                     progress.advance(task, done[batch_id])
             todo = [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
-            async for batch, n in _prepared(pool, recipe, stream, ctx, todo, workspace_id):
+            async for batch, n in _prepared(pool, stream, ctx, todo, workspace_id):
                 async with transaction(sessions) as session:
                     written = await ingest_prepared(
                         session, batch, batch_id=batch_ids[n], first_statistics=n == todo[0]
@@ -150,6 +150,7 @@ class _Preparers:
     rows: both plan the same streams from the same recipe."""
 
     def __init__(self, recipe: Recipe | None, records: int) -> None:
+        self.recipe = recipe
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen")
         self.process: ProcessPoolExecutor | None = None
         self.planned: Future[None] | None = None
@@ -159,12 +160,12 @@ class _Preparers:
             self.process = ProcessPoolExecutor(max_workers=1, mp_context=context)
             self.planned = self.process.submit(_plan_there, recipe)
 
-    def submit(
-        self, recipe: Recipe | None, stream: Stream, ctx: DemoContext, n: int, workspace_id: str
-    ) -> Future[Any]:
+    def submit(self, stream: Stream, ctx: DemoContext, n: int, workspace_id: str) -> Future[Any]:
         if self.process is not None and self.planned is not None and self.planned.done():
             self.planned.result()  # (raises if planning failed there)
-            return self.process.submit(prepare_chunk, recipe, stream.data_type, n, workspace_id)
+            return self.process.submit(
+                prepare_chunk, self.recipe, stream.data_type, n, workspace_id
+            )
         return self.thread.submit(_prepare_here, stream, ctx, n, workspace_id)
 
     def __enter__(self) -> _Preparers:
@@ -178,7 +179,6 @@ class _Preparers:
 
 async def _prepared(
     pool: _Preparers,
-    recipe: Recipe | None,
     stream: Stream,
     ctx: DemoContext,
     chunks: list[int],
@@ -189,7 +189,7 @@ async def _prepared(
     PostgreSQL's. Streams built valid skip per-record validation."""
 
     def submit(n: int) -> Future[Any]:
-        return pool.submit(recipe, stream, ctx, n, workspace_id)
+        return pool.submit(stream, ctx, n, workspace_id)
 
     ahead = [submit(n) for n in chunks[:2]]
     for i, n in enumerate(chunks):
