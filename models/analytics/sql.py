@@ -29,8 +29,17 @@ def early(session: Any, read: Awaitable[T]) -> Awaitable[T]:
     """`read` started now when `session` can run it beside the reads that follow (await it
     later), else `read` as it is, to be awaited in its turn."""
     if getattr(session, "concurrent", False):
-        return asyncio.ensure_future(read)
+        task = asyncio.ensure_future(read)
+        # When a later read fails first, the caller never awaits this one: its own error
+        # is then consumed here instead of logged as "exception was never retrieved".
+        task.add_done_callback(_consume_error)
+        return task
     return read
+
+
+def _consume_error(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -74,3 +74,30 @@ async def test_a_plain_session_reads_one_after_the_other(sessions: Any) -> None:
         )
         later = early(session, one(session, "SELECT 3 AS n"))
         assert (first.n, second.n, (await later).n) == (1, 2, 3)
+
+
+async def test_an_abandoned_early_read_leaves_no_unretrieved_error(sessions: Any) -> None:
+    """A read started early whose caller failed before awaiting it: its error is consumed,
+    so asyncio has nothing to report; a caller that awaits it still gets the error."""
+    import asyncio
+    import gc
+
+    reads = ConcurrentReads(sessions)
+    reported: list[dict[str, Any]] = []
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        abandoned = early(reads, one(reads, "SELECT 1 / 0 AS n"))
+        while not abandoned.done():  # type: ignore[attr-defined]
+            await asyncio.sleep(0.01)
+        del abandoned
+        gc.collect()
+        await asyncio.sleep(0)
+        assert reported == []
+
+        awaited = early(reads, one(reads, "SELECT 1 / 0 AS n"))
+        with pytest.raises(Exception, match="division by zero"):
+            await awaited
+    finally:
+        loop.set_exception_handler(previous)
