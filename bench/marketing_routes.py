@@ -12,9 +12,9 @@ earlier: at scale 10 the load alone takes well over 20 minutes on 2 cores), and 
 `before_cursor_execute` listener. Then, with ANALYTICS_CACHE=false and again =true:
   1. starts one uvicorn per scale on 127.0.0.1 (random ports), all at once;
   2. drives every route from a load generator in a separate process (this script with
-     `client`: asyncio httpx clients, one request at a time, alternating between the
-     scales, bounded per route by --requests and --seconds), so a route's scales are timed
-     side by side under the same load of the shared machine;
+     `client`: keep-alive HTTP/1.1 clients, bench/lean_http.py, one request at a time,
+     alternating between the scales, bounded per route by --requests and --seconds), so a
+     route's scales are timed side by side under the same load of the shared machine;
   3. (uncached) after each route, replays its captured statements with asyncpg on one
      connection per database, alternating between the scales (the direct-SQL time).
 With --profile ROUTE it also profiles one uncached request of ROUTE in process with
@@ -41,6 +41,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from lean_http import LeanClient  # bench/lean_http.py
 from load_and_query import (  # bench/load_and_query.py; bench scripts run as scripts
     _free_port,
     _with_database,
@@ -82,9 +83,7 @@ async def client_main(job: dict[str, Any]) -> dict[str, Any]:
     latencies; for the streamed exports also the time to the first body bytes (which
     already hold the first batch of rows) and the rows exported."""
     clients = [
-        httpx.AsyncClient(
-            base_url=t["base"], headers={"Authorization": f"Bearer {t['key']}"}, timeout=120
-        )
+        LeanClient(t["base"], headers={"Authorization": f"Bearer {t['key']}"})
         for t in job["targets"]
     ]
     n = len(clients)
@@ -97,7 +96,7 @@ async def client_main(job: dict[str, Any]) -> dict[str, Any]:
             bodies = []
             for client in clients:
                 for _ in range(job["warmup"]):
-                    body = await _get(client, path, query)
+                    body = (await _timed(client, path, query))[2]
                 bodies.append(body)
             for a, b in job.get("same", []):  # gateways that must answer alike
                 if _comparable(bodies[a]) != _comparable(bodies[b]):
@@ -149,23 +148,17 @@ def _records(body: bytes) -> int:
 
 
 async def _timed(
-    client: httpx.AsyncClient, path: str, query: dict[str, str]
+    client: LeanClient, path: str, query: dict[str, str]
 ) -> tuple[float, float, bytes]:
     """(ms to the first body bytes, ms to the whole body, the body)."""
-    t0 = time.perf_counter()
-    to_first, chunks = None, []
-    async with client.stream("GET", path, params=query) as response:
-        async for chunk in response.aiter_raw():
-            if to_first is None:
-                to_first = (time.perf_counter() - t0) * 1000
-            chunks.append(chunk)
-    total = (time.perf_counter() - t0) * 1000
-    if response.status_code != 200:
-        raise RuntimeError(f"GET {path}: {response.status_code} {b''.join(chunks)[:300]!r}")
-    return (to_first if to_first is not None else total), total, b"".join(chunks)
+    status, to_first, total, body = await client.get(path, query)
+    if status != 200:
+        raise RuntimeError(f"GET {path}: {status} {body[:300]!r}")
+    return to_first, total, body
 
 
 async def _get(client: httpx.AsyncClient, path: str, query: dict[str, str]) -> bytes:
+    """An in-process request (httpx over the app's ASGI transport): warm-ups, capture."""
     response = await client.get(path, params=query)
     body = await response.aread()
     if response.status_code != 200:
@@ -591,9 +584,10 @@ def report(
         + (" and checkout (this one and --base-code's)" if args.base_code else "")
         + ", and uncached a bare floor per scale (bench/bare_app.py), all up at once, on "
         "127.0.0.1; the load generator is a separate process (this script's `client`: "
-        "asyncio + httpx, one request at a time, so the figures are latencies, not "
-        "throughput). For each route it alternates its requests between these servers (a "
-        "request to each in turn, the order reversed every round), so they are timed side "
+        "asyncio and a lean keep-alive HTTP/1.1 client, bench/lean_http.py, one request at a "
+        "time, so the figures are latencies, not throughput). For each route it alternates "
+        "its requests between these servers (a request to each in turn, the order reversed "
+        "every round), so they are timed side "
         f"by side under the same machine load: {args.warmup} warm-up requests at each, then "
         f"up to {args.requests} rounds or {args.seconds:g} s per route (at least 3). "
         "Authenticated with an `mk_live_` API key; rate limits, the relay and the webhook "
