@@ -15,8 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import dashboard, rest
-from gateway.audit import AuditLog, AuditMiddleware
-from gateway.auth.middleware import AuthenticationMiddleware
+from gateway.audit import AuditLog
 from gateway.auth.principal_cache import PrincipalCache
 from gateway.auth.principals import PrincipalResolver
 from gateway.auth.service import AuthServices
@@ -28,14 +27,11 @@ from gateway.database import create_engine, embedded_postgres, session_factory
 from gateway.errors import error_response
 from gateway.files import routes as file_routes
 from gateway.graphql_view import GraphQLView
-from gateway.input_guard import InputGuardMiddleware
 from gateway.observability import logs, scrape, tracing
-from gateway.observability.middleware import ObservabilityMiddleware
-from gateway.outage import DatabaseOutageMiddleware
 from gateway.persisted_documents import PersistedDocuments
-from gateway.ratelimit import RateLimiter, RateLimitMiddleware
-from gateway.request_id import BodySizeLimitMiddleware, RequestIdMiddleware
-from gateway.rest.version import ApiVersionMiddleware
+from gateway.pipeline import RequestPipeline
+from gateway.ratelimit import RateLimiter
+from gateway.route_index import IndexedRouter
 from gateway.settings import Settings
 from resolvers.schema import schema_for
 from subscriptions import legacy_ws
@@ -108,29 +104,28 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *channel_webhooks.routes,
         *rest.routes(),
     ]
-    middleware = [
-        Middleware(KeepTransportSend),  # the fan-out's data frames skip the layers below
-        *([Middleware(tracing.asgi_middleware())] if settings.tracing_enabled else []),
-        Middleware(RequestIdMiddleware),
-        Middleware(ApiVersionMiddleware),
-        Middleware(ObservabilityMiddleware),
-        Middleware(AuditMiddleware),
-        Middleware(DatabaseOutageMiddleware),
-        Middleware(
-            BodySizeLimitMiddleware,
-            max_bytes=settings.max_body_bytes,
-            graphql_max_bytes=settings.graphql_max_body_bytes,
-        ),
-        Middleware(InputGuardMiddleware),
-        Middleware(AuthenticationMiddleware),
-        Middleware(RateLimitMiddleware),
-    ]
+    pipeline = Middleware(
+        RequestPipeline,
+        max_bytes=settings.max_body_bytes,
+        graphql_max_bytes=settings.graphql_max_body_bytes,
+    )
+    if settings.tracing_enabled:
+        # Outermost, the WebSocket's own send is kept before tracing wraps it.
+        middleware = [
+            Middleware(KeepTransportSend),
+            Middleware(tracing.asgi_middleware()),
+            pipeline,
+        ]
+    else:
+        middleware = [pipeline]  # it keeps the WebSocket's own send itself
     app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
+    # Literal paths are looked up, not scanned (gateway/route_index.py).
+    app.router = IndexedRouter(routes, lifespan=lifespan)
     app.state.settings = settings
     if settings.trusted_proxies:
         # uvicorn's own implementation: the rightmost address not a trusted proxy is the

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.input_guard import UNSTORABLE
 from gateway.principal import Principal
@@ -68,28 +68,9 @@ class AuditLog:
                 await self.flush(engine)  # what is left at shutdown
 
 
-class AuditMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        status = 101 if scope["type"] == "websocket" else 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "websocket.close":
-                status = message.get("code", 1000)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            scope["app"].state.audit.record(_entry(scope, status))
+def record_access(scope: Scope, status: int) -> None:
+    """Queue the request's entry (gateway/pipeline.py calls it when the request ends)."""
+    scope["app"].state.audit.record(_entry(scope, status))
 
 
 def _entry(scope: Scope, status: int) -> dict[str, Any]:

@@ -15,9 +15,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from gateway.errors import error_response
+from starlette.types import Message, Receive, Scope
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # A NUL or surrogate escape somewhere in a JSON text (a cheap test before a full parse).
@@ -57,27 +55,17 @@ def _bad_body(body: bytes) -> bool:
         return False  # not JSON: the handler answers that
 
 
-class InputGuardMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        where = _bad_url(scope)
-        if where is None and scope["type"] == "http" and _is_json(scope):
-            body, receive = await buffered_body(receive)
-            if _bad_body(body):
-                where = "the request body"
-        if where is None:
-            await self.app(scope, receive, send)
-            return
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008})
-            return
-        message = f"{where} contains a NUL character or an unpaired surrogate".capitalize()
-        await error_response(scope, 400, message)(scope, receive, send)
+async def refusal(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
+    """Why the request cannot be stored (None if it can), and the receive to read its body
+    from afterwards: a JSON body is read whole here to be checked."""
+    where = _bad_url(scope)
+    if where is None and scope["type"] == "http" and _is_json(scope):
+        body, receive = await buffered_body(receive)
+        if _bad_body(body):
+            where = "the request body"
+    if where is None:
+        return None, receive
+    return f"{where} contains a NUL character or an unpaired surrogate".capitalize(), receive
 
 
 def _is_json(scope: Scope) -> bool:

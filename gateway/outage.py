@@ -1,17 +1,18 @@
 """PostgreSQL outages: recognised wherever they surface, answered 503 with Retry-After in the
 caller's format (never a 500, and the HTTP connection stays open), and left to heal by
-themselves: the pool drops a broken connection and opens a new one on a later request."""
+themselves: the pool drops a broken connection and opens a new one on a later request.
+
+An outage that escapes a handler (or the authentication step) becomes 503 in the request
+pipeline (gateway/pipeline.py). Handled there, the error never reaches Starlette's
+server-error layer, which would re-raise it and make the server close the client's
+connection."""
 
 from __future__ import annotations
-
-import logging
 
 import asyncpg
 from sqlalchemy import exc as sa_exc
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-log = logging.getLogger(__name__)
+from starlette.types import Scope
 
 RETRY_AFTER_SECONDS = 5
 MESSAGE = "The database is unavailable; try again shortly"
@@ -56,32 +57,3 @@ def unavailable_response(scope: Scope) -> Response:
         retry_after=RETRY_AFTER_SECONDS,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
-
-
-class DatabaseOutageMiddleware:
-    """Turns an outage that escapes a handler (or the authentication layer) into 503. Handled
-    here, the error never reaches Starlette's server-error layer, which would re-raise it and
-    make the server close the client's connection."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def watching_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watching_send)
-        except Exception as exc:
-            if started or not database_unavailable(exc):
-                raise
-            log.warning("database unavailable on %s %s: %s", scope["method"], scope["path"], exc)
-            await unavailable_response(scope)(scope, receive, send)

@@ -26,8 +26,8 @@ from limits import RateLimitItemPerMinute as PerMinute
 from limits import RateLimitItemPerSecond as PerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Receive, Scope
 
 from gateway.auth.middleware import client_address
 from gateway.auth.paths import PUBLIC_ROUTES, must_fail_closed
@@ -168,77 +168,59 @@ class RateLimiter:
             raise
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limiter: RateLimiter | None = (
-            scope["app"].state.rate_limiter if scope["type"] == "http" else None
-        )
-        if limiter is None or limiter.scale == 0:
-            await self.app(scope, receive, send)
-            return
-        principal = scope.get("principal")
-        method, path = scope["method"], scope["path"]
-        checks: list[tuple[RouteClass, str]] = []
-        if isinstance(principal, Principal):
-            identity = f"{principal.kind}:{principal.subject}"
-            rated = principal
-            if family_for(path) is DASHBOARD:  # spec 003: the named workspace's tier
-                rated, receive = await rated_principal(scope, receive, principal)
-            documented = route_class(method, path, rated)
-            checks = [(limiter.gateway_budget, identity)]
-            checks += [(documented, identity)] if documented else []
-        elif path.startswith("/webhooks/"):
-            checks = [(CHANNEL_WEBHOOK, f"channel:{path}")]
-        elif path == opens.PATH:
-            checks = [(EMAIL_OPEN, f"ip:{client_address(scope)}")]
-        elif (method, path) not in CREDENTIAL_ROUTES:
-            checks = [(ANONYMOUS, f"ip:{client_address(scope)}")]
-        account = None
+async def apply_limits(
+    limiter: RateLimiter, scope: Scope, receive: Receive
+) -> tuple[Response | None, Receive, dict[str, str] | None]:
+    """Spend the request's budgets: the refusal to send instead of the request (429, or 503
+    where the storage is down and the route fails closed), the receive to read its body
+    from afterwards, and the X-RateLimit headers its response carries (None when the
+    storage is down and the route fails open)."""
+    principal = scope.get("principal")
+    method, path = scope["method"], scope["path"]
+    checks: list[tuple[RouteClass, str]] = []
+    if isinstance(principal, Principal):
+        identity = f"{principal.kind}:{principal.subject}"
+        rated = principal
+        if family_for(path) is DASHBOARD:  # spec 003: the named workspace's tier
+            rated, receive = await rated_principal(scope, receive, principal)
+        documented = route_class(method, path, rated)
+        checks = [(limiter.gateway_budget, identity)]
+        checks += [(documented, identity)] if documented else []
+    elif path.startswith("/webhooks/"):
+        checks = [(CHANNEL_WEBHOOK, f"channel:{path}")]
+    elif path == opens.PATH:
+        checks = [(EMAIL_OPEN, f"ip:{client_address(scope)}")]
+    elif (method, path) not in CREDENTIAL_ROUTES:
+        checks = [(ANONYMOUS, f"ip:{client_address(scope)}")]
+    account = None
+    if (method, path) in CREDENTIAL_ROUTES:
+        body, receive = await buffered_body(receive)
+        account = account_name(body)
+    try:
+        verdicts = list(await asyncio.gather(*(limiter.check(route, i) for route, i in checks)))
         if (method, path) in CREDENTIAL_ROUTES:
-            body, receive = await buffered_body(receive)
-            account = account_name(body)
-        try:
-            verdicts = list(await asyncio.gather(*(limiter.check(route, i) for route, i in checks)))
-            if (method, path) in CREDENTIAL_ROUTES:
-                verdicts.append(await limiter.credential_attempt(client_address(scope), account))
-        except Exception:  # the storage is unreachable: noisy, counted, and decided by route
-            limiter.storage_failures += 1
-            log.warning("rate limit storage unavailable on %s %s", method, path, exc_info=True)
-            if must_fail_closed(method, path):  # whoever calls: a key, a token, nobody
-                response = error_response(
-                    scope, 503, "Rate limiting unavailable; try again shortly"
-                )
-                await response(scope, receive, send)
-                return
-            await self.app(scope, receive, send)
-            return
-        refused = next((v for v in verdicts if not v.allowed), None)
-        shown = refused or verdicts[-1]
-        headers = _headers(scope, shown)
-        if refused is not None:
-            retry = max(1, math.ceil(refused.reset_at - time.time()))
-            headers["Retry-After"] = str(retry)
-            response = error_response(
-                scope,
-                429,
-                f"Rate limit exceeded. Try again in {retry} seconds",
-                retry_after=retry,
-                headers=headers,
-            )
-            await response(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                for name, value in headers.items():
-                    response_headers[name] = value
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+            verdicts.append(await limiter.credential_attempt(client_address(scope), account))
+    except Exception:  # the storage is unreachable: noisy, counted, and decided by route
+        limiter.storage_failures += 1
+        log.warning("rate limit storage unavailable on %s %s", method, path, exc_info=True)
+        if must_fail_closed(method, path):  # whoever calls: a key, a token, nobody
+            refusal = error_response(scope, 503, "Rate limiting unavailable; try again shortly")
+            return refusal, receive, None
+        return None, receive, None
+    refused = next((v for v in verdicts if not v.allowed), None)
+    headers = _headers(scope, refused or verdicts[-1])
+    if refused is None:
+        return None, receive, headers
+    retry = max(1, math.ceil(refused.reset_at - time.time()))
+    headers["Retry-After"] = str(retry)
+    refusal = error_response(
+        scope,
+        429,
+        f"Rate limit exceeded. Try again in {retry} seconds",
+        retry_after=retry,
+        headers=headers,
+    )
+    return refusal, receive, None
 
 
 def account_name(body: bytes) -> str | None:

@@ -1,4 +1,7 @@
-"""Every request gets an id (`req_...`), echoed in X-Request-ID and in error envelopes."""
+"""Every request gets an id (`req_...`), echoed in X-Request-ID and in error envelopes; and
+the request body's size limit (413 before a body over it is held in memory).
+
+Both are steps of the request pipeline (gateway/pipeline.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ import os
 import re
 import secrets
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope
 
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 log = logging.getLogger(__name__)
@@ -39,76 +42,58 @@ def request_id_of(scope: Scope) -> str:
     return scope.get("request_id", "")
 
 
-class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        incoming = Headers(scope=scope).get("x-request-id", "")
-        request_id = incoming if _ACCEPTABLE.match(incoming) else _next_id()
-        scope["request_id"] = request_id
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        except ClientDisconnect:
-            # The client went away while its body was being read: nobody is left to answer,
-            # and nothing failed on our side (not an "unhandled error" with a traceback).
-            log.info(
-                "client closed the connection during %s %s (%s)",
-                scope.get("method", ""),
-                scope["path"],
-                request_id,
-            )
+def assign_request_id(scope: Scope) -> str:
+    """The request's id: the caller's X-Request-ID when it is a plain token, else a new one;
+    kept in the scope for envelopes, logs and the audit entry."""
+    incoming = Headers(scope=scope).get("x-request-id", "")
+    request_id = incoming if _ACCEPTABLE.match(incoming) else _next_id()
+    scope["request_id"] = request_id
+    return request_id
 
 
-class BodySizeLimitMiddleware:
-    """Refuse bodies over the limit with 413, before they are read into memory."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int, graphql_max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.graphql_max_bytes = graphql_max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.graphql_max_bytes if scope["path"] == "/graphql" else self.max_bytes
-        declared = Headers(scope=scope).get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            await _too_large(scope, receive, send, limit)
-            return
-        seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
-            await _too_large(scope, receive, send, limit)
+def note_client_disconnect(scope: Scope) -> None:
+    # The client went away while its body was being read: nobody is left to answer, and
+    # nothing failed on our side (not an "unhandled error" with a traceback).
+    log.info(
+        "client closed the connection during %s %s (%s)",
+        scope.get("method", ""),
+        scope["path"],
+        scope.get("request_id", ""),
+    )
 
 
-class _TooLarge(Exception):
+def body_limit(scope: Scope, *, max_bytes: int, graphql_max_bytes: int) -> int:
+    return graphql_max_bytes if scope["path"] == "/graphql" else max_bytes
+
+
+def declares_too_much(scope: Scope, limit: int) -> bool:
+    """A declared Content-Length over the limit: refused before anything is read."""
+    declared = Headers(scope=scope).get("content-length")
+    return bool(declared and declared.isdigit() and int(declared) > limit)
+
+
+def counting_receive(receive: Receive, limit: int) -> Receive:
+    """`receive`, raising BodyTooLarge once the body read so far passes the limit (a
+    chunked body declares no length), before more of it is held in memory."""
+    seen = 0
+
+    async def counting() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge
+        return message
+
+    return counting
+
+
+class BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+def too_large_response(scope: Scope, limit: int) -> Response:
     from gateway.errors import error_response
 
-    response = error_response(scope, 413, f"Request body larger than {limit} bytes")
-    await response(scope, receive, send)
+    return error_response(scope, 413, f"Request body larger than {limit} bytes")

@@ -1,6 +1,7 @@
 """Authentication: a bearer JWT or API key becomes the request's Principal; protected
 routes without one answer 401 (403 for a key used outside its IP allow-list) in the
-caller's format. One gate for every route, so none can be forgotten."""
+caller's format. One gate for every route (a step of gateway/pipeline.py), so none can be
+forgotten."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import logging
 from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Scope
 
 from gateway.auth.paths import PUBLIC_PREFIXES, PUBLIC_ROUTES
 from gateway.auth.principals import Problem
@@ -18,7 +20,7 @@ from gateway.principal import Principal
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AuthenticationMiddleware", "Problem", "authenticate_token", "bearer_token"]
+__all__ = ["Problem", "authenticate", "authenticate_token", "bearer_token"]
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -48,32 +50,24 @@ def is_public(scope: Scope) -> bool:
     return (method, path) in PUBLIC_ROUTES or path == "/graphql" or path.startswith(PUBLIC_PREFIXES)
 
 
-class AuthenticationMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        state = scope["app"].state
-        token = bearer_token(scope)
-        outcome: Principal | Problem | None = None
-        if token:
-            outcome = await authenticate_token(token, state=state, client=client_address(scope))
-        if isinstance(outcome, Problem):
-            scope["auth_problem"] = outcome
-        if isinstance(outcome, Principal):
-            scope["principal"] = outcome
-            logs.bind_principal(outcome.subject, outcome.workspace_id)
-        elif outcome is None and isinstance(scope.get("principal"), Principal):
-            outcome = scope["principal"]  # set by an enclosing trusted layer (tests only)
-        # WebSockets authenticate in their own handshake (connection_init, {"type": "auth"}).
-        if scope["type"] == "http" and not isinstance(outcome, Principal) and not is_public(scope):
-            problem = outcome or Problem(
-                401, "Authentication required: send a bearer token or API key"
-            )
-            response = error_response(scope, problem.status, problem.message)
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+async def authenticate(scope: Scope) -> Response | None:
+    """The request's principal, put in the scope, from its bearer credential; for a
+    protected HTTP route without one, the refusal to send instead (401, or the credential's
+    own problem). WebSockets authenticate in their own handshake (connection_init,
+    {"type": "auth"}), so they are never refused here."""
+    state = scope["app"].state
+    token = bearer_token(scope)
+    outcome: Principal | Problem | None = None
+    if token:
+        outcome = await authenticate_token(token, state=state, client=client_address(scope))
+    if isinstance(outcome, Problem):
+        scope["auth_problem"] = outcome
+    if isinstance(outcome, Principal):
+        scope["principal"] = outcome
+        logs.bind_principal(outcome.subject, outcome.workspace_id)
+    elif outcome is None and isinstance(scope.get("principal"), Principal):
+        outcome = scope["principal"]  # set by an enclosing trusted layer (tests only)
+    if scope["type"] == "http" and not isinstance(outcome, Principal) and not is_public(scope):
+        problem = outcome or Problem(401, "Authentication required: send a bearer token or API key")
+        return error_response(scope, problem.status, problem.message)
+    return None

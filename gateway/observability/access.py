@@ -1,47 +1,16 @@
-"""Per request: the log context (request id), the access log line, and the request and
-GraphQL operation metrics, by route template."""
+"""Per request: the access log line, and the request and GraphQL operation metrics, by route
+template (recorded by gateway/pipeline.py when the request ends)."""
 
 from __future__ import annotations
 
 import functools
-import time
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.observability import logs, metrics
-from gateway.request_id import request_id_of
 
 access_log = logs.logger("gateway.access")
-
-
-class ObservabilityMiddleware:
-    """Sits inside RequestIdMiddleware (it needs the id) and outside everything else."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        logs.bind_request(request_id_of(scope))
-        if scope["type"] == "websocket":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            _record(scope, status, time.perf_counter() - started)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -60,7 +29,7 @@ def _operation_series(operation: str) -> tuple[Any, Any]:
     return metrics.GRAPHQL_OPERATIONS.labels(operation), metrics.GRAPHQL_LATENCY.labels(operation)
 
 
-def _record(scope: Scope, status: int, seconds: float) -> None:
+def record_request(scope: Scope, status: int, seconds: float) -> None:
     route = getattr(scope.get("route"), "path", None) or "unmatched"
     method = scope["method"]
     requests, latency = _http_series(method, route, status)
