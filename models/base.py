@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+import os
+import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -23,23 +24,53 @@ metadata.naming_convention = {
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
-_ID_SPACE = 36**16
-_ID_BITS = _ID_SPACE.bit_length()
+# A random byte below 252 (7 x 36) names one of the 36 characters, each as likely as any other.
+_ACCEPTED_BYTES = 252
+_BYTE_TO_CHAR = (
+    "".join(_ALPHABET[byte % 36] for byte in range(_ACCEPTED_BYTES))
+    + "?" * (256 - _ACCEPTED_BYTES)  # never used: such bytes are redrawn
+).encode()
+_ENTROPY_BLOCK = 4096  # bytes of the OS's random source read at once
+
+
+class _Entropy(threading.local):
+    """The OS's random bytes, read a block at a time: one read per ~200 ids instead of one
+    per id (a system call that was 5% of a cached request's CPU: every request writes an
+    audit entry with an id). Per thread, and emptied in a forked child, so no two threads
+    or processes ever hand out the same bytes."""
+
+    def __init__(self) -> None:
+        self.block = b""
+        self.position = 0
+
+    def take(self, count: int) -> bytes:
+        if self.position + count > len(self.block):
+            self.block = os.urandom(_ENTROPY_BLOCK)
+            self.position = 0
+        start = self.position
+        self.position += count
+        return self.block[start : self.position]
+
+
+_entropy = _Entropy()
+
+
+def _forget_parent_entropy() -> None:
+    global _entropy
+    _entropy = _Entropy()
+
+
+os.register_at_fork(after_in_child=_forget_parent_entropy)
 
 
 def new_id(prefix: str) -> str:
     """A prefixed id as the specs show them (`char_...`, `user_...`): 16 random base36 chars.
 
-    One draw of random bits per id (redrawn when it falls outside 36**16, so every id is as
-    likely as any other): a `secrets.choice` per character read the OS's random source 16
-    times, and every request writes an audit entry with an id."""
-    while (number := secrets.randbits(_ID_BITS)) >= _ID_SPACE:
+    16 random bytes from the OS's source, redrawn when one falls at or above 252, so every id
+    is as likely as any other; a byte table turns them into characters at once."""
+    while max(raw := _entropy.take(16)) >= _ACCEPTED_BYTES:
         pass
-    chars = []
-    for _ in range(16):
-        number, digit = divmod(number, 36)
-        chars.append(_ALPHABET[digit])
-    return f"{prefix}_{''.join(chars)}"
+    return f"{prefix}_{raw.translate(_BYTE_TO_CHAR).decode()}"
 
 
 def new_uuid() -> uuid.UUID:
