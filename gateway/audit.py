@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Scope
 
@@ -28,6 +27,8 @@ log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 1.0
 MAX_QUEUED = 50_000
+_TABLE = AccessLogEntry.__tablename__
+_COLUMNS = tuple(column.name for column in AccessLogEntry.__table__.columns)
 
 
 class AuditLog:
@@ -43,8 +44,15 @@ class AuditLog:
     async def flush(self, engine: AsyncEngine) -> int:
         batch = [self._pending.popleft() for _ in range(len(self._pending))]
         if batch:
-            async with engine.begin() as connection:
-                await connection.execute(insert(AccessLogEntry), batch)
+            # COPY, not an INSERT: SQLAlchemy's per-row parameter processing for thousands of
+            # entries a second was a few percent of a busy process's CPU
+            async with engine.connect() as connection:
+                driver = (await connection.get_raw_connection()).driver_connection
+                await driver.copy_records_to_table(
+                    _TABLE,
+                    columns=_COLUMNS,
+                    records=[tuple(entry[column] for column in _COLUMNS) for entry in batch],
+                )
         return len(batch)
 
     @contextlib.asynccontextmanager
