@@ -96,10 +96,13 @@ async def pending(engine: AsyncEngine) -> int:
 
 
 async def restore(
-    engine: AsyncEngine, progress: Callable[[Built], None] | None = None
+    engine: AsyncEngine,
+    progress: Callable[[Built], None] | None = None,
+    tables: tuple[str, ...] | None = None,
 ) -> list[Built]:
-    """Build every deferred index from its recorded definition, one transaction each (the
-    row goes with the build, so an interruption here too leaves only what is still to do)."""
+    """Build every deferred index (of `tables`, by default all) from its recorded definition,
+    one transaction each (the row goes with the build, so an interruption here too leaves
+    only what is still to do)."""
     async with engine.connect() as connection:
         rows = (
             await connection.execute(
@@ -109,6 +112,8 @@ async def restore(
                 )
             )
         ).all()
+    if tables is not None:
+        rows = [row for row in rows if row.table_name in tables]
     by_table: dict[str, list[tuple[str, str]]] = {}
     for name, table, definition in rows:
         by_table.setdefault(table, []).append((name, definition))

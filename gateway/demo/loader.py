@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -89,10 +91,22 @@ async def load_streams(
     console: Console,
     recipe: Recipe | None = None,
     vacuum: bool = True,
+    lanes: bool = True,
+    table_loaded: Callable[[str], Awaitable[None]] | None = None,
 ) -> list[StreamResult]:
+    """Load the streams; results in stream order.
+
+    lanes: streams of different lanes (Stream.lane) are written on separate connections at
+    once, each lane in its stream order, so PostgreSQL's work on one overlaps the other's.
+    table_loaded(table): run beside the load once the last stream writing that table is in
+    (the demo builds the table's deferred indexes there)."""
     streams = list(streams)
     done = await loaded_batches(sessions, workspace_id, prefix)
-    results = []
+    results: dict[int, StreamResult] = {}
+    by_lane: dict[int, list[int]] = {}
+    for i, stream in enumerate(streams):
+        by_lane.setdefault(stream.lane if lanes else 0, []).append(i)
+    writers = Counter(_table(s.data_type) for s in streams)
     with (
         _Preparers(recipe, sum(s.total for s in streams)) as pool,
         Progress(
@@ -109,38 +123,85 @@ async def load_streams(
         ) as progress,
     ):
         tasks = [progress.add_task(s.data_type, total=s.total, rate="") for s in streams]
-        for stream, task in zip(streams, tasks, strict=True):
-            result = StreamResult(stream.data_type)
-            started = time.perf_counter()
-            batch_ids = [f"{prefix}-{stream.data_type}-{n:04d}" for n in range(stream.chunks)]
-            for batch_id in batch_ids:
-                if batch_id in done:
-                    result.already_loaded += done[batch_id]
-                    result.records += done[batch_id]
-                    progress.advance(task, done[batch_id])
-            todo = [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
-            async for batch, n in _prepared(pool, stream, ctx, todo, workspace_id):
-                async with transaction(sessions) as session:
-                    written = await ingest_prepared(
-                        session, batch, batch_id=batch_ids[n], first_statistics=n == todo[0]
-                    )
-                result.records += batch.records_received
-                if written.duplicate:
-                    result.already_loaded += batch.records_received
-                else:
-                    result.inserted += written.records_inserted
-                    result.updated += written.records_updated
-                elapsed = time.perf_counter() - started
-                progress.update(
-                    task, advance=batch.records_received, rate=f"{result.records / elapsed:,.0f}/s"
+
+        async def lane(order: list[int], preparers: _Preparers, group: asyncio.TaskGroup) -> None:
+            for i in order:
+                stream = streams[i]
+                results[i] = await _load_stream(
+                    sessions, ctx, stream, preparers, progress, tasks[i], done, workspace_id, prefix
                 )
-            if todo:
-                await _analyze(sessions, stream.data_type)
-            result.seconds = time.perf_counter() - started
-            results.append(result)
-    if vacuum and any(r.inserted or r.updated for r in results):
+                table = _table(stream.data_type)
+                writers[table] -= 1
+                if table_loaded is not None and table and writers[table] == 0:
+                    group.create_task(table_loaded(table))
+
+        first, *others = sorted(by_lane)
+        # The other lanes prepare their (small) chunks in threads of their own, so that they
+        # never queue behind the first lane's in the preparing process.
+        extra = [_Preparers(None, 0) for _ in others]
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(lane(by_lane[first], pool, group))
+                for key, preparers in zip(others, extra, strict=True):
+                    group.create_task(lane(by_lane[key], preparers, group))
+        except BaseExceptionGroup as failed:  # (the other lanes were cancelled)
+            raise failed.exceptions[0] from None
+        finally:
+            for preparers in extra:
+                preparers.__exit__()
+    ordered = [results[i] for i in range(len(streams))]
+    if vacuum and any(r.inserted or r.updated for r in ordered):
         await vacuum_analyze(sessions)
-    return results
+    return ordered
+
+
+def _table(data_type: str) -> str | None:
+    spec = registry.get(data_type)
+    return spec.table.__tablename__ if spec is not None else None  # type: ignore[attr-defined]
+
+
+async def _load_stream(
+    sessions: async_sessionmaker[AsyncSession],
+    ctx: DemoContext,
+    stream: Stream,
+    pool: _Preparers,
+    progress: Progress,
+    task: TaskID,
+    done: dict[str, int],
+    workspace_id: str,
+    prefix: str,
+) -> StreamResult:
+    result = StreamResult(stream.data_type)
+    started = time.perf_counter()
+    # (batches of several chunks are named apart: a demo loaded in chunk-sized batches
+    # holds other records under the same numbers)
+    size = f"x{stream.batch_chunks}-" if stream.batch_chunks > 1 else ""
+    batch_ids = [f"{prefix}-{stream.data_type}-{size}{n:04d}" for n in range(stream.chunks)]
+    for batch_id in batch_ids:
+        if batch_id in done:
+            result.already_loaded += done[batch_id]
+            result.records += done[batch_id]
+            progress.advance(task, done[batch_id])
+    todo = [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
+    async for batch, n in _prepared(pool, stream, ctx, todo, workspace_id):
+        async with transaction(sessions) as session:
+            written = await ingest_prepared(
+                session, batch, batch_id=batch_ids[n], first_statistics=n == todo[0]
+            )
+        result.records += batch.records_received
+        if written.duplicate:
+            result.already_loaded += batch.records_received
+        else:
+            result.inserted += written.records_inserted
+            result.updated += written.records_updated
+        elapsed = time.perf_counter() - started
+        progress.update(
+            task, advance=batch.records_received, rate=f"{result.records / elapsed:,.0f}/s"
+        )
+    if todo:
+        await _analyze(sessions, stream.data_type)
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 class _Preparers:

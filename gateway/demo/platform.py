@@ -115,8 +115,8 @@ def streams(ctx: DemoContext) -> list[Stream]:
             lambda p: entities.payment(world, p),
         ),
         Stream("sessions", len(sessions), session_records),
-        Stream("messages", msg_offsets[-1], messages),
-        Stream("images", image_total, images),
+        Stream("messages", msg_offsets[-1], messages, batch_chunks=6),
+        Stream("images", image_total, images, batch_chunks=5),
         Stream("image_likes", likes_total, image_likes),
         *_social(world, activity),
     ]

@@ -46,15 +46,30 @@ class Stream:
     # Records built in their final types (datetimes, Decimals, ...): loaded without
     # per-record validation (tests/demo/test_demo_validity.py validates a sample of each).
     built_valid: bool = False
+    # Streams of different lanes write disjoint tables: the loader may write them on
+    # separate connections at once (each lane in its own order).
+    lane: int = 0
+
+    # Generated chunks per batch loaded: a batch of k chunks holds exactly the records of
+    # those k chunks (each still drawn from its own random.Random), so the records are the
+    # same whatever k; a larger batch pays the per-batch rollup work fewer times.
+    batch_chunks: int = 1
 
     @property
     def chunks(self) -> int:
-        return -(-self.total // self.batch_size)
+        """How many batches the stream loads as."""
+        return -(-self.total // (self.batch_size * self.batch_chunks))
 
     def chunk(self, ctx: DemoContext, n: int) -> Records:
-        start = n * self.batch_size
-        stop = min(self.total, start + self.batch_size)
-        return self.make(ctx.rng(self.data_type, start), start, stop)
+        """Batch `n`: its generated chunks' records, in order."""
+        records: Records = []
+        for part in range(n * self.batch_chunks, (n + 1) * self.batch_chunks):
+            start = part * self.batch_size
+            if start >= self.total:
+                break
+            stop = min(self.total, start + self.batch_size)
+            records += self.make(ctx.rng(self.data_type, start), start, stop)
+        return records
 
 
 def listed(data_type: str, items: list[Any], build: Callable[[Any], dict[str, Any]]) -> Stream:
