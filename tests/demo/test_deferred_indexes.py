@@ -95,7 +95,8 @@ async def _contents(engine: AsyncEngine) -> dict[str, list[str]]:
     return contents
 
 
-async def _load(engine: AsyncEngine, settings, *, defer: bool):  # type: ignore[no-untyped-def]
+async def _load(engine: AsyncEngine, settings, **options):  # type: ignore[no-untyped-def]
+    """The demo at SCALE into `engine`; `options` are load_demo's (defer_indexes, lanes)."""
     return await load_demo(
         settings,
         scale=SCALE,
@@ -103,7 +104,7 @@ async def _load(engine: AsyncEngine, settings, *, defer: bool):  # type: ignore[
         anchor=ANCHOR,
         sessions=session_factory(engine),
         console=QUIET,
-        defer_indexes=defer,
+        **options,
     )
 
 
@@ -111,8 +112,8 @@ async def test_deferred_load_writes_what_the_indexed_load_writes(first, second, 
     migrated_indexes = await _rows(first, _INDEXES)
     migrated_triggers = await _rows(first, _TRIGGERS)
 
-    deferred = await _load(first, settings, defer=True)
-    kept = await _load(second, settings, defer=False)
+    deferred = await _load(first, settings, defer_indexes=True)
+    kept = await _load(second, settings, defer_indexes=False)
 
     # The first load did drop and rebuild indexes; the second never did.
     assert deferred.indexes is not None and kept.indexes is None
@@ -140,7 +141,7 @@ async def test_deferred_load_writes_what_the_indexed_load_writes(first, second, 
 
 
 async def test_a_load_into_data_keeps_the_indexes(first, settings):
-    await _load(first, settings, defer=False)
+    await _load(first, settings, defer_indexes=False)
     before = await _rows(first, _INDEXES)
     assert await deferred_indexes.defer(first) == 0
     assert await _rows(first, _INDEXES) == before

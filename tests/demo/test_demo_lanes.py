@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gateway.database import session_factory
-from gateway.demo import demo_context, demo_streams, load_demo
+from gateway.demo import demo_context, demo_streams
 from gateway.demo.streams import Stream
 from tests.demo.test_deferred_indexes import (
     _INDEXES,
     ANCHOR,
-    QUIET,
     SCALE,
     _contents,
+    _load,
     _rows,
     first,  # noqa: F401 (fixtures)
     second,  # noqa: F401
@@ -25,19 +24,8 @@ from tests.demo.test_deferred_indexes import (
 async def test_lanes_write_what_one_stream_after_another_writes(first, second, settings):  # noqa: F811
     migrated = await _rows(first, _INDEXES)
 
-    async def load(engine, lanes: bool):  # type: ignore[no-untyped-def]
-        return await load_demo(
-            settings,
-            scale=SCALE,
-            seed=7,
-            anchor=ANCHOR,
-            sessions=session_factory(engine),
-            console=QUIET,
-            lanes=lanes,
-        )
-
-    side_by_side = await load(first, lanes=True)
-    one_by_one = await load(second, lanes=False)
+    side_by_side = await _load(first, settings, lanes=True)
+    one_by_one = await _load(second, settings, lanes=False)
 
     assert {s.lane for s in demo_streams(demo_context(SCALE, 7, ANCHOR))} == {0, 1}
     assert [(r.data_type, r.records, r.inserted) for r in side_by_side] == [
