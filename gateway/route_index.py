@@ -11,15 +11,19 @@ scan as before.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Router
 from starlette.types import Receive, Scope, Send
 
 
 class IndexedRouter(Router):
-    # Built on first use and again whenever routes were added since (app.add_route).
-    _index: dict[str, tuple[BaseRoute, ...]] = {}
-    _indexed_count = -1
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built on first use and again whenever routes were added since (app.add_route).
+        self._index: dict[str, tuple[BaseRoute, ...]] = {}
+        self._indexed_count = -1
 
     def _candidates(self) -> dict[str, tuple[BaseRoute, ...]]:
         if self._indexed_count != len(self.routes):

@@ -8,6 +8,7 @@ turns any batch that slips through into a no-op (duplicate=True).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import time
 from collections import Counter
@@ -138,17 +139,15 @@ async def load_streams(
         first, *others = sorted(by_lane)
         # The other lanes prepare their (small) chunks in threads of their own, so that they
         # never queue behind the first lane's in the preparing process.
-        extra = [_Preparers(None, 0) for _ in others]
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(lane(by_lane[first], pool, group))
-                for key, preparers in zip(others, extra, strict=True):
-                    group.create_task(lane(by_lane[key], preparers, group))
-        except BaseExceptionGroup as failed:  # (the other lanes were cancelled)
-            raise failed.exceptions[0] from None
-        finally:
-            for preparers in extra:
-                preparers.__exit__()
+        with contextlib.ExitStack() as stack:
+            extra = [stack.enter_context(_Preparers(None, 0)) for _ in others]
+            try:
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(lane(by_lane[first], pool, group))
+                    for key, preparers in zip(others, extra, strict=True):
+                        group.create_task(lane(by_lane[key], preparers, group))
+            except BaseExceptionGroup as failed:  # (the other lanes were cancelled)
+                raise failed.exceptions[0] from None
     ordered = [results[i] for i in range(len(streams))]
     if vacuum and any(r.inserted or r.updated for r in ordered):
         await vacuum_analyze(sessions)
