@@ -15,4 +15,4 @@ USER gateway
 ENV HOST=0.0.0.0 PORT=8000 ENVIRONMENT=production
 EXPOSE 8000
 # The app migrates on start (serialised by an advisory lock, so replicas may start together).
-CMD ["uvicorn", "--factory", "gateway.app:serve_app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--no-access-log", "--ws-per-message-deflate", "false"]
+CMD ["uvicorn", "--factory", "gateway.app:serve_app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--no-access-log", "--ws-per-message-deflate", "false", "--ws", "gateway.websocket_protocol:LeanWebSocketProtocol"]

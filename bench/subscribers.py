@@ -251,6 +251,8 @@ async def _api_key(database_url: str) -> str:
 
 
 def gateway_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    from gateway.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
+
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -264,6 +266,7 @@ def gateway_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
         *(sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app"),
         *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
         *("--backlog", "4096", "--ws-per-message-deflate", "false", "--ws-ping-interval", "0"),
+        *("--ws", WEBSOCKET_PROTOCOL),
         *("--no-proxy-headers", "--no-access-log"),  # as the gateway is served (Dockerfile)
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env)

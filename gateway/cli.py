@@ -39,10 +39,14 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
     gateway's own structured ones (observability/logs.py). No permessage-deflate: its
     compressor state is about 50 KB per WebSocket connection (half of what a subscriber
     cost), and every event would be compressed once per subscriber rather than encoded
-    once per group (docs/benchmarks.md, "Subscriber fan-out")."""
+    once per group (docs/benchmarks.md, "Subscriber fan-out"). WebSockets are served by
+    uvicorn's sans-io protocol made lighter per connection (gateway/websocket_protocol.py)."""
+    from gateway.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
+
     return {
         "host": settings.host,
         "port": settings.port,
+        "ws": WEBSOCKET_PROTOCOL,
         "ws_per_message_deflate": False,
         "proxy_headers": False,
         "log_config": None,

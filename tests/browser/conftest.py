@@ -15,6 +15,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from gateway.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 from tests.subscriptions.conftest import LiveServer, fast_settings
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -45,7 +46,9 @@ def _chromium_or_skip() -> str:
 async def browser_server(settings: Settings, engine: Any) -> AsyncIterator[LiveServer]:
     """The app on a real port (the browser needs one), with the outbox relay running."""
     app = create_app(fast_settings(settings, worker_in_app=False))
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws=WEBSOCKET_PROTOCOL
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -20,6 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from gateway.app import create_app
 from gateway.principal import Principal
 from gateway.settings import Settings
+from gateway.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 
 
 def with_test_principal(app: Any) -> Any:
@@ -71,7 +72,12 @@ def fast_settings(settings: Settings, **overrides: Any) -> Settings:
 async def live_server(settings: Settings, engine: Any) -> AsyncIterator[LiveServer]:
     app = create_app(fast_settings(settings))
     config = uvicorn.Config(
-        with_test_principal(app), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+        with_test_principal(app),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        ws=WEBSOCKET_PROTOCOL,  # as the gateway serves WebSockets (gateway/cli.py)
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
