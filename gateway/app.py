@@ -37,6 +37,7 @@ from resolvers.schema import schema_for
 from subscriptions import legacy_ws
 from subscriptions.runtime import live_updates
 from subscriptions.transport_send import KeepTransportSend
+from subscriptions.transport_ws import TransportWSEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graphql_ide="graphiql" if settings.is_development else None,
         allow_queries_via_get=True,
     )
+    # the WebSocket side of /graphql, reached from the pipeline directly (gateway/pipeline.py)
+    graphql_ws = TransportWSEndpoint(graphql)
     routes = [
         Route("/", _index),
         Route("/healthz", _healthz),
         Route("/metrics", scrape.endpoint, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql_ws),
         WebSocketRoute("/v1/ws", legacy_ws.endpoint),
         *dashboard.routes,
         *file_routes.routes,
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         RequestPipeline,
         max_bytes=settings.max_body_bytes,
         graphql_max_bytes=settings.graphql_max_body_bytes,
+        websocket_endpoints={"/graphql": graphql_ws},
     )
     if settings.tracing_enabled:
         # Outermost, the WebSocket's own send is kept before tracing wraps it.

@@ -30,12 +30,11 @@ from gateway.principal import Principal, principal_for
 from resolvers.compiled.executor import Compiled, run_compiled
 from resolvers.context import Context, build_context
 from resolvers.identity import PUBLIC_FIELDS
-from subscriptions.fanout_ws import FanOutTransportWSHandler
 
 
 class GraphQLView(GraphQL[Context, None]):
-    # live subscriptions of one (document, variables, permission set) share one execution
-    graphql_transport_ws_handler_class = FanOutTransportWSHandler
+    """GraphQL over HTTP, and graphql-ws. graphql-transport-ws is served by
+    subscriptions/transport_ws.py, which calls on_ws_connect here."""
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson refuses nesting deeper than 1024 (and unpaired surrogates) with a
@@ -167,6 +166,7 @@ class GraphQLView(GraphQL[Context, None]):
         """Authenticate a subscription connection from its connection_init payload:
         {"Authorization": "Bearer <token or key>"} or {"token": ...} or {"apiKey": ...}."""
         token = _token_from(context.connection_params or {})
+        context.connection_params = None  # it keeps the principal, not the credentials
         websocket: WebSocket = context.request
         if token is None:
             if isinstance(websocket.scope.get("principal"), Principal):

@@ -24,17 +24,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from subscriptions.fanout import FanOut, Group, Member
-from subscriptions.transport_send import SCOPE_KEY as TRANSPORT_SEND
-from subscriptions.transport_send import frame_writer
-
-_UNKNOWN = object()  # the connection's frame writer, not looked up yet
 
 
 class FanOutTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.members: dict[str, Member] = {}  # grouped subscriptions by id
-        self._frame_writer: Any = _UNKNOWN
 
     def _fanout(self) -> FanOut:
         state = self.context.request.app.state
@@ -48,6 +43,16 @@ class FanOutTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         # cancelled by now: a connection need not keep its finished timer task
         if self.connection_init_received:
             self.connection_init_timeout_task = None
+
+    async def handle_message(self, message: Any) -> None:
+        try:
+            await super().handle_message(message)
+        finally:
+            # Strawberry's read loop keeps the last message bound while it waits for the
+            # next, for as long as the connection is idle: emptied once handled (what the
+            # handling keeps, it has taken out by now)
+            if isinstance(message, dict):
+                message.clear()
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         operation_id = message["id"]
@@ -96,22 +101,15 @@ class FanOutTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             self.forget(member)
         await super().shutdown()
 
-    # what a member writes through (fanout.MemberSocket)
+    # what a member writes through (fanout.MemberSocket), the connection's
+    # subscriptions.transport_ws.ASGISocket
 
     def write_frame(self, frame: bytes) -> bool:
-        write = self._frame_writer
-        if write is _UNKNOWN:
-            send = self.websocket.ws.scope.get(TRANSPORT_SEND)  # type: ignore[attr-defined]
-            write = self._frame_writer = frame_writer(send)
-        return write is not None and write(frame)  # type: ignore[operator]
+        return self.websocket.write_frame(frame)  # type: ignore[attr-defined,no-any-return]
 
     def send_text(self, text: str) -> Coroutine[Any, Any, None]:
-        ws = self.websocket.ws  # type: ignore[attr-defined]
-        send = ws.scope.get(TRANSPORT_SEND)
-        if send is None:
-            return ws.send_text(text)  # type: ignore[no-any-return]
-        # a closed or gone connection raises from the server's own send: the member ends
-        return send({"type": "websocket.send", "text": text})  # type: ignore[no-any-return]
+        # a closed or gone connection raises: the member ends
+        return self.websocket.send_text(text)  # type: ignore[attr-defined,no-any-return]
 
     def close(self, code: int, reason: str) -> Coroutine[Any, Any, None]:
         return self.websocket.close(code, reason)

@@ -56,7 +56,7 @@ async def test_members_run_no_task_of_their_own(live_server, workspace):
 
 def member_of(group, client) -> Member:
     port = client.transport.get_extra_info("sockname")[1]
-    return next(m for m in group.members if m.socket.websocket.ws.scope["client"][1] == port)
+    return next(m for m in group.members if m.socket.websocket.scope["client"][1] == port)
 
 
 async def test_a_member_gone_mid_fan_out_does_not_stop_the_others(live_server, upload, workspace):
@@ -66,7 +66,7 @@ async def test_a_member_gone_mid_fan_out_does_not_stop_the_others(live_server, u
     # close to another when the fan-out reaches it, so that its write raises
     failing = member_of(group, closed)
     vanished.transport.abort()
-    await failing.socket.websocket.ws.close(1000)
+    await failing.socket.websocket.close(1000)
     assert failing in group.members  # its connection has not ended it yet
     live_server.app.state.fanout.publish(group, '{"data":{"events":{"id":"evt_mid"}}}')
     assert failing not in group.members  # its write failed: forgotten, and only it
@@ -257,7 +257,7 @@ async def test_frames_go_straight_to_the_socket_unless_the_connection_compresses
         assert message["type"] == "next" and message["id"] == expected_id
         assert message["payload"]["data"]["events"]["data"]["userId"] == "user_51"
     writers = {  # by the client's port
-        m.socket.websocket.ws.scope["client"][1]: callable(m.socket._frame_writer)
+        m.socket.websocket.scope["client"][1]: callable(m.socket.websocket._frame_writer)
         for m in group.members
     }
     ports = [c.transport.get_extra_info("sockname")[1] for c in (*plain, deflated)]
