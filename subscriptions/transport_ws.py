@@ -124,7 +124,7 @@ class TransportWSEndpoint:
         self.view = view
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self._serves(scope, receive, send):
+        if not self._serves(scope, receive):
             await self.view(scope, receive, send)  # graphql-ws, 4406, a refused Origin
             return
         message = await receive()
@@ -151,9 +151,10 @@ class TransportWSEndpoint:
             max_subscriptions_per_connection=view.max_subscriptions_per_connection,
         ).handle()
 
-    def _serves(self, scope: Scope, receive: Receive, send: Send) -> bool:
+    def _serves(self, scope: Scope, receive: Receive) -> bool:
         """graphql-transport-ws is the subprotocol Strawberry's view would choose (the
-        client's first one it speaks), from an Origin it accepts."""
+        client's first one it speaks), from an Origin it accepts (the view's own check,
+        so that its allowed origins stay the one rule)."""
         offered = scope.get("subprotocols") or ()
         chosen = next((p for p in offered if p in self.view.protocols), None)
         if chosen != GRAPHQL_TRANSPORT_WS_PROTOCOL:
