@@ -52,10 +52,13 @@ __all__ = [
 #   loop over the batch; a 50,000-row batch then rescans them per row (a scale-1 sessions
 #   batch: 12 s in one retention statement, 0.4 s with hash joins). Demo batches are large,
 #   so hash and merge joins are the right plans throughout.
+# - work_mem 128MB: a 300,000-row batch's rollups group and join it by day, user and
+#   character; at the default 4MB those hash tables spill to temporary files.
 BULK_LOAD_SETTINGS = {
     "synchronous_commit": "off",
     "temp_buffers": "256MB",
     "enable_nestloop": "off",
+    "work_mem": "128MB",
 }
 _PREFIX = re.compile(r"^(demo-s[^-]+-n\d+)-(\d{8})-")
 

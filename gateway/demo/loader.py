@@ -8,11 +8,12 @@ turns any batch that slips through into a no-op (duplicate=True).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import multiprocessing
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,11 +126,14 @@ async def load_streams(
     ):
         tasks = [progress.add_task(s.data_type, total=s.total, rate="") for s in streams]
 
+        todo = {i: _todo(s, _batch_ids(s, prefix), done) for i, s in enumerate(streams)}
+
         async def lane(order: list[int], preparers: _Preparers, group: asyncio.TaskGroup) -> None:
+            ahead = _Ahead(preparers, ctx, workspace_id, [(streams[i], todo[i]) for i in order])
             for i in order:
                 stream = streams[i]
                 results[i] = await _load_stream(
-                    sessions, ctx, stream, preparers, progress, tasks[i], done, workspace_id, prefix
+                    sessions, stream, ahead, progress, tasks[i], done, prefix
                 )
                 table = _table(stream.data_type)
                 writers[table] -= 1
@@ -159,30 +163,37 @@ def _table(data_type: str) -> str | None:
     return spec.table.__tablename__ if spec is not None else None  # type: ignore[attr-defined]
 
 
+def _batch_ids(stream: Stream, prefix: str) -> list[str]:
+    # (batches of several chunks are named apart: a demo loaded in chunk-sized batches
+    # holds other records under the same numbers)
+    size = f"x{stream.batch_chunks}-" if stream.batch_chunks > 1 else ""
+    return [f"{prefix}-{stream.data_type}-{size}{n:04d}" for n in range(stream.chunks)]
+
+
+def _todo(stream: Stream, batch_ids: list[str], done: dict[str, int]) -> list[int]:
+    return [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
+
+
 async def _load_stream(
     sessions: async_sessionmaker[AsyncSession],
-    ctx: DemoContext,
     stream: Stream,
-    pool: _Preparers,
+    ahead: _Ahead,
     progress: Progress,
     task: TaskID,
     done: dict[str, int],
-    workspace_id: str,
     prefix: str,
 ) -> StreamResult:
     result = StreamResult(stream.data_type)
     started = time.perf_counter()
-    # (batches of several chunks are named apart: a demo loaded in chunk-sized batches
-    # holds other records under the same numbers)
-    size = f"x{stream.batch_chunks}-" if stream.batch_chunks > 1 else ""
-    batch_ids = [f"{prefix}-{stream.data_type}-{size}{n:04d}" for n in range(stream.chunks)]
+    batch_ids = _batch_ids(stream, prefix)
     for batch_id in batch_ids:
         if batch_id in done:
             result.already_loaded += done[batch_id]
             result.records += done[batch_id]
             progress.advance(task, done[batch_id])
-    todo = [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
-    async for batch, n in _prepared(pool, stream, ctx, todo, workspace_id):
+    todo = _todo(stream, batch_ids, done)
+    for n in todo:
+        batch = await ahead.take(stream, n)
         async with transaction(sessions) as session:
             written = await ingest_prepared(
                 session, batch, batch_id=batch_ids[n], first_statistics=n == todo[0]
@@ -237,28 +248,41 @@ class _Preparers:
             self.process.shutdown(cancel_futures=True)
 
 
-async def _prepared(
-    pool: _Preparers,
-    stream: Stream,
-    ctx: DemoContext,
-    chunks: list[int],
-    workspace_id: str,
-) -> AsyncIterator[tuple[PreparedBatch, int]]:
-    """Chunks in order, each generated and converted beside the writer (in a second process
-    for a large load) while earlier ones are being written: Python's work overlaps
-    PostgreSQL's. Streams built valid skip per-record validation."""
+class _Ahead:
+    """A lane's chunks, generated and converted beside the writer (in a second process for
+    a large load) while earlier ones are being written, so that Python's work overlaps
+    PostgreSQL's: `depth` chunks ahead in the lane's load order, across its streams, so a
+    stream's first chunk is ready when the stream before it is in. Streams built valid
+    skip per-record validation."""
 
-    def submit(n: int) -> Future[Any]:
-        return pool.submit(stream, ctx, n, workspace_id)
+    def __init__(
+        self,
+        pool: _Preparers,
+        ctx: DemoContext,
+        workspace_id: str,
+        work: list[tuple[Stream, list[int]]],
+        depth: int = 2,
+    ) -> None:
+        self.pool, self.ctx, self.workspace_id, self.depth = pool, ctx, workspace_id, depth
+        self.waiting = collections.deque((stream, n) for stream, chunks in work for n in chunks)
+        self.submitted: collections.deque[tuple[Stream, int, Future[Any]]] = collections.deque()
 
-    ahead = [submit(n) for n in chunks[:2]]
-    for i, n in enumerate(chunks):
-        fingerprint, received, columns, rows = await asyncio.wrap_future(ahead.pop(0))
-        if i + 2 < len(chunks):
-            ahead.append(submit(chunks[i + 2]))
+    async def take(self, stream: Stream, n: int) -> PreparedBatch:
+        """Chunk `n` of `stream`: the lane's next one."""
+        self._top_up()
+        expected, chunk, future = self.submitted.popleft()
+        assert (expected.data_type, chunk) == (stream.data_type, n), "chunks taken out of order"
+        self._top_up()
+        fingerprint, received, columns, rows = await asyncio.wrap_future(future)
         spec = registry.get(stream.data_type)
         assert spec is not None
-        yield PreparedBatch(spec, workspace_id, fingerprint, received, columns, rows), n
+        return PreparedBatch(spec, self.workspace_id, fingerprint, received, columns, rows)
+
+    def _top_up(self) -> None:
+        while self.waiting and len(self.submitted) < self.depth:
+            stream, n = self.waiting.popleft()
+            future = self.pool.submit(stream, self.ctx, n, self.workspace_id)
+            self.submitted.append((stream, n, future))
 
 
 def _prepare_here(stream: Stream, ctx: DemoContext, n: int, workspace_id: str) -> tuple:
