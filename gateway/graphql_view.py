@@ -9,7 +9,7 @@ import orjson
 from cross_web import HTTPException
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -152,15 +152,8 @@ class GraphQLView(GraphQL[Context, None]):
         return super().should_render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        state = request.app.state
         request.state.sub_response = response
-        return build_context(
-            settings=state.settings,
-            sessions=state.sessions,
-            principal=principal_for(request),
-            request=request,
-            response=response,
-        )
+        return connection_context(request, response)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """Authenticate a subscription connection from its connection_init payload:
@@ -229,6 +222,18 @@ class GraphQLView(GraphQL[Context, None]):
         if getattr(sub_response, "media_type", None):
             response.headers["content-type"] = sub_response.media_type
         return response
+
+
+def connection_context(connection: HTTPConnection, response: Any = None) -> Context:
+    """The resolvers' context for a request or a WebSocket connection."""
+    state = connection.app.state
+    return build_context(
+        settings=state.settings,
+        sessions=state.sessions,
+        principal=principal_for(connection),
+        request=connection,
+        response=response,
+    )
 
 
 _PLAIN_REQUEST_KEYS = frozenset({"query", "variables", "operationName"})

@@ -26,13 +26,10 @@ from strawberry.http.exceptions import (
 )
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from gateway.principal import principal_for
-from resolvers.context import build_context
+from gateway.graphql_view import connection_context
 from subscriptions.fanout_ws import FanOutTransportWSHandler
 from subscriptions.transport_send import SCOPE_KEY as TRANSPORT_SEND
 from subscriptions.transport_send import frame_writer
-
-_UNKNOWN = object()  # the connection's frame writer, not looked up yet
 
 
 class ASGISocket:
@@ -43,9 +40,10 @@ class ASGISocket:
     __slots__ = ("_frame_writer", "_receive", "_send", "closed", "scope", "view")
 
     def __init__(self, view: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        """Made once the connection is accepted: its extensions are settled by then."""
         self.view, self.scope, self._receive, self._send = view, scope, receive, send
         self.closed = False
-        self._frame_writer: Any = _UNKNOWN
+        self._frame_writer = frame_writer(scope.get(TRANSPORT_SEND))
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False
@@ -83,8 +81,6 @@ class ASGISocket:
         """A ready text frame straight to the socket (subscriptions/transport_send.py);
         False when that does not apply now, and the caller sends through ASGI."""
         write = self._frame_writer
-        if write is _UNKNOWN:
-            write = self._frame_writer = frame_writer(self.scope.get(TRANSPORT_SEND))
         return write is not None and not self.closed and write(frame)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
@@ -132,14 +128,7 @@ class TransportWSEndpoint:
             return  # gone before the handshake
         await send({"type": "websocket.accept", "subprotocol": GRAPHQL_TRANSPORT_WS_PROTOCOL})
         socket = ASGISocket(self.view, scope, receive, send)
-        request = ConnectionRequest(scope, socket)
-        state = scope["app"].state
-        context = build_context(
-            settings=state.settings,
-            sessions=state.sessions,
-            principal=principal_for(request),
-            request=request,
-        )
+        context = connection_context(ConnectionRequest(scope, socket))
         view = self.view
         await FanOutTransportWSHandler(
             view=view,

@@ -126,14 +126,15 @@ async def load_streams(
     ):
         tasks = [progress.add_task(s.data_type, total=s.total, rate="") for s in streams]
 
-        todo = {i: _todo(s, _batch_ids(s, prefix), done) for i, s in enumerate(streams)}
+        # each stream's chunks not loaded yet: what its lane prepares ahead and writes
+        todo = {i: _todo(s, prefix, done) for i, s in enumerate(streams)}
 
         async def lane(order: list[int], preparers: _Preparers, group: asyncio.TaskGroup) -> None:
             ahead = _Ahead(preparers, ctx, workspace_id, [(streams[i], todo[i]) for i in order])
             for i in order:
                 stream = streams[i]
                 results[i] = await _load_stream(
-                    sessions, stream, ahead, progress, tasks[i], done, prefix
+                    sessions, stream, todo[i], ahead, progress, tasks[i], done, prefix
                 )
                 table = _table(stream.data_type)
                 writers[table] -= 1
@@ -170,13 +171,14 @@ def _batch_ids(stream: Stream, prefix: str) -> list[str]:
     return [f"{prefix}-{stream.data_type}-{size}{n:04d}" for n in range(stream.chunks)]
 
 
-def _todo(stream: Stream, batch_ids: list[str], done: dict[str, int]) -> list[int]:
-    return [n for n, batch_id in enumerate(batch_ids) if batch_id not in done]
+def _todo(stream: Stream, prefix: str, done: dict[str, int]) -> list[int]:
+    return [n for n, batch_id in enumerate(_batch_ids(stream, prefix)) if batch_id not in done]
 
 
 async def _load_stream(
     sessions: async_sessionmaker[AsyncSession],
     stream: Stream,
+    todo: list[int],
     ahead: _Ahead,
     progress: Progress,
     task: TaskID,
@@ -191,7 +193,6 @@ async def _load_stream(
             result.already_loaded += done[batch_id]
             result.records += done[batch_id]
             progress.advance(task, done[batch_id])
-    todo = _todo(stream, batch_ids, done)
     for n in todo:
         batch = await ahead.take(stream, n)
         async with transaction(sessions) as session:
